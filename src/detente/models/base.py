@@ -1,0 +1,135 @@
+"""The model protocol every forecasting model follows.
+
+Models follow scikit-learn's estimator contract: every parameter is an explicit keyword of
+``__init__`` stored under the same name, there is no hidden state, and
+:meth:`Model.get_params` / :meth:`Model.with_params` let a model be cloned, compared and
+swept. A model turns a :class:`~detente.scenario.Scenario` into a
+:class:`~detente.forecast.Forecast` and never reads files or prints (DESIGN.md §2).
+
+Models that can evaluate many perturbed scenarios at once implement
+:meth:`Model.outcome_batch` on arrays with a leading ensemble axis.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from detente.errors import InputError
+from detente.forecast import Event, Forecast
+from detente.scenario import Scenario
+
+__all__ = ["Model", "make_forecast"]
+
+
+class Model(ABC):
+    """Base class of detente's models."""
+
+    #: registry name, e.g. ``"compromise"``
+    name: ClassVar[str] = ""
+    #: one line for ``detente models`` and the README
+    summary: ClassVar[str] = ""
+    #: citation of the source the model implements
+    citation: ClassVar[str] = ""
+    #: whether the model uses its seed (random tie-breaks, random variants)
+    stochastic: ClassVar[bool] = False
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        sig = inspect.signature(cls.__init__)
+        return {
+            p.name: p.default
+            for p in sig.parameters.values()
+            if p.name != "self" and p.default is not inspect.Parameter.empty
+        }
+
+    def get_params(self) -> dict[str, Any]:
+        """The model's parameters, as passed to ``__init__``."""
+        return {k: getattr(self, k) for k in self.param_names()}
+
+    def with_params(self, **params: Any) -> Model:
+        """A new model of the same kind with some parameters replaced."""
+        unknown = set(params) - set(self.param_names())
+        if unknown:
+            raise InputError(
+                f"model {self.name!r} has no parameter {', '.join(sorted(unknown))}",
+                where="--param",
+                allowed=", ".join(self.param_names()) or "none",
+            )
+        return type(self)(**{**self.get_params(), **params})
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.get_params() == other.get_params()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(map(str, self.get_params().items())))))
+
+    @abstractmethod
+    def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
+        """Forecast the outcome of every issue of ``scenario``."""
+
+    def outcome_batch(
+        self,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        present: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+        *,
+        seed: int | None = None,
+    ) -> np.ndarray:
+        """Outcomes ``(E, I)`` for ``E`` perturbed copies of a scenario at once.
+
+        ``position``, ``salience`` and ``capability`` are ``(E, A, I)``; ``present`` is
+        ``(A, I)``; ``low`` and ``high`` are ``(I,)``. Models without a batch kernel raise
+        :class:`NotImplementedError` and callers fall back to :meth:`forecast` per draw.
+        """
+        raise NotImplementedError(f"model {self.name!r} has no batch kernel")
+
+
+def make_forecast(
+    model: Model,
+    scenario: Scenario,
+    positions: np.ndarray,
+    outcome: np.ndarray,
+    *,
+    seed: int | None = None,
+    details: dict[str, dict[str, Any]] | None = None,
+    events: list[Event] | tuple[Event, ...] = (),
+    summary: list[str] | tuple[str, ...] = (),
+) -> Forecast:
+    """Wrap a model's arrays in a :class:`Forecast` with the run's metadata."""
+    arr = scenario.arrays()
+    return Forecast(
+        model=model.name,
+        params=model.get_params(),
+        seed=seed,
+        input_hash=scenario.input_hash(),
+        scenario_id=scenario.id,
+        actor_ids=arr.actor_ids,
+        issue_ids=arr.issue_ids,
+        positions=np.asarray(positions, dtype=float),
+        present=arr.present,
+        outcome=np.asarray(outcome, dtype=float),
+        reference=arr.reference,
+        details=details or {},
+        events=tuple(events),
+        summary=tuple(summary),
+    )

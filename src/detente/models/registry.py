@@ -1,0 +1,125 @@
+"""Find models by name.
+
+Each model module registers its class with :func:`register`; :func:`get_model` builds one
+with parameters (given as Python values or as the strings of ``--param NAME.KEY=VALUE``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any, TypeVar
+
+from detente.errors import InputError
+from detente.models.base import Model
+
+__all__ = ["available", "get_model", "model_class", "parse_value", "register"]
+
+_REGISTRY: dict[str, type[Model]] = {}
+
+#: modules that register models; imported on first use so the registry is complete
+_MODULES = (
+    "detente.models.compromise",
+    "detente.models.expected_utility",
+    "detente.models.exchange",
+    "detente.models.spatial",
+    "detente.models.condorcet",
+    "detente.models.forecaster",
+)
+
+M = TypeVar("M", bound=type[Model])
+
+
+def register(cls: M) -> M:
+    """Class decorator: make the model available under ``cls.name``."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load() -> None:
+    for mod in _MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:  # a model module not written yet
+            if exc.name != mod:
+                raise
+
+
+def available() -> list[str]:
+    """Names of all registered models, in registration order."""
+    _load()
+    return list(_REGISTRY)
+
+
+def model_class(name: str) -> type[Model]:
+    _load()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise InputError(
+            f"unknown model {name!r}", where="--model", allowed=", ".join(_REGISTRY)
+        ) from None
+
+
+def get_model(name: str, **params: Any) -> Model:
+    """A model by name, with parameters (strings are converted to the parameter's type)."""
+    cls = model_class(name)
+    defaults = cls.param_defaults()
+    names = cls.param_names()
+    conv = {}
+    for key, value in params.items():
+        if key not in names:
+            raise InputError(
+                f"model {name!r} has no parameter {key!r}",
+                where="--param",
+                allowed=", ".join(names) or "none",
+            )
+        conv[key] = parse_value(value, defaults.get(key), f"{name}.{key}") if isinstance(
+            value, str
+        ) else value
+    try:
+        return cls(**conv)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc), where=f"--param {name}") from None
+
+
+def parse_value(text: str, default: Any, where: str) -> Any:
+    """Convert a ``--param`` string to the type of the parameter's default."""
+    t = text.strip()
+    if isinstance(default, bool):
+        if t.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if t.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise InputError(f"{t!r} is not a boolean", where=where, allowed="true or false")
+    if isinstance(default, int):
+        try:
+            return int(t)
+        except ValueError:
+            raise InputError(f"{t!r} is not a whole number", where=where) from None
+    if isinstance(default, float) or default is None:
+        if default is None and t.lower() in {"none", "null", ""}:
+            return None
+        try:
+            return float(t)
+        except ValueError:
+            if default is None:
+                return t
+            raise InputError(f"{t!r} is not a number", where=where) from None
+    return t
+
+
+def describe(name: str) -> dict[str, Any]:
+    """Name, summary, citation and parameter defaults of a model."""
+    cls = model_class(name)
+    return {
+        "name": cls.name,
+        "summary": cls.summary,
+        "citation": cls.citation,
+        "params": cls.param_defaults(),
+        "doc": inspect.getdoc(cls) or "",
+    }

@@ -1,0 +1,502 @@
+"""The scenario: actors, issues, and each actor's stance on each issue.
+
+A :class:`Scenario` is immutable (pydantic v2, frozen) and validated on construction:
+ids are unique, every stance names a known actor and issue, positions lie on the issue's
+scale, saliences in [0, 1], capabilities are finite and non-negative, and every actor
+takes a stance on at least one issue. Models never see the pydantic objects: they work on
+:class:`ScenarioArrays`, the array view returned by :meth:`Scenario.arrays`.
+
+Conventions (DESIGN.md §3): positions on the issue's own scale (default 0..100), salience
+in [0, 1], capability >= 0 in any unit (only ratios matter to the models).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from detente.errors import InputError
+
+__all__ = [
+    "Actor",
+    "Condition",
+    "Effect",
+    "Issue",
+    "Linkage",
+    "Provenance",
+    "Scale",
+    "Scenario",
+    "ScenarioArrays",
+    "Source",
+    "Stance",
+    "StanceChange",
+    "Uncertainty",
+    "Variant",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _finite(value: float | None, name: str) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+class Provenance(_Frozen):
+    """Where a number comes from: a source id, the place in it, and why this number."""
+
+    source: str = Field(description="id of a Source of the scenario, or a free-text reference")
+    location: str | None = Field(default=None, description="paragraph, page, table or row")
+    rationale: str | None = Field(default=None, description="one line, in our own words")
+
+
+class Source(_Frozen):
+    """A document the scenario rests on."""
+
+    id: str
+    title: str
+    author: str | None = None
+    year: int | None = None
+    note: str | None = None
+
+
+class Scale(_Frozen):
+    """The scale of an issue: numeric bounds and the words describing each end."""
+
+    low: float = 0.0
+    high: float = 100.0
+    low_label: str | None = None
+    high_label: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Scale:
+        _finite(self.low, "scale.low")
+        _finite(self.high, "scale.high")
+        if not self.high > self.low:
+            raise ValueError(f"scale.high ({self.high}) must be greater than scale.low ({self.low})")
+        return self
+
+    @property
+    def span(self) -> float:
+        return self.high - self.low
+
+
+class Uncertainty(_Frozen):
+    """Ranges an input may plausibly take (used by ensembles); each is (low, high)."""
+
+    position: tuple[float, float] | None = None
+    salience: tuple[float, float] | None = None
+    capability: tuple[float, float] | None = None
+    distribution: Literal["uniform", "triangular", "normal"] = "uniform"
+
+    @model_validator(mode="after")
+    def _check(self) -> Uncertainty:
+        for name in ("position", "salience", "capability"):
+            rng = getattr(self, name)
+            if rng is None:
+                continue
+            lo, hi = rng
+            _finite(lo, f"uncertainty.{name}")
+            _finite(hi, f"uncertainty.{name}")
+            if lo > hi:
+                raise ValueError(f"uncertainty.{name} range ({lo}, {hi}) has low > high")
+        return self
+
+
+class Actor(_Frozen):
+    """A party to the bargaining: a government, a bloc, an organisation, a person."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    capability: float = Field(default=1.0, description="power resources, >= 0, any unit")
+    description: str | None = None
+    uncertainty: Uncertainty | None = None
+    provenance: Provenance | None = None
+
+    @field_validator("capability")
+    @classmethod
+    def _cap(cls, v: float) -> float:
+        _finite(v, "capability")
+        if v < 0:
+            raise ValueError(f"capability must be >= 0, got {v}")
+        return v
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Issue(_Frozen):
+    """A question on which actors take positions, on a one-dimensional scale."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    description: str | None = None
+    scale: Scale = Field(default_factory=Scale)
+    reference: float | None = Field(default=None, description="status quo / reference point")
+    outcome: float | None = Field(default=None, description="known actual outcome (validation)")
+    unit: str | None = None
+    provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Issue:
+        for name in ("reference", "outcome"):
+            v = getattr(self, name)
+            _finite(v, name)
+            if v is not None and not (self.scale.low <= v <= self.scale.high):
+                raise ValueError(
+                    f"{name} {v} lies outside the scale [{self.scale.low}, {self.scale.high}]"
+                )
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Stance(_Frozen):
+    """One actor's position on one issue, how much it cares (salience), and optionally
+    an issue-specific capability."""
+
+    actor: str
+    issue: str
+    position: float
+    salience: float = Field(description="in [0, 1]")
+    capability: float | None = Field(default=None, description="overrides the actor's")
+    uncertainty: Uncertainty | None = None
+    provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Stance:
+        _finite(self.position, "position")
+        _finite(self.salience, "salience")
+        _finite(self.capability, "capability")
+        if not 0.0 <= self.salience <= 1.0:
+            raise ValueError(f"salience must lie in [0, 1], got {self.salience}")
+        if self.capability is not None and self.capability < 0:
+            raise ValueError(f"capability must be >= 0, got {self.capability}")
+        return self
+
+
+class Condition(_Frozen):
+    """``issue op value``, evaluated on the forecast outcome (or current weighted mean)."""
+
+    issue: str
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    value: float
+
+    def holds(self, x: float) -> bool:
+        ops = {
+            "<": x < self.value,
+            "<=": x <= self.value,
+            ">": x > self.value,
+            ">=": x >= self.value,
+            "==": x == self.value,
+            "!=": x != self.value,
+        }
+        return ops[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.issue} {self.op} {self.value:g}"
+
+
+class Effect(_Frozen):
+    """What a linkage does while its condition holds.
+
+    ``hold``: the actor keeps its position on the issue (does not move);
+    ``freeze``: no actor moves on the issue (``issue='*'`` freezes every issue).
+    """
+
+    kind: Literal["hold", "freeze"]
+    issue: str
+    actor: str | None = None
+
+
+class Linkage(_Frozen):
+    """A conditional rule between issues, e.g. "sanctions stay while Minsk < 70"."""
+
+    id: str
+    description: str | None = None
+    when: Condition
+    then: Effect
+    provenance: Provenance | None = None
+
+
+class StanceChange(_Frozen):
+    """A change to one stance, used by variants (policy options)."""
+
+    actor: str
+    issue: str
+    position: float | None = None
+    salience: float | None = None
+    rationale: str | None = None
+
+
+class Variant(_Frozen):
+    """A named policy option: the base scenario with some stances changed."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    changes: tuple[StanceChange, ...] = ()
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioArrays:
+    """The numeric view of a scenario that models compute on.
+
+    Shapes: ``A`` actors, ``I`` issues. Where ``present[a, i]`` is False the actor takes no
+    stance on the issue; its position there is filled with the issue's midpoint and its
+    salience and capability with 0, so weighted sums ignore it without masking.
+    """
+
+    actor_ids: tuple[str, ...]
+    issue_ids: tuple[str, ...]
+    position: np.ndarray  # (A, I)
+    salience: np.ndarray  # (A, I)
+    capability: np.ndarray  # (A, I): actor capability, or the stance's own
+    present: np.ndarray  # (A, I) bool
+    low: np.ndarray  # (I,)
+    high: np.ndarray  # (I,)
+    reference: np.ndarray  # (I,), NaN where the issue has none
+
+    @property
+    def n_actors(self) -> int:
+        return len(self.actor_ids)
+
+    @property
+    def n_issues(self) -> int:
+        return len(self.issue_ids)
+
+
+class Scenario(_Frozen):
+    """A bargaining situation: actors, issues, stances, linkages and policy variants."""
+
+    id: str = "scenario"
+    name: str | None = None
+    description: str | None = None
+    principals: tuple[str, ...] = Field(
+        default=(), description="actors whose gains the tool reports (default: the first two)"
+    )
+    sources: tuple[Source, ...] = ()
+    actors: tuple[Actor, ...]
+    issues: tuple[Issue, ...]
+    stances: tuple[Stance, ...]
+    linkages: tuple[Linkage, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    metadata: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if not self.actors:
+            raise ValueError("a scenario needs at least one actor")
+        if not self.issues:
+            raise ValueError("a scenario needs at least one issue")
+        _unique([a.id for a in self.actors], "actor")
+        _unique([i.id for i in self.issues], "issue")
+        _unique([s.id for s in self.sources], "source")
+        _unique([v.id for v in self.variants], "variant")
+        _unique([k.id for k in self.linkages], "linkage")
+        actors = {a.id for a in self.actors}
+        issues = {i.id: i for i in self.issues}
+        seen: set[tuple[str, str]] = set()
+        for n, st in enumerate(self.stances):
+            where = f"stance {n + 1} ({st.actor} on {st.issue})"
+            if st.actor not in actors:
+                raise ValueError(f"{where}: unknown actor {st.actor!r}")
+            if st.issue not in issues:
+                raise ValueError(f"{where}: unknown issue {st.issue!r}")
+            if (st.actor, st.issue) in seen:
+                raise ValueError(f"{where}: a second stance for the same actor and issue")
+            seen.add((st.actor, st.issue))
+            sc = issues[st.issue].scale
+            if not sc.low <= st.position <= sc.high:
+                raise ValueError(
+                    f"{where}: position {st.position:g} lies outside the issue's scale "
+                    f"[{sc.low:g}, {sc.high:g}]"
+                )
+        with_stance = {a for a, _ in seen}
+        missing = [a.id for a in self.actors if a.id not in with_stance]
+        if missing:
+            raise ValueError(f"actor(s) with no stance on any issue: {', '.join(missing)}")
+        for p in self.principals:
+            if p not in actors:
+                raise ValueError(f"principal {p!r} is not an actor of the scenario")
+        for k in self.linkages:
+            for iss in (k.when.issue, k.then.issue):
+                if iss != "*" and iss not in issues:
+                    raise ValueError(f"linkage {k.id!r}: unknown issue {iss!r}")
+            if k.then.actor is not None and k.then.actor not in actors:
+                raise ValueError(f"linkage {k.id!r}: unknown actor {k.then.actor!r}")
+        for v in self.variants:
+            for c in v.changes:
+                if (c.actor, c.issue) not in seen:
+                    raise ValueError(
+                        f"variant {v.id!r}: {c.actor!r} has no stance on {c.issue!r} to change"
+                    )
+        return self
+
+    # ------------------------------------------------------------------ lookups
+    def actor(self, actor_id: str) -> Actor:
+        for a in self.actors:
+            if a.id == actor_id:
+                return a
+        raise KeyError(actor_id)
+
+    def issue(self, issue_id: str) -> Issue:
+        for i in self.issues:
+            if i.id == issue_id:
+                return i
+        raise KeyError(issue_id)
+
+    def stance(self, actor_id: str, issue_id: str) -> Stance | None:
+        for s in self.stances:
+            if s.actor == actor_id and s.issue == issue_id:
+                return s
+        return None
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.actors)
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.issues)
+
+    @property
+    def principal_ids(self) -> tuple[str, ...]:
+        """The two actors whose agreement is analysed (declared, else the first two)."""
+        if self.principals:
+            return self.principals
+        return self.actor_ids[:2]
+
+    # ------------------------------------------------------------------ views
+    def arrays(self) -> ScenarioArrays:
+        """The array view (cached: the scenario is immutable)."""
+        return self._arrays
+
+    @cached_property
+    def _arrays(self) -> ScenarioArrays:
+        a_index = {a.id: k for k, a in enumerate(self.actors)}
+        i_index = {i.id: k for k, i in enumerate(self.issues)}
+        n_a, n_i = len(self.actors), len(self.issues)
+        low = np.array([i.scale.low for i in self.issues], dtype=float)
+        high = np.array([i.scale.high for i in self.issues], dtype=float)
+        ref = np.array(
+            [np.nan if i.reference is None else i.reference for i in self.issues], dtype=float
+        )
+        pos = np.tile((low + high) / 2.0, (n_a, 1))
+        sal = np.zeros((n_a, n_i))
+        cap = np.zeros((n_a, n_i))
+        present = np.zeros((n_a, n_i), dtype=bool)
+        for st in self.stances:
+            a, i = a_index[st.actor], i_index[st.issue]
+            pos[a, i] = st.position
+            sal[a, i] = st.salience
+            cap[a, i] = self.actors[a].capability if st.capability is None else st.capability
+            present[a, i] = True
+        for arr in (pos, sal, cap, present, low, high, ref):
+            arr.setflags(write=False)
+        return ScenarioArrays(
+            actor_ids=self.actor_ids,
+            issue_ids=self.issue_ids,
+            position=pos,
+            salience=sal,
+            capability=cap,
+            present=present,
+            low=low,
+            high=high,
+            reference=ref,
+        )
+
+    def input_hash(self) -> str:
+        """A short SHA-256 of the scenario's canonical JSON: same inputs, same hash."""
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> str:
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    # ------------------------------------------------------------------ derived scenarios
+    def with_changes(self, changes: list[StanceChange] | tuple[StanceChange, ...]) -> Scenario:
+        """A new scenario with some stances' positions or saliences replaced."""
+        by_key = {(c.actor, c.issue): c for c in changes}
+        stances = []
+        for st in self.stances:
+            c = by_key.get((st.actor, st.issue))
+            if c is None:
+                stances.append(st)
+                continue
+            upd: dict[str, float] = {}
+            if c.position is not None:
+                upd["position"] = c.position
+            if c.salience is not None:
+                upd["salience"] = c.salience
+            stances.append(st.model_copy(update=upd))
+        return self.replace(stances=tuple(stances))
+
+    def variant(self, variant_id: str) -> Scenario:
+        """The scenario under a policy variant (its changes applied; variants dropped)."""
+        for v in self.variants:
+            if v.id == variant_id:
+                out = self.with_changes(v.changes)
+                return out.replace(id=f"{self.id}@{v.id}", variants=())
+        known = ", ".join(v.id for v in self.variants) or "none"
+        raise InputError(
+            f"unknown variant {variant_id!r}", source=self.id, allowed=f"variants: {known}"
+        )
+
+    def replace(self, **fields: object) -> Scenario:
+        """A validated copy with some fields replaced."""
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(fields)
+        return type(self).model_validate(data)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        base: Scenario,
+        position: np.ndarray | None = None,
+        salience: np.ndarray | None = None,
+        capability: np.ndarray | None = None,
+    ) -> Scenario:
+        """``base`` with positions, saliences or per-stance capabilities replaced by arrays
+        shaped like :meth:`arrays` (absent stances are left absent)."""
+        arr = base.arrays()
+        a_index = {a: k for k, a in enumerate(arr.actor_ids)}
+        i_index = {i: k for k, i in enumerate(arr.issue_ids)}
+        stances = []
+        for st in base.stances:
+            a, i = a_index[st.actor], i_index[st.issue]
+            upd: dict[str, float] = {}
+            if position is not None:
+                upd["position"] = float(position[a, i])
+            if salience is not None:
+                upd["salience"] = float(salience[a, i])
+            if capability is not None:
+                upd["capability"] = float(capability[a, i])
+            stances.append(st.model_copy(update=upd) if upd else st)
+        return base.replace(stances=tuple(stances))
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    dup = []
+    for x in ids:
+        if x in seen:
+            dup.append(x)
+        seen.add(x)
+    if dup:
+        raise ValueError(f"duplicate {what} id(s): {', '.join(sorted(set(dup)))}")
