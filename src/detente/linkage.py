@@ -1,0 +1,68 @@
+"""Linkages: conditional rules between issues, evaluated inside every model's rounds.
+
+A linkage reads "while <issue> <op> <value>, <effect>", for example "while Minsk
+implementation < 70, the United States holds its sanctions position" or "while election
+interference > 30, no actor moves on any issue". The condition is evaluated on the current
+outcome estimate of the conditioning issue (the capability x salience weighted mean of the
+current positions, Achen 2006) at the start of every round; positions it holds are restored
+after the round's moves. Closed-form models evaluate the rules once: a held position is
+simply the input position.
+
+:func:`held_mask` is vectorised over a leading ensemble axis.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+
+import numpy as np
+
+from detente.scenario import Linkage, ScenarioArrays
+
+__all__ = ["apply_holds", "held_mask"]
+
+_OPS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def held_mask(
+    linkages: Sequence[Linkage],
+    arrays: ScenarioArrays,
+    current_outcome: np.ndarray,
+) -> np.ndarray | None:
+    """Which positions may not move this round.
+
+    ``current_outcome`` is ``(..., I)``; the result is ``(..., A, I)`` bool, or ``None``
+    when the scenario has no linkages (so models can skip the work).
+    """
+    if not linkages:
+        return None
+    a_index = {a: k for k, a in enumerate(arrays.actor_ids)}
+    i_index = {i: k for k, i in enumerate(arrays.issue_ids)}
+    lead = current_outcome.shape[:-1]
+    held = np.zeros((*lead, arrays.n_actors, arrays.n_issues), dtype=bool)
+    for link in linkages:
+        cond = _OPS[link.when.op](current_outcome[..., i_index[link.when.issue]], link.when.value)
+        cond = np.asarray(cond)[..., None, None]
+        target = np.zeros((arrays.n_actors, arrays.n_issues), dtype=bool)
+        cols = slice(None) if link.then.issue == "*" else i_index[link.then.issue]
+        if link.then.kind == "hold" and link.then.actor is not None:
+            target[a_index[link.then.actor], cols] = True
+        else:  # freeze: nobody moves on the issue(s)
+            target[:, cols] = True
+        held |= cond & target
+    return held
+
+
+def apply_holds(old: np.ndarray, new: np.ndarray, held: np.ndarray | None) -> np.ndarray:
+    """New positions, except where ``held`` keeps the old ones."""
+    if held is None:
+        return new
+    return np.where(held, old, new)
