@@ -65,7 +65,7 @@ class Forecast:
     summary: tuple[str, ...] = ()  # readable lines the model wants the user to see
 
     def __post_init__(self) -> None:
-        r, a, i = self.positions.shape
+        _, a, i = self.positions.shape
         if (a, i) != (len(self.actor_ids), len(self.issue_ids)):
             raise ValueError("positions shape does not match actors x issues")
         if self.outcome.shape != (i,):

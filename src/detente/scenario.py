@@ -83,7 +83,9 @@ class Scale(_Frozen):
         _finite(self.low, "scale.low")
         _finite(self.high, "scale.high")
         if not self.high > self.low:
-            raise ValueError(f"scale.high ({self.high}) must be greater than scale.low ({self.low})")
+            raise ValueError(
+                f"scale.high ({self.high}) must be greater than scale.low ({self.low})"
+            )
         return self
 
     @property

@@ -76,9 +76,11 @@ def get_model(name: str, **params: Any) -> Model:
                 where="--param",
                 allowed=", ".join(names) or "none",
             )
-        conv[key] = parse_value(value, defaults.get(key), f"{name}.{key}") if isinstance(
-            value, str
-        ) else value
+        conv[key] = (
+            parse_value(value, defaults.get(key), f"{name}.{key}")
+            if isinstance(value, str)
+            else value
+        )
     try:
         return cls(**conv)
     except (TypeError, ValueError) as exc:

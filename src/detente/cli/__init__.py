@@ -1,0 +1,52 @@
+"""The ``detente`` command line (typer + rich).
+
+Each command lives in a module of this package that registers on :data:`app`; modules of
+features not installed yet are skipped. :func:`main` turns input problems into one clear
+line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from detente.cli.app import app
+from detente.errors import InputError
+
+_COMMANDS = (
+    "run",
+    "scenarios_cmd",
+    "models_cmd",
+    "what_it_takes_cmd",
+    "validate_cmd",
+    "ensemble_cmd",
+    "report_cmd",
+    "app_cmd",
+)
+
+for _name in _COMMANDS:
+    try:
+        importlib.import_module(f"detente.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a command module not written yet
+        if exc.name != f"detente.cli.{_name}":
+            raise
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``detente`` console script."""
+    from detente.cli.common import err_console
+
+    try:
+        app()
+    except InputError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc.message}", soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

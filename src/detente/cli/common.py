@@ -1,0 +1,101 @@
+"""Shared helpers of the CLI commands: finding a scenario, parsing ``--param``, printing.
+
+The CLI computes nothing itself (DESIGN.md §2): it resolves inputs, calls the library and
+prints. User-input problems surface as :class:`~detente.errors.InputError`, which
+:func:`detente.cli.main` prints as one line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from detente.errors import InputError, InputNotice
+from detente.scenario import Scenario
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def notice(text: str) -> None:
+    err_console.print(f"[yellow]notice:[/yellow] {text}", soft_wrap=True)
+
+
+def resolve_scenario(spec: str, *, fmt: str | None = None, variant: str | None = None) -> Scenario:
+    """A bundled scenario id, or a path to a file in any supported format.
+
+    ``id@variant`` (or ``--variant``) applies one of the scenario's policy variants.
+    Notices from the readers (e.g. a rescale of saliences) are printed to stderr.
+    """
+    from detente import scenarios
+
+    if variant is None and "@" in spec and not Path(spec).exists():
+        spec, variant = spec.split("@", 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputNotice)
+        known = [s["id"] for s in scenarios.list_scenarios()]
+        if spec in known and fmt is None and not Path(spec).exists():
+            scenario = scenarios.load_bundled(spec)
+        elif Path(spec).exists():
+            from detente.io import load_scenario
+
+            scenario = load_scenario(spec, format=fmt)
+        else:
+            raise InputError(
+                f"no bundled scenario or file named {spec!r}",
+                where="SCENARIO",
+                allowed="a path to a scenario file, or one of: " + ", ".join(known),
+            )
+    for w in caught:
+        if issubclass(w.category, InputNotice):
+            notice(str(w.message))
+    if variant:
+        scenario = scenario.variant(variant)
+    return scenario
+
+
+def parse_params(items: list[str] | None, models: list[str]) -> dict[str, dict[str, str]]:
+    """``--param MODEL.KEY=VALUE`` options, grouped by model."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for item in items or []:
+        if "=" not in item or "." not in item.split("=", 1)[0]:
+            raise InputError(
+                f"{item!r} is not of the form MODEL.KEY=VALUE",
+                where="--param",
+                allowed="e.g. --param expected_utility.rounds=20",
+            )
+        lhs, value = item.split("=", 1)
+        model, key = lhs.split(".", 1)
+        if model not in models:
+            raise InputError(
+                f"--param names model {model!r}, which is not being run",
+                where="--param",
+                allowed=", ".join(models),
+            )
+        out[model][key] = value
+    return dict(out)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout (nothing else is printed there)."""
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def fmt_num(x: float | None, digits: int = 1) -> str:
+    if x is None or x != x:  # None or NaN
+        return "—"
+    return f"{x:.{digits}f}"
+
+
+def fmt_signed(x: float | None, digits: int = 1) -> str:
+    if x is None or x != x:
+        return "—"
+    if abs(x) < 0.5 * 10**-digits:
+        return f"{0:.{digits}f}"
+    return f"{x:+.{digits}f}".replace("-", "−")

@@ -1,0 +1,106 @@
+"""``detente scenarios list|show``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from detente.cli.app import scenarios_app
+from detente.cli.common import console, fmt_num, print_json, resolve_scenario
+from detente.scenarios import list_scenarios
+
+
+@scenarios_app.command("list")
+def list_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the bundled scenarios."""
+    rows = list_scenarios()
+    if as_json:
+        print_json(rows)
+        return
+    t = Table(title="bundled scenarios", title_justify="left")
+    for col in ("id", "name", "actors", "issues", "variants"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(
+            r["id"], r["name"], str(r["n_actors"]), str(r["n_issues"]), ", ".join(r["variants"])
+        )
+    console.print(t)
+
+
+@scenarios_app.command("show")
+def show_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario id or a scenario file")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show a scenario: actors, issues, stances with their sources, linkages, variants."""
+    sc = resolve_scenario(scenario)
+    if as_json:
+        print_json(sc.model_dump(mode="json", exclude_defaults=True))
+        return
+    console.print(f"[bold]{sc.name or sc.id}[/bold]")
+    if sc.description:
+        console.print(sc.description, soft_wrap=True)
+    a = Table(title="actors", title_justify="left")
+    for col in ("id", "name", "capability", "source", "rationale"):
+        a.add_column(col, overflow="fold")
+    for act in sc.actors:
+        p = act.provenance
+        a.add_row(
+            act.id,
+            act.label,
+            f"{act.capability:.4g}",
+            _where(p),
+            (p.rationale or "") if p else "",
+        )
+    console.print(a)
+    i = Table(title="issues", title_justify="left")
+    for col in ("id", "name", "low end", "high end", "reference"):
+        i.add_column(col, overflow="fold")
+    for iss in sc.issues:
+        i.add_row(
+            iss.id,
+            iss.label,
+            f"{iss.scale.low:g}: {iss.scale.low_label or ''}",
+            f"{iss.scale.high:g}: {iss.scale.high_label or ''}",
+            fmt_num(iss.reference),
+        )
+    console.print(i)
+    s = Table(title="stances", title_justify="left")
+    for col in ("actor", "issue", "position", "salience", "source", "rationale"):
+        s.add_column(col, overflow="fold")
+    for st in sc.stances:
+        p = st.provenance
+        s.add_row(
+            st.actor,
+            st.issue,
+            f"{st.position:g}",
+            f"{st.salience:.2f}",
+            _where(p),
+            (p.rationale or "") if p else "",
+        )
+    console.print(s)
+    if sc.linkages:
+        console.print("[bold]linkages[/bold]")
+        for k in sc.linkages:
+            who = k.then.actor or "every actor"
+            console.print(
+                f"  {k.id}: while {k.when}, {who} {k.then.kind}s on {k.then.issue}"
+                + (f" — {k.description}" if k.description else ""),
+                soft_wrap=True,
+            )
+    if sc.variants:
+        console.print("[bold]variants[/bold]")
+        for v in sc.variants:
+            console.print(
+                f"  {v.id}: {v.name or ''} ({len(v.changes)} changes) {v.description or ''}",
+                soft_wrap=True,
+            )
+
+
+def _where(p: object) -> str:
+    if p is None:
+        return ""
+    loc = getattr(p, "location", None)
+    return f"{p.source} {loc}" if loc else str(p.source)  # type: ignore[attr-defined]
