@@ -11,9 +11,7 @@ from detente.scenario import Actor, Issue, Scenario, Stance
 
 #: ../shared/data beside the project checkout (override with DETENTE_SHARED_DATA)
 SHARED_DATA = Path(
-    os.environ.get(
-        "DETENTE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
-    )
+    os.environ.get("DETENTE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
 
 
