@@ -98,21 +98,19 @@ def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
     title = sc.name or sc.id
     t = Table(title=f"{title}: forecast outcome per issue", title_justify="left")
     t.add_column("issue", overflow="fold")
-    t.add_column("scale (low → high)", overflow="fold", max_width=38)
     t.add_column("reference", justify="right")
     for f in forecasts:
         t.add_column(f.model, justify="right")
     for k, iss in enumerate(sc.issues):
-        scale = f"{iss.scale.low:g} {iss.scale.low_label or ''} → {iss.scale.high:g} " + (
-            iss.scale.high_label or ""
-        )
         t.add_row(
             iss.label,
-            scale.strip(),
             fmt_num(iss.reference),
             *[fmt_num(float(f.outcome[k])) for f in forecasts],
         )
     console.print(t)
+    console.print(
+        "[dim]scales run 0..100 unless stated; `detente scenarios show` describes both ends[/dim]"
+    )
 
     principals = sc.principal_ids
     if not principals:

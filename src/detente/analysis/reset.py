@@ -1,0 +1,135 @@
+"""The seed essays' question, answered end to end: does each course of action produce a
+*real reset* — a package of outcomes both principals prefer to the status quo — under each
+model, is one in reach at all (:func:`detente.bargaining.agreement`), and what would it take
+(:func:`detente.analysis.what_it_takes.what_it_takes` with the ``reset`` target)?
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from detente.analysis.what_it_takes import Result, what_it_takes
+from detente.bargaining import Agreement, agreement, package_gains
+from detente.models import available, get_model
+from detente.scenario import Scenario
+
+__all__ = ["ResetSummary", "reset_summary"]
+
+
+@dataclass
+class ResetSummary:
+    parties: tuple[str, str]
+    models: list[str]
+    variants: list[str]
+    variant_names: dict[str, str]
+    outcomes: dict[tuple[str, str], np.ndarray]
+    gains: dict[tuple[str, str], np.ndarray]
+    agreement: Agreement
+    takes: Result | None
+    lines: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parties": list(self.parties),
+            "courses": [
+                {
+                    "variant": v,
+                    "name": self.variant_names[v],
+                    "models": {
+                        m: {
+                            "gains": [float(x) for x in self.gains[(v, m)]],
+                            "reset": bool(np.all(self.gains[(v, m)] > 0)),
+                        }
+                        for m in self.models
+                    },
+                }
+                for v in self.variants
+            ],
+            "agreement": self.agreement.to_dict(),
+            "what_it_takes": None if self.takes is None else self.takes.to_dict(),
+            "summary": self.lines,
+        }
+
+
+def reset_summary(
+    scenario: Scenario,
+    *,
+    models: list[str] | None = None,
+    takes_model: str = "compromise",
+    movable: list[str] | None = None,
+    seed: int = 0,
+) -> ResetSummary:
+    """Forecast every course of action with every model and summarise."""
+    models = models or available()
+    parties = (scenario.principal_ids[0], scenario.principal_ids[1])
+    courses: list[tuple[str, str, Scenario]] = [("base", "as the scenario stands", scenario)]
+    for v in scenario.variants:
+        if v.changes:
+            courses.append((v.id, v.name or v.id, scenario.variant(v.id)))
+    outcomes, gains = {}, {}
+    built = {m: get_model(m) for m in models}
+    for vid, _, sc in courses:
+        for m, model in built.items():
+            out = model.forecast(sc, seed=seed).outcome
+            outcomes[(vid, m)] = out
+            # gains are judged by the principals' positions of the base scenario: a course of
+            # action changes what happens, not what the principals want
+            gains[(vid, m)] = package_gains(scenario, out, parties)
+    ag = agreement(scenario, parties)
+    takes = what_it_takes(
+        scenario, ["reset"], model=takes_model, movable=movable, seed=seed, persuade=False
+    )
+    names = {vid: name for vid, name, _ in courses}
+    lines = _lines(scenario, parties, models, names, gains, ag, takes)
+    return ResetSummary(
+        parties=parties,
+        models=models,
+        variants=[c[0] for c in courses],
+        variant_names=names,
+        outcomes=outcomes,
+        gains=gains,
+        agreement=ag,
+        takes=takes,
+        lines=lines,
+    )
+
+
+def _lines(scenario, parties, models, names, gains, ag, takes) -> list[str]:
+    a, b = (scenario.actor(p).label for p in parties)
+    out = []
+    for m in models:
+        resets = [v for v in names if np.all(gains[(v, m)] > 0)]
+        if resets:
+            out.append(f"{m}: a real reset under " + ", ".join(names[v] for v in resets) + ".")
+        else:
+            best = max(names, key=lambda v: float(np.min(gains[(v, m)])))
+            g = gains[(best, m)]
+            out.append(
+                f"{m}: no course yields a real reset; closest: {names[best]} "
+                f"({a} {g[0]:+.1f}, {b} {g[1]:+.1f})."
+            )
+    if ag.reset_possible:
+        nb = ag.nash
+        out.append(
+            f"A package both prefer to the status quo exists: the Nash bargaining solution gives "
+            f"{a} {nb.gains[0]:+.1f} and {b} {nb.gains[1]:+.1f}."
+        )
+        if ag.trades:
+            t = ag.trades[0]
+            out.append(
+                f"Best cross-issue trade: {a} concedes '{t.gives_a}', {b} concedes "
+                f"'{t.gives_b}' ({a} {t.gain_a:+.1f}, {b} {t.gain_b:+.1f})."
+            )
+    else:
+        out.append("No package of outcomes leaves both principals better off than today.")
+    if takes.feasible and takes.changes:
+        top = takes.changes[0]
+        out.append(
+            f"What it would take ({takes.model}): total change {takes.total_change:.1f}, led by "
+            f"{scenario.actor(top.actor).label} moving on {top.issue} from {top.before:.0f} "
+            f"to {top.after:.0f}."
+        )
+    return out

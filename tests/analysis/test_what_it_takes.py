@@ -1,0 +1,101 @@
+"""What-it-takes: exact answers checked by hand, search answers verified by re-running."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.analysis.what_it_takes import _Problem, _search, parse_movable, what_it_takes
+from detente.errors import InputError
+from detente.models import get_model
+from detente.scenario import Actor, Issue, Scenario, Stance
+
+
+def test_position_lp_by_hand(tiny):
+    # x: (2*10 + .5*70 + .5*x_c) / 3 <= 30  <=>  x_c <= 70: c moves 100 -> 70, cost 30
+    r = what_it_takes(tiny, ["x <= 30"], movable=["c:position"])
+    assert r.method.startswith("linear programme")
+    assert r.feasible and r.verified
+    assert [(c.actor, c.issue, c.field) for c in r.changes] == [("c", "x", "position")]
+    assert r.changes[0].after == pytest.approx(70.0, abs=1e-6)
+    assert r.total_change == pytest.approx(30.0, abs=1e-6)
+    assert r.after["x"] == pytest.approx(30.0, abs=1e-6)
+    assert r.before["x"] == pytest.approx(35.0)
+
+
+def test_salience_lp_by_hand(tiny):
+    # (20 + 35 + 100 s) / (2.5 + s) <= 30  <=>  s <= 2/7: from .5, cost (0.5 - 2/7) * 100
+    r = what_it_takes(tiny, ["x <= 30"], movable=["c.x:salience"], persuade=False)
+    assert r.changes[0].after == pytest.approx(2 / 7, abs=1e-6)
+    assert r.total_change == pytest.approx((0.5 - 2 / 7) * 100, abs=1e-4)
+
+
+def test_lp_picks_the_cheapest_actor(tiny):
+    # moving a (weight 2) is three times as effective per point as b or c (weight .5... )
+    r = what_it_takes(tiny, ["x <= 30"], movable=["*.x:position"])
+    assert r.verified
+    # Δo = 5 needs Δ(Σ w x) = 15: a alone moves 7.5 points; b or c would need 30
+    assert [c.actor for c in r.changes] == ["a"]
+    assert r.total_change == pytest.approx(7.5, abs=1e-6)
+    by_actor = {row["actor"]: row for row in r.persuade}
+    assert by_actor["a"]["total_change"] == pytest.approx(7.5, abs=1e-6)
+    assert by_actor["b"]["total_change"] == pytest.approx(30.0, abs=1e-6)
+    assert r.persuade[0]["actor"] == "a"
+
+
+def test_search_agrees_with_lp(tiny):
+    p = _Problem(tiny, get_model("compromise"), ["x <= 30"], parse_movable(["c:position"], tiny), 0)
+    sol = _search(p, np.random.default_rng(0), None, 200)
+    assert sol is not None and p.feasible(sol)
+    assert p.cost(sol) == pytest.approx(30.0, abs=0.05)
+
+
+def test_infeasible_is_reported(tiny):
+    r = what_it_takes(tiny, ["x <= 5"], movable=["c:position"])
+    assert not r.feasible and not r.verified and r.changes == []
+    assert r.persuade == [{"actor": "c", "feasible": False, "total_change": None}]
+
+
+def _reset_case():
+    return Scenario(
+        id="reset",
+        actors=(Actor(id="A"), Actor(id="B"), Actor(id="C", capability=4)),
+        issues=(Issue(id="p", reference=50), Issue(id="q", reference=50)),
+        stances=(
+            Stance(actor="A", issue="p", position=0, salience=1.0),
+            Stance(actor="A", issue="q", position=0, salience=0.25),
+            Stance(actor="B", issue="p", position=100, salience=0.25),
+            Stance(actor="B", issue="q", position=100, salience=1.0),
+            Stance(actor="C", issue="p", position=100, salience=1.0),
+            Stance(actor="C", issue="q", position=0, salience=1.0),
+        ),
+    )
+
+
+@pytest.mark.parametrize("model", ["compromise", "median"])
+def test_reset_target_found_and_verified(model):
+    sc = _reset_case()
+    r = what_it_takes(sc, ["reset"], model=model, movable=["C:position"], seed=1)
+    assert r.feasible and r.verified
+    # the reported "after" outcomes give both principals a gain
+    from detente.bargaining import package_gains
+
+    changed = sc.with_changes([])
+    g = package_gains(changed, np.array([r.after["p"], r.after["q"]]))
+    assert np.all(g > 0)
+
+
+def test_same_seed_same_answer():
+    sc = _reset_case()
+    a = what_it_takes(sc, ["reset"], model="median", movable=["C"], seed=3).to_dict()
+    b = what_it_takes(sc, ["reset"], model="median", movable=["C"], seed=3).to_dict()
+    assert a == b
+
+
+def test_movable_errors(tiny):
+    with pytest.raises(InputError, match="unknown actor 'zz'"):
+        parse_movable(["zz:position"], tiny)
+    with pytest.raises(InputError, match="unknown field 'size'"):
+        parse_movable(["a:size"], tiny)
+    assert len(parse_movable(None, tiny)) == 5  # every present stance's position
+    assert parse_movable(["a:capability"], tiny)[0].issue == -1
