@@ -1,0 +1,32 @@
+"""Analyses over many forecasts: ensembles, sensitivity, scenario discovery, what it takes.
+
+The names below are imported on first use, so ``import detente.analysis`` stays light
+(SALib and PRIM load only when sensitivity or discovery runs).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "PerturbationPlan": "detente.analysis.perturb",
+    "Spread": "detente.analysis.perturb",
+    "parse_spread": "detente.analysis.perturb",
+    "EnsembleResult": "detente.analysis.ensemble",
+    "run_ensemble": "detente.analysis.ensemble",
+    "sensitivity": "detente.analysis.sensitivity",
+    "sobol_indices": "detente.analysis.sensitivity",
+    "morris_indices": "detente.analysis.sensitivity",
+    "tornado": "detente.analysis.sensitivity",
+    "discover": "detente.analysis.discovery",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'detente.analysis' has no attribute {name!r}")
+    return getattr(importlib.import_module(mod), name)

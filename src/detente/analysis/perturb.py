@@ -1,0 +1,580 @@
+"""Draws of perturbed inputs: the uncertain positions, saliences and capabilities.
+
+Every input of a scenario may carry an uncertainty: a range ``(low, high)`` and a
+distribution, given in the scenario (:class:`~detente.scenario.Stance.uncertainty` for a
+stance's position, salience or own capability, :class:`~detente.scenario.Actor.uncertainty`
+for an actor's capability), or a global *spread* per field (``--spread position=10``).
+:class:`PerturbationPlan` collects them into ``K`` uncertain inputs and turns uniform random
+numbers into values and values into the ``(E, A, I)`` arrays that models evaluate.
+
+Distributions (inverse-CDF transforms of one uniform number per input and draw):
+
+* ``uniform`` on the range;
+* ``triangular`` on the range, with its mode at the scenario's value;
+* ``normal`` centred on the scenario's value with standard deviation a quarter of the
+  range (so the range spans about ±2 sd, 95 %), truncated to the field's valid range
+  (the issue's scale, [0, 1], capability >= 0).
+
+A range that reaches beyond the field's valid range is cut at its edge (the user is told,
+for ranges written in the scenario); a range of zero width is no uncertainty.
+
+Spread values are absolute in the field's own unit (scale points, salience, capability),
+or with ``%``: percent of the issue's span for a position, of the [0, 1] range for a
+salience, of the value itself for a capability. A spread ``h`` gives the range
+``value ± h``. Explicit ranges in the scenario take precedence over a spread.
+
+Reproducibility: draws come in blocks of :data:`BLOCK` draws; block ``b`` takes its uniform
+numbers from its own stream ``SeedSequence(seed, spawn_key=(0, b))``. The numbers of draw
+``d`` therefore depend only on the seed and ``d``: any chunking of the work, on any
+executor, gives the same draws, and the first ``n`` draws of a longer run are the draws of
+a run of ``n``.
+
+Capability: an actor's range applies to its capability on every issue where its stance
+has no capability of its own (one input, ``capability:ACTOR``); a stance with its own
+capability, or with a capability range, is an input of its own (``capability:ACTOR:ISSUE``,
+its value defaulting to the actor's).
+
+Departures: actor-level ranges for position or salience (an absolute range cannot hold on
+every issue's scale at once) are refused; give them on the stances.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from detente.errors import InputError, InputNotice
+from detente.scenario import Scenario, Stance
+
+__all__ = [
+    "BLOCK",
+    "DEFAULT_SPREAD",
+    "DISTRIBUTIONS",
+    "FIELDS",
+    "PerturbationPlan",
+    "Spread",
+    "UncertainInput",
+    "block_stream",
+    "parse_spread",
+]
+
+#: draws per random-number block (part of the reproducibility contract: do not change)
+BLOCK = 1024
+FIELDS = ("position", "salience", "capability")
+DISTRIBUTIONS = ("uniform", "triangular", "normal")
+Field = Literal["position", "salience", "capability"]
+Distribution = Literal["uniform", "triangular", "normal"]
+
+_KIND = {"uniform": 0, "triangular": 1, "normal": 2}
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A global spread for one field: ``value`` absolute, or percent when ``percent``."""
+
+    value: float
+    percent: bool = False
+
+    def half_width(self, field_name: str, nominal: float, span: float) -> float:
+        if not self.percent:
+            return self.value
+        if field_name == "position":
+            return self.value / 100.0 * span
+        if field_name == "salience":
+            return self.value / 100.0
+        return self.value / 100.0 * abs(nominal)
+
+    def __str__(self) -> str:
+        return f"{self.value:g}%" if self.percent else f"{self.value:g}"
+
+
+#: used when neither the scenario nor the user states any uncertainty
+DEFAULT_SPREAD: dict[str, Spread] = {
+    "position": Spread(10.0, percent=True),
+    "salience": Spread(0.1),
+    "capability": Spread(20.0, percent=True),
+}
+
+_SPREAD_RE = re.compile(r"^\s*(\w+)\s*=\s*([0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*(%?)\s*$")
+
+
+def parse_spread(items: Sequence[str] | None) -> dict[str, Spread]:
+    """``["position=10", "salience=0.1", "capability=20%"]`` to a spread per field."""
+    out: dict[str, Spread] = {}
+    for item in items or []:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            m = _SPREAD_RE.match(part)
+            if not m or m.group(1) not in FIELDS:
+                raise InputError(
+                    f"cannot read spread {part.strip()!r}",
+                    where="--spread",
+                    allowed="FIELD=VALUE or FIELD=VALUE% with FIELD one of "
+                    + ", ".join(FIELDS)
+                    + " (e.g. position=10, salience=0.1, capability=20%)",
+                )
+            value = float(m.group(2))
+            if not math.isfinite(value):
+                raise InputError(f"spread {part.strip()!r} is not finite", where="--spread")
+            out[m.group(1)] = Spread(value, percent=bool(m.group(3)))
+    return out
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One uncertain input: which number it is, its value, range and distribution."""
+
+    name: str  # "position:actor:issue", "salience:actor:issue", "capability:actor[:issue]"
+    field: Field
+    actor: str
+    issue: str | None  # None: an actor's capability on every issue without its own
+    nominal: float
+    low: float  # the range, cut to the valid range
+    high: float
+    distribution: Distribution
+    sd: float  # normal only: a quarter of the stated range
+    valid_low: float  # where a normal draw is truncated
+    valid_high: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "field": self.field,
+            "actor": self.actor,
+            "issue": self.issue,
+            "value": self.nominal,
+            "low": self.low,
+            "high": self.high,
+            "distribution": self.distribution,
+        }
+
+
+def block_stream(seed: int, block: int, stream: int = 0) -> np.random.Generator:
+    """The random stream of one block: ``stream`` 0 for inputs, 1 for model seeds."""
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, block)))
+    )
+
+
+def block_seeds(seed: int, block: int) -> np.ndarray:
+    """One 32-bit seed per draw of a block, for models that draw at random."""
+    return np.random.SeedSequence(seed, spawn_key=(1, block)).generate_state(BLOCK)
+
+
+@dataclass(frozen=True, eq=False)
+class PerturbationPlan:
+    """The uncertain inputs of a scenario and how to draw and apply them.
+
+    Build with :meth:`build`. ``values`` arrays are shaped ``(n, K)`` with columns in the
+    order of :attr:`inputs` (positions, then saliences, then capabilities; actors and
+    issues in scenario order).
+    """
+
+    scenario: Scenario
+    inputs: tuple[UncertainInput, ...]
+    spread: Mapping[str, Spread] = field(default_factory=dict)
+    distribution: Distribution = "uniform"
+    defaulted: bool = False  # True when DEFAULT_SPREAD was used
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def build(
+        cls,
+        scenario: Scenario,
+        spread: Mapping[str, Spread] | None = None,
+        distribution: str = "uniform",
+        *,
+        default_spread: bool = True,
+    ) -> PerturbationPlan:
+        """Collect the uncertain inputs of ``scenario``.
+
+        ``spread`` applies to every input of its field that has no range in the scenario.
+        When the scenario states no uncertainty and no spread is given, ``default_spread``
+        uses :data:`DEFAULT_SPREAD` (and the plan records it in :attr:`defaulted`).
+        """
+        if distribution not in DISTRIBUTIONS:
+            raise InputError(
+                f"unknown distribution {distribution!r}",
+                where="--distribution",
+                allowed=", ".join(DISTRIBUTIONS),
+            )
+        spread = dict(spread or {})
+        for name, sp in spread.items():
+            if name not in FIELDS:
+                raise InputError(
+                    f"unknown field {name!r}", where="--spread", allowed=", ".join(FIELDS)
+                )
+            if sp.value < 0:
+                raise InputError(f"spread {name}={sp} is negative", where="--spread")
+        defaulted = False
+        if not spread and default_spread and not _has_uncertainty(scenario):
+            spread = dict(DEFAULT_SPREAD)
+            defaulted = True
+        inputs = _collect(scenario, spread, distribution)  # type: ignore[arg-type]
+        return cls(
+            scenario=scenario,
+            inputs=tuple(inputs),
+            spread=spread,
+            distribution=distribution,  # type: ignore[arg-type]
+            defaulted=defaulted,
+        )
+
+    def subset(self, names: Sequence[str]) -> PerturbationPlan:
+        """The plan restricted to some inputs (the others stay at their values)."""
+        keep = set(names)
+        unknown = keep - set(self.names)
+        if unknown:
+            raise InputError(
+                f"unknown input(s) {', '.join(sorted(unknown))}",
+                allowed="names like position:ACTOR:ISSUE, salience:ACTOR:ISSUE, capability:ACTOR",
+            )
+        return PerturbationPlan(
+            scenario=self.scenario,
+            inputs=tuple(u for u in self.inputs if u.name in keep),
+            spread=self.spread,
+            distribution=self.distribution,
+            defaulted=self.defaulted,
+        )
+
+    def select(
+        self,
+        fields: Sequence[str] | None = None,
+        actors: Sequence[str] | None = None,
+        issues: Sequence[str] | None = None,
+    ) -> PerturbationPlan:
+        """The plan restricted to inputs of some fields, actors and issues."""
+        for vals, known, what in (
+            (fields, FIELDS, "--field"),
+            (actors, self.scenario.actor_ids, "--actor"),
+            (issues, self.scenario.issue_ids, "--issue"),
+        ):
+            bad = sorted(set(vals or ()) - set(known))
+            if bad:
+                raise InputError(
+                    f"unknown {what[2:]} {', '.join(bad)}", where=what, allowed=", ".join(known)
+                )
+        names = [
+            u.name
+            for u in self.inputs
+            if (not fields or u.field in fields)
+            and (not actors or u.actor in actors)
+            and (not issues or u.issue is None or u.issue in issues)
+        ]
+        return self.subset(names)
+
+    # ---------------------------------------------------------------- views
+    @property
+    def n_inputs(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(u.name for u in self.inputs)
+
+    @property
+    def nominal(self) -> np.ndarray:
+        return np.array([u.nominal for u in self.inputs], dtype=float)
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """``(K, 2)``: each input's range (low, high)."""
+        return np.array([(u.low, u.high) for u in self.inputs], dtype=float).reshape(-1, 2)
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.scenario.arrays().present
+
+    @property
+    def low(self) -> np.ndarray:
+        return self.scenario.arrays().low
+
+    @property
+    def high(self) -> np.ndarray:
+        return self.scenario.arrays().high
+
+    def __getstate__(self) -> dict[str, object]:
+        # the cached arrays are rebuilt on the other side of a pickle
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_c_")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
+    # ---------------------------------------------------------------- drawing
+    def _cache(self) -> dict[str, np.ndarray]:
+        cache = self.__dict__.get("_c_arrays")
+        if cache is None:
+            arr = self.scenario.arrays()
+            a_index = {a: k for k, a in enumerate(arr.actor_ids)}
+            i_index = {i: k for k, i in enumerate(arr.issue_ids)}
+            n_i = arr.n_issues
+            cache = {
+                "kind": np.array([_KIND[u.distribution] for u in self.inputs], dtype=np.int8),
+                "lo": np.array([u.low for u in self.inputs], dtype=float),
+                "hi": np.array([u.high for u in self.inputs], dtype=float),
+                "mode": np.array([u.nominal for u in self.inputs], dtype=float),
+                "sd": np.array([u.sd for u in self.inputs], dtype=float),
+                "vlo": np.array([u.valid_low for u in self.inputs], dtype=float),
+                "vhi": np.array([u.valid_high for u in self.inputs], dtype=float),
+            }
+            for f in FIELDS:
+                cells: list[int] = []
+                cols: list[int] = []
+                for k, u in enumerate(self.inputs):
+                    if u.field != f:
+                        continue
+                    a = a_index[u.actor]
+                    if u.issue is not None:
+                        cells.append(a * n_i + i_index[u.issue])
+                        cols.append(k)
+                        continue
+                    # an actor's capability: every issue it is on without its own capability
+                    for i, iss in enumerate(arr.issue_ids):
+                        st = self.scenario.stance(u.actor, iss)
+                        if st is not None and not _own_capability(st):
+                            cells.append(a * n_i + i)
+                            cols.append(k)
+                cache[f"cells_{f}"] = np.array(cells, dtype=np.intp)
+                cache[f"cols_{f}"] = np.array(cols, dtype=np.intp)
+            cache["all_uniform"] = np.array(bool(np.all(cache["kind"] == 0)))
+            object.__setattr__(self, "_c_arrays", cache)
+        return cache
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        """Values ``(n, K)`` from uniform numbers in [0, 1) by each input's inverse CDF."""
+        c = self._cache()
+        lo, hi = c["lo"], c["hi"]
+        if bool(c["all_uniform"]):
+            return lo + u * (hi - lo)
+        out = np.empty_like(u)
+        kind = c["kind"]
+        k = np.flatnonzero(kind == 0)
+        if k.size:
+            out[:, k] = lo[k] + u[:, k] * (hi[k] - lo[k])
+        k = np.flatnonzero(kind == 1)
+        if k.size:
+            out[:, k] = _triangular(u[:, k], lo[k], c["mode"][k], hi[k])
+        k = np.flatnonzero(kind == 2)
+        if k.size:
+            out[:, k] = _truncnorm(u[:, k], c["mode"][k], c["sd"][k], c["vlo"][k], c["vhi"][k])
+        return out
+
+    def draw(self, seed: int, start: int, stop: int) -> np.ndarray:
+        """Values ``(stop - start, K)`` of draws ``start .. stop - 1`` of the run ``seed``."""
+        k = self.n_inputs
+        out = np.empty((max(stop - start, 0), k))
+        b0, b1 = start // BLOCK, (stop - 1) // BLOCK
+        for b in range(b0, b1 + 1):
+            lo, hi = max(start, b * BLOCK), min(stop, (b + 1) * BLOCK)
+            u = block_stream(seed, b).random((BLOCK, k))[lo - b * BLOCK : hi - b * BLOCK]
+            out[lo - start : hi - start] = self.from_uniform(u)
+        return out
+
+    def apply(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Position, salience and capability arrays ``(n, A, I)`` with ``values`` put in."""
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 2 or values.shape[1] != self.n_inputs:
+            raise ValueError(f"values must be (n, {self.n_inputs}), got {values.shape}")
+        arr = self.scenario.arrays()
+        n = values.shape[0]
+        c = self._cache()
+        out = []
+        for f, base in zip(FIELDS, (arr.position, arr.salience, arr.capability), strict=True):
+            x = np.empty((n, base.size))
+            x[:] = base.reshape(-1)
+            cells = c[f"cells_{f}"]
+            if cells.size:
+                x[:, cells] = values[:, c[f"cols_{f}"]]
+            out.append(x.reshape(n, *base.shape))
+        return out[0], out[1], out[2]
+
+
+# -------------------------------------------------------------------- helpers
+def _own_capability(st: Stance) -> bool:
+    """Whether a stance's capability is its own input rather than its actor's."""
+    return st.capability is not None or (
+        st.uncertainty is not None and st.uncertainty.capability is not None
+    )
+
+
+def _has_uncertainty(scenario: Scenario) -> bool:
+    for a in scenario.actors:
+        if a.uncertainty is not None:
+            return True
+    return any(st.uncertainty is not None for st in scenario.stances)
+
+
+def _collect(
+    scenario: Scenario, spread: dict[str, Spread], distribution: Distribution
+) -> list[UncertainInput]:
+    arr = scenario.arrays()
+    issues = {i.id: i for i in scenario.issues}
+    by_field: dict[str, list[UncertainInput]] = {f: [] for f in FIELDS}
+    for actor in scenario.actors:
+        au = actor.uncertainty
+        if au is not None and (au.position is not None or au.salience is not None):
+            field_name = "position" if au.position is not None else "salience"
+            raise InputError(
+                f"actor {actor.id!r} has an uncertainty range for {field_name}; an absolute "
+                "range cannot hold on every issue's scale",
+                source=scenario.id,
+                where=f"actor {actor.id}, uncertainty.{field_name}",
+                allowed="position and salience ranges on the actor's stances, "
+                "a capability range on the actor",
+            )
+        own_cap_needed = False
+        for iss_id in arr.issue_ids:
+            st = scenario.stance(actor.id, iss_id)
+            if st is None:
+                continue
+            iss = issues[iss_id]
+            su = st.uncertainty
+            where = f"stance {actor.id} on {iss_id}"
+            lo_v, hi_v = iss.scale.low, iss.scale.high
+            for field_name, nominal, vlo, vhi in (
+                ("position", st.position, lo_v, hi_v),
+                ("salience", st.salience, 0.0, 1.0),
+            ):
+                u = _make(
+                    name=f"{field_name}:{actor.id}:{iss_id}",
+                    field_name=field_name,
+                    actor=actor.id,
+                    issue=iss_id,
+                    nominal=nominal,
+                    stated=None if su is None else getattr(su, field_name),
+                    stated_dist=None if su is None else su.distribution,
+                    spread=spread.get(field_name),
+                    distribution=distribution,
+                    span=iss.scale.span,
+                    valid=(vlo, vhi),
+                    source=scenario.id,
+                    where=where,
+                )
+                if u is not None:
+                    by_field[field_name].append(u)
+            if _own_capability(st):
+                u = _make(
+                    name=f"capability:{actor.id}:{iss_id}",
+                    field_name="capability",
+                    actor=actor.id,
+                    issue=iss_id,
+                    nominal=actor.capability if st.capability is None else st.capability,
+                    stated=None if su is None else su.capability,
+                    stated_dist=None if su is None else su.distribution,
+                    spread=spread.get("capability"),
+                    distribution=distribution,
+                    span=iss.scale.span,
+                    valid=(0.0, math.inf),
+                    source=scenario.id,
+                    where=where,
+                )
+                if u is not None:
+                    by_field["capability"].append(u)
+            else:
+                own_cap_needed = True
+        if own_cap_needed:
+            u = _make(
+                name=f"capability:{actor.id}",
+                field_name="capability",
+                actor=actor.id,
+                issue=None,
+                nominal=actor.capability,
+                stated=None if au is None else au.capability,
+                stated_dist=None if au is None else au.distribution,
+                spread=spread.get("capability"),
+                distribution=distribution,
+                span=1.0,
+                valid=(0.0, math.inf),
+                source=scenario.id,
+                where=f"actor {actor.id}",
+            )
+            if u is not None:
+                by_field["capability"].append(u)
+    return [u for f in FIELDS for u in by_field[f]]
+
+
+def _make(
+    *,
+    name: str,
+    field_name: str,
+    actor: str,
+    issue: str | None,
+    nominal: float,
+    stated: tuple[float, float] | None,
+    stated_dist: str | None,
+    spread: Spread | None,
+    distribution: str,
+    span: float,
+    valid: tuple[float, float],
+    source: str,
+    where: str,
+) -> UncertainInput | None:
+    vlo, vhi = valid
+    if stated is not None:
+        lo, hi = float(stated[0]), float(stated[1])
+        dist = stated_dist or "uniform"
+        if not lo <= nominal <= hi:
+            raise InputError(
+                f"the {field_name} {nominal:g} lies outside its uncertainty range ({lo:g}, {hi:g})",
+                source=source,
+                where=f"{where}, uncertainty.{field_name}",
+                allowed="a range that contains the value",
+            )
+        if lo < vlo or hi > vhi:
+            warnings.warn(
+                f"{source}, {where}: uncertainty.{field_name} ({lo:g}, {hi:g}) reaches "
+                f"beyond the valid range [{vlo:g}, {vhi:g}]; cut at its edge",
+                InputNotice,
+                stacklevel=4,
+            )
+    elif spread is not None:
+        h = spread.half_width(field_name, nominal, span)
+        lo, hi = nominal - h, nominal + h
+        dist = distribution
+    else:
+        return None
+    sd = (hi - lo) / 4.0
+    lo_c, hi_c = max(lo, vlo), min(hi, vhi)
+    if not hi_c > lo_c:
+        return None
+    return UncertainInput(
+        name=name,
+        field=field_name,  # type: ignore[arg-type]
+        actor=actor,
+        issue=issue,
+        nominal=float(nominal),
+        low=lo_c,
+        high=hi_c,
+        distribution=dist,  # type: ignore[arg-type]
+        sd=sd,
+        valid_low=vlo,
+        valid_high=vhi,
+    )
+
+
+def _triangular(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Inverse CDF of the triangular distribution on [lo, hi] with the given mode."""
+    width = hi - lo
+    fc = (mode - lo) / width
+    left = lo + np.sqrt(u * width * (mode - lo))
+    right = hi - np.sqrt((1.0 - u) * width * (hi - mode))
+    return np.where(u < fc, left, right)
+
+
+def _truncnorm(
+    u: np.ndarray, mean: np.ndarray, sd: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Inverse CDF of a normal(mean, sd) truncated to [lo, hi] (hi may be +inf)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa = ndtr((lo - mean) / sd)
+        pb = ndtr((hi - mean) / sd)
+        x = mean + sd * ndtri(pa + u * (pb - pa))
+    x = np.where(np.isfinite(x), x, mean)
+    return np.clip(x, lo, hi)
