@@ -1,0 +1,73 @@
+"""``detente run`` through a subprocess, as a user types it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def test_default_run_prints_the_forecast_table(cli):
+    code, out, err = cli("run", "--model", "compromise", "--model", "median")
+    assert code == 0, err
+    assert "forecast outcome per issue" in out
+    assert "Syria" in out and "United States / Russia" in out
+    assert "Traceback" not in err
+
+
+def test_json_shape(cli):
+    code, out, err = cli("run", "us-russia-reset", "--model", "compromise", "--json", "--seed", "4")
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == {"scenario", "seed", "forecasts"}
+    assert data["scenario"] == "us-russia-reset" and data["seed"] == 4
+    (fc,) = data["forecasts"]
+    assert set(fc) == {"model", "params", "issues"}
+    issue = fc["issues"][0]
+    assert set(issue) == {"id", "outcome", "reference", "trajectory"}
+    assert isinstance(issue["trajectory"]["united_states"], list)
+
+
+def test_variant_changes_the_forecast(cli):
+    _, base, _ = cli("run", "--model", "compromise", "--json")
+    _, var, _ = cli("run", "--model", "compromise", "--json", "--variant", "spheres_trade")
+    out = {i["id"]: i["outcome"] for i in json.loads(base)["forecasts"][0]["issues"]}
+    out_v = {i["id"]: i["outcome"] for i in json.loads(var)["forecasts"][0]["issues"]}
+    assert out != out_v
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("run", "no-such-thing"), "no bundled scenario or file named 'no-such-thing'"),
+        (("run", "--model", "nope"), "unknown model 'nope'"),
+        (("run", "--param", "compromise"), "is not of the form MODEL.KEY=VALUE"),
+        (("run", "--model", "compromise", "--param", "compromise.k=1"), "has no parameter 'k'"),
+        (("run", "--variant", "nope"), "unknown variant 'nope'"),
+    ],
+)
+def test_bad_input_exit_2_no_traceback(cli, args, text):
+    code, _out, err = cli(*args)
+    assert code == 2
+    assert text in err
+    assert "Traceback" not in err
+
+
+def test_malformed_decide_file(cli, shared_data):
+    path = shared_data / "reference_cases" / "decide_copenhagen_with_errors.csv"
+    code, _out, err = cli("run", str(path), "--model", "compromise")
+    assert code == 2
+    assert "decide_copenhagen_with_errors.csv" in err
+    assert "Traceback" not in err
+
+
+def test_every_reference_case_runs_as_json(cli, shared_data):
+    cases = sorted(
+        p for p in (shared_data / "reference_cases").iterdir() if "with_errors" not in p.name
+    )
+    assert len(cases) >= 8
+    for path in cases:
+        code, out, err = cli("run", str(path), "--model", "compromise", "--json")
+        assert code == 0, (path.name, err)
+        data = json.loads(out)
+        assert data["forecasts"][0]["issues"], path.name
