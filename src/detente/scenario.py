@@ -242,6 +242,7 @@ class StanceChange(_Frozen):
     position: float | None = None
     salience: float | None = None
     rationale: str | None = None
+    provenance: Provenance | None = None
 
 
 class Variant(_Frozen):
@@ -297,7 +298,7 @@ class Scenario(_Frozen):
     stances: tuple[Stance, ...]
     linkages: tuple[Linkage, ...] = ()
     variants: tuple[Variant, ...] = ()
-    metadata: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    metadata: dict[str, str | int | float | bool | list[str] | None] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:

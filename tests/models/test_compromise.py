@@ -87,3 +87,16 @@ def test_invariants(name, data):
     assert min(pos) - 1e-9 <= base <= max(pos) + 1e-9
     same = [pos[0]] * len(pos)
     assert model.forecast(_scenario(same, sal, cap)).outcome[0] == pytest.approx(pos[0])
+
+
+def test_freeze_linkage_keeps_the_status_quo(tiny):
+    from detente.scenario import Condition, Effect, Linkage
+
+    freeze = Linkage(
+        id="f", when=Condition(issue="y", op=">", value=50), then=Effect(kind="freeze", issue="x")
+    )
+    f = get_model("compromise").forecast(tiny.replace(linkages=(freeze,)))
+    assert f.outcome_of("x") == 50.0  # reference point, instead of 35
+    assert [e.kind for e in f.events] == ["freeze"]
+    off = freeze.model_copy(update={"when": Condition(issue="y", op="<", value=50)})
+    assert get_model("compromise").forecast(tiny.replace(linkages=(off,))).outcome_of("x") == 35.0

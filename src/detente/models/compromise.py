@@ -12,7 +12,9 @@ It is the "model to beat" on EU legislative data (Achen 2006; Thomson et al. 201
 positions; the outcome is the first position at which the cumulative weight reaches half of
 the total weight.
 
-Both are closed-form: the forecast has no rounds, its trajectory is the input. Where every
+Both are closed-form: the forecast has no rounds, its trajectory is the input. Linkages
+(:mod:`detente.linkage`) are evaluated once on the forecast: an issue that a linkage
+freezes (every actor held) stays at its reference point. Where every
 actor on an issue has zero weight (all saliences or capabilities 0) the weights are taken
 as equal, so that the forecast is the plain mean (median) rather than undefined.
 """
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from detente.forecast import Forecast
+from detente.forecast import Event, Forecast
+from detente.linkage import held_mask
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
 from detente.scenario import Scenario
@@ -68,7 +71,27 @@ class _ClosedForm(Model):
     def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
         arr = scenario.arrays()
         out = self._kernel(arr.position, arr.salience, arr.capability, arr.present)
-        return make_forecast(self, scenario, arr.position[None, :, :], out, seed=seed)
+        events = []
+        held = held_mask(scenario.linkages, arr, out)
+        if held is not None:
+            # a held position is the input position already; an issue on which every actor
+            # is held (a freeze) does not move from its reference point
+            frozen = held.all(axis=0) & ~np.isnan(arr.reference)
+            for k in np.flatnonzero(frozen):
+                events.append(
+                    Event(
+                        round=0,
+                        kind="freeze",
+                        actors=(),
+                        issues=(arr.issue_ids[k],),
+                        text=f"{arr.issue_ids[k]} stays at its reference point "
+                        f"{arr.reference[k]:g}: a linkage freezes it",
+                    )
+                )
+            out = np.where(frozen, arr.reference, out)
+        return make_forecast(
+            self, scenario, arr.position[None, :, :], out, seed=seed, events=events
+        )
 
     def outcome_batch(
         self,
