@@ -1,0 +1,805 @@
+"""Array kernels of the spatial model of politics (KTAB SMP) and the probabilistic
+Condorcet election (PCE).
+
+Everything here works on plain NumPy arrays on KTAB's internal scale: positions in
+[0, 1] on every dimension, saliences in [0, 1] with an actor's saliences summing to at
+most 1, capabilities >= 0. The model classes in :mod:`detente.models.spatial` and
+:mod:`detente.models.condorcet` translate scenarios to and from this scale.
+
+Sources: Wise, Lester, Efird et al., KAPSARC Toolkit for Behavioral Analysis (KTAB),
+"Spatial Model of Politics" (KTAB documentation and the MIT-licensed C++ reference,
+KAPSARC/KTAB, files ``smp.cpp``, ``smpbcn.cpp``, ``kmodel.cpp``); summarised in the team's
+MODELS.md §3. Equation numbers below refer to the items of that section:
+
+* (3.1) weighted distance ``d_ij = sqrt(Σ_k (s_ik (x_ik - x_jk))² / Σ_k s_ik²)``
+* (3.2) utility ``u(d, R) = (1 - d)(1 + d R)``
+* (3.3) votes (six voting rules), (3.4) coalitions ``C(a:b) = 1e-8 + Σ_k max(0, v_k(a:b))``,
+  victory probability (linear, square, quartic, octic, binary)
+* (3.5) probabilistic Condorcet election: conditional, Markov-incentive, Markov-uniform
+* (3.6) risk attitudes ``R_i`` from the risk-neutral PCE and their anchored estimates
+* (3.7) challenge probabilities and expected gains with third parties
+* (3.8) S1P1 / S2P2 / S2PMax bargains, (3.9) resolution by a PCE over each actor's bargains
+
+Everything is vectorised: the per-turn cost is O(N³) (every actor i evaluating every
+target j with every third party n), evaluated in chunks over i so that no N³ array is
+held at once. KTAB's own code evaluates the same estimates from every actor's perspective
+(N⁴) for its database log; only the N³ estimates of the initiators' own perspectives
+enter the dynamics, so we compute only those. When numba is importable the three O(N³)
+loops (coalitions, challenges) run as compiled kernels; the NumPy code is the reference
+and the fallback, and the tests check both give the same numbers.
+
+Departures from the C++ reference (all invisible on KTAB's own inputs):
+
+* A zero voting weight is allowed (KTAB throws): it casts a zero vote.
+* An actor whose saliences are all zero sees every position at distance 0 (KTAB divides
+  0 by 0).
+* When every actor's win probability is the same, ``R_i = 0`` (risk neutral) for all
+  (KTAB divides 0 by 0).
+* The conditional PCE multiplies probabilities in log space, so it cannot underflow to 0/0
+  for hundreds of options; the result is the same up to rounding.
+* The Markov PCEs stop after 1000 iterations instead of throwing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "BARGAINS",
+    "PCE_MODELS",
+    "RISK_ADJUSTS",
+    "RISK_RANGES",
+    "THIRD_PARTY",
+    "VICTORY_MODELS",
+    "VOTING_RULES",
+    "SMPOptions",
+    "SMPRun",
+    "bs_util",
+    "coalitions",
+    "distances",
+    "pce",
+    "run_smp",
+    "scalar_pce",
+    "unique_positions",
+    "victory_prob",
+    "vote",
+]
+
+VOTING_RULES = ("binary", "propbin", "proportional", "propcbc", "cubic", "asymprosp")
+VICTORY_MODELS = ("linear", "square", "quartic", "octic", "binary")
+PCE_MODELS = ("conditional", "markov_incentive", "markov_uniform")
+RISK_RANGES = ("min", "mid", "max")
+RISK_ADJUSTS = ("full", "two_thirds", "half", "one_third", "none")
+THIRD_PARTY = ("full", "semi", "none")
+BARGAINS = ("s1p1", "s2p2", "s2pmax")
+
+#: KTAB constants (kmodel.cpp, smpbcn.cpp, smp.cpp)
+MIN_COALITION = 1e-8  # Model::coalitions minC
+MIN_CONTEST = 1e-10  # probEduChlg minCltn
+MIN_SIG_EDU = 1e-5  # bestChallenge minSigEDU
+MIN_BARGAIN_W = 1e-6  # interpBrgnSnPm minW
+POS_TOL = 1e-3  # SMPModel::posTol, Euclidean norm on the [0, 1] scale
+BINARY_VOTE_TOL = 1e-8
+BINARY_VP_THRESHOLD = 1.10
+BINARY_VP_MIN = 1e-6
+
+#: elements of the largest temporary array a chunked NumPy kernel builds
+_CHUNK_ELEMENTS = 2_000_000
+
+#: whether the compiled (numba) kernels are used; set at the end of the module
+HAVE_NUMBA = False
+
+
+# ----------------------------------------------------------------------------- basics
+def distances(x: np.ndarray, s: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+    """(3.1) ``d[i, j]``: distance from ``x[i]`` to ``y[j]`` weighted by ``s[i]``.
+
+    ``x`` and ``s`` are ``(N, D)``; ``y`` is ``(M, D)`` (default ``x``). Rows whose
+    saliences are all zero give distance 0 (KTAB asserts they do not occur).
+    """
+    y = x if y is None else y
+    s2 = (s * s).sum(axis=-1)
+    out = np.empty((x.shape[0], y.shape[0]))
+    step = max(1, _CHUNK_ELEMENTS // max(1, y.shape[0] * x.shape[1]))
+    for a in range(0, x.shape[0], step):
+        b = min(x.shape[0], a + step)
+        ds = (x[a:b, None, :] - y[None, :, :]) * s[a:b, None, :]
+        out[a:b] = (ds * ds).sum(axis=-1)
+    safe = np.where(s2 > 0, s2, 1.0)
+    out /= safe[:, None]
+    out[s2 <= 0] = 0.0
+    return np.sqrt(out)
+
+
+def bs_util(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
+    """(3.2) ``u = (1 - d)(1 + d R)``; for ``d > 1`` (round-off) ``(1 - d)(1 + R)``."""
+    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
+
+
+def vote(rule: str, w: np.ndarray | float, u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    """(3.3) The vote of an actor of weight ``w`` for option 1 over option 2."""
+    du = u1 - u2
+    if rule == "proportional":
+        return w * du
+    if rule == "cubic":
+        return w * du * du * du
+    if rule == "propcbc":
+        return w * (0.5 * du + 0.5 * du * du * du)
+    if rule == "asymprosp":
+        return np.where(du < 0.0, w * du, np.where(du > 0.0, (2.0 * w * du) / 3.0, 0.0))
+    rbin = np.clip(du / BINARY_VOTE_TOL, -1.0, 1.0)
+    if rule == "binary":
+        return w * rbin
+    if rule == "propbin":
+        return w * (0.8 * du + 0.2 * rbin)
+    raise ValueError(f"unknown voting rule {rule!r}")
+
+
+def victory_prob(model: str, c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
+    """(3.4) P(1 beats 2) from the coalition strengths ``c1`` (for 1) and ``c2``."""
+    if model == "linear":
+        x1, x2 = c1, c2
+    elif model == "square":
+        x1, x2 = c1**2, c2**2
+    elif model == "quartic":
+        x1, x2 = c1**4, c2**4
+    elif model == "octic":
+        x1, x2 = c1**8, c2**8
+    elif model == "binary":
+        t = BINARY_VP_THRESHOLD
+        r12 = c1 / (c1 + c2)
+        p12 = (r12 * (t + 1.0) - 1.0) / (t - 1.0)
+        x1 = np.where(c1 >= t * c2, 1.0, np.where(c2 >= t * c1, BINARY_VP_MIN, p12))
+        x2 = np.where(c1 >= t * c2, BINARY_VP_MIN, np.where(c2 >= t * c1, 1.0, 1.0 - p12))
+    else:
+        raise ValueError(f"unknown victory-probability model {model!r}")
+    return x1 / (x1 + x2)
+
+
+# ----------------------------------------------------------------------------- PCE
+def coalitions(rule: str, w: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """(3.4) Coalition strengths ``C[..., a, b]`` for option a against option b.
+
+    ``w`` is ``(..., K)`` voter weights, ``u`` is ``(..., K, M)`` utilities of the options
+    to the voters. As in KTAB, the vote of k on the pair (a, b) with a > b is computed as
+    ``v_k(a:b)``; its positive part goes to C(a:b), its negative part to C(b:a) (this
+    matters only for the asymmetric rule ``asymprosp``). Diagonal: ``1e-8``.
+    """
+    w = np.asarray(w, dtype=float)
+    u = np.asarray(u, dtype=float)
+    lead = np.broadcast_shapes(w.shape[:-1], u.shape[:-2])
+    k, m = u.shape[-2], u.shape[-1]
+    if HAVE_NUMBA and not lead and k * m * m > 4096:
+        ut = np.ascontiguousarray(np.swapaxes(u, -1, -2))
+        return _NB[0](_RULE_CODE[rule], np.ascontiguousarray(w), ut)
+    w = np.broadcast_to(w, (*lead, k))
+    u = np.broadcast_to(u, (*lead, k, m))
+    size = int(np.prod(lead)) if lead else 1
+    pos = np.empty((*lead, m, m))
+    neg = np.empty((*lead, m, m))
+    step = max(1, _CHUNK_ELEMENTS // max(1, size * k * m))
+    wk = w[..., None, :, None]  # (..., 1, K, 1)
+    ub = u[..., None, :, :]  # (..., 1, K, M)
+    for a in range(0, m, step):
+        b = min(m, a + step)
+        ua = np.swapaxes(u[..., :, a:b], -1, -2)[..., :, :, None]  # (..., c, K, 1)
+        v = vote(rule, wk, ua, ub)  # v[..., a', k, b'] = vote of k for a' over b'
+        pos[..., a:b, :] = np.maximum(v, 0.0).sum(axis=-2)
+        neg[..., a:b, :] = np.maximum(-v, 0.0).sum(axis=-2)
+    lower = np.tril(np.ones((m, m), dtype=bool), -1)
+    c = np.where(lower, pos, np.swapaxes(neg, -1, -2)) + MIN_COALITION
+    idx = np.arange(m)
+    c[..., idx, idx] = MIN_COALITION
+    return c
+
+
+def pce(
+    model: str,
+    victory: str,
+    c: np.ndarray,
+    options: np.ndarray | None = None,
+    *,
+    max_iter: int = 1000,
+) -> np.ndarray:
+    """(3.5) Probability that each option wins, from coalition strengths ``c[..., M, M]``.
+
+    ``options`` (``(..., M)`` bool) marks the options that take part; the others get
+    probability 0 and are ignored (used for duplicate positions). ``conditional``:
+    ``p_a ∝ Π_b P(a>b)`` (KTAB condPCE, including ``P(a>a) = 1/2``); ``markov_uniform``
+    and ``markov_incentive``: KTAB's fixed-point iterations with half steps.
+    """
+    m = c.shape[-1]
+    ct = np.swapaxes(c, -1, -2)
+    pv = victory_prob(victory, c, ct)
+    idx = np.arange(m)
+    pv[..., idx, idx] = 0.5
+    if options is None:
+        options = np.ones(c.shape[:-1], dtype=bool)
+    opt = np.broadcast_to(options, c.shape[:-1])
+    optf = opt.astype(float)
+    if model == "conditional":
+        logp = (np.log(pv) * optf[..., None, :]).sum(axis=-1)
+        logp = np.where(opt, logp, -np.inf)
+        top = logp.max(axis=-1, keepdims=True)
+        p = np.exp(logp - top)
+        return p / p.sum(axis=-1, keepdims=True)
+    n = optf.sum(axis=-1, keepdims=True)
+    p = optf / n
+    if model == "markov_uniform":
+        tol = 1e-6
+        for _ in range(max_iter):
+            q = (pv * (p[..., :, None] + p[..., None, :]) * optf[..., None, :]).sum(-1) / n
+            q = q * optf
+            change = np.abs(q - p).max()
+            p = 0.5 * (p + q)
+            if change <= tol:
+                break
+        return p / p.sum(axis=-1, keepdims=True)
+    if model == "markov_incentive":
+        tol = 1e-8
+        both = optf[..., :, None] * optf[..., None, :]
+        inctv = c * pv * both
+        inctv[..., idx, idx] += 1e-10 * optf
+        colsum = inctv.sum(axis=-2, keepdims=True)
+        chlg = inctv / np.where(colsum > 0, colsum, 1.0)  # chlg[i, j] = P(i challenges j)
+        for _ in range(max_iter):
+            ctm = p[..., :, None] * np.swapaxes(chlg, -1, -2)  # ct[i, j] = p_i chlg[j, i]
+            q = (pv * (ctm + np.swapaxes(ctm, -1, -2))).sum(-1) * optf
+            change = np.abs(q - p).max()
+            p = 0.5 * (p + q)
+            if change <= tol:
+                break
+        return p / p.sum(axis=-1, keepdims=True)
+    raise ValueError(f"unknown PCE model {model!r}")
+
+
+def scalar_pce(
+    w: np.ndarray,
+    u: np.ndarray,
+    *,
+    rule: str = "proportional",
+    victory: str = "linear",
+    model: str = "conditional",
+    options: np.ndarray | None = None,
+) -> np.ndarray:
+    """KTAB ``Model::scalarPCE``: coalitions of voters ``w`` over options with utilities
+    ``u[..., K, M]``, then the PCE; returns ``(..., M)`` probabilities."""
+    return pce(model, victory, coalitions(rule, w, u), options)
+
+
+def unique_positions(x: np.ndarray, tol: float = POS_TOL) -> tuple[np.ndarray, np.ndarray]:
+    """KTAB's unique positions (``ueIndices`` with ``equivNdx``).
+
+    ``x`` is ``(..., N, D)``. Returns ``unique`` (``(..., N)`` bool: first appearance of a
+    position not within ``tol`` (Euclidean) of an earlier unique one) and ``owner``
+    (``(..., N)`` int: for each actor, the last unique position within ``tol`` of its own,
+    as KTAB's ``posProb`` looks it up).
+    """
+    n = x.shape[-2]
+    diff = x[..., :, None, :] - x[..., None, :, :]
+    eq = np.sqrt((diff * diff).sum(-1)) < tol
+    unique = np.zeros(x.shape[:-1], dtype=bool)
+    for i in range(n):
+        unique[..., i] = ~np.any(eq[..., i, :i] & unique[..., :i], axis=-1)
+    cand = eq & unique[..., None, :]
+    owner = n - 1 - np.argmax(cand[..., ::-1], axis=-1)
+    return unique, owner
+
+
+# ----------------------------------------------------------------------------- risk
+def big_r(p: np.ndarray, rng: str) -> np.ndarray:
+    """(3.6) Risk attitude from win probabilities (KTAB ``bigRfromProb``)."""
+    pmin, pmax = p.min(axis=-1, keepdims=True), p.max(axis=-1, keepdims=True)
+    span = pmax - pmin
+    flat = span <= 0
+    span = np.where(flat, 1.0, span)
+    if rng == "min":
+        r = (p - pmin) / span
+    elif rng == "mid":
+        r = (3.0 * p - (pmax + 2.0 * pmin)) / (2.0 * span)
+    elif rng == "max":
+        r = (2.0 * p - (pmax + pmin)) / span
+    else:
+        raise ValueError(f"unknown risk range {rng!r}")
+    return np.where(flat, 0.0, r)
+
+
+def est_risk(rh: np.ndarray, ri: np.ndarray, adjust: str) -> np.ndarray:
+    """(3.6) h's estimate of i's risk attitude (KTAB ``Model::estNRA``)."""
+    if adjust == "full":
+        return ri + 0.0 * rh
+    if adjust == "two_thirds":
+        return (rh + (2.0 * ri)) / 3.0
+    if adjust == "half":
+        return (rh + ri) / 2
+    if adjust == "one_third":
+        return ((2.0 * rh) + ri) / 3.0
+    if adjust == "none":
+        return rh + 0.0 * ri
+    raise ValueError(f"unknown risk adjustment {adjust!r}")
+
+
+# ----------------------------------------------------------------------------- options
+@dataclass(frozen=True)
+class SMPOptions:
+    """The SMP's named options, with KTAB's defaults."""
+
+    voting_rule: str = "proportional"
+    victory: str = "linear"
+    pce: str = "conditional"
+    risk_range: str = "mid"
+    risk_adjust: str = "one_third"
+    third_party: str = "semi"
+    bargain: str = "s2p2"
+    max_turns: int = 100
+    min_turns: int = 2
+    stop_ratio: float = 0.02
+    min_sig_delta: float = 1e-4
+
+
+@dataclass
+class TurnState:
+    """What KTAB computes at the start of a turn (``setAllAUtil``) and for ``pDist``."""
+
+    d: np.ndarray  # (N, N) distance from i's position to j's
+    risk: np.ndarray  # (N,) R_i
+    win: np.ndarray  # (N,) probability that the actor's position wins
+    unique: np.ndarray  # (N,) bool
+
+
+@dataclass
+class TurnLog:
+    """Challenges and choices of one turn (for the forecast's events)."""
+
+    target: np.ndarray  # (N,) int, -1 where no advantageous target
+    prob: np.ndarray  # (N,) initiator's estimate of P(initiator beats target)
+    gain: np.ndarray  # (N,) expected gain of the best challenge
+    bargain_init: np.ndarray  # (N, D) bargain position proposed to the initiator
+    bargain_rcvr: np.ndarray  # (N, D) bargain position proposed to the target
+    chosen: np.ndarray  # (N,) int: initiator of the bargain each actor adopted, -1 = SQ
+    chosen_prob: np.ndarray  # (N,) PCE probability of the adopted bargain
+
+
+@dataclass
+class SMPRun:
+    """Result of :func:`run_smp`."""
+
+    positions: np.ndarray  # (T + 1, N, D)
+    win: np.ndarray  # (T + 1, N)
+    risk: np.ndarray  # (T + 1, N)
+    ratio: np.ndarray  # (T,) stop-rule quantity per turn
+    converged: bool
+    turns: list[TurnLog] = field(default_factory=list)
+
+    @property
+    def n_turns(self) -> int:
+        return self.positions.shape[0] - 1
+
+
+# ----------------------------------------------------------------------------- a turn
+def assess(x: np.ndarray, s: np.ndarray, cap: np.ndarray, opt: SMPOptions) -> TurnState:
+    """Distances, risk attitudes (3.6) and win probabilities of a state (KTAB
+    ``setAllAUtil`` and ``pDist(-1)``)."""
+    d = distances(x, s)
+    # risk-neutral PCE over every actor's position (no de-duplication), weights = capability
+    p_rn = scalar_pce(cap, 1.0 - d, rule=opt.voting_rule, victory=opt.victory, model=opt.pce)
+    risk = big_r(p_rn, opt.risk_range)
+    # win probabilities: PCE over unique positions, proportional voting (KTAB hard-codes it),
+    # each actor judging with its own risk-aware utility u^i(i, j)
+    r_self = est_risk(risk, risk, opt.risk_adjust)
+    u_self = bs_util(d, r_self[:, None])
+    unique, owner = unique_positions(x)
+    p = scalar_pce(
+        cap, u_self, rule="proportional", victory=opt.victory, model=opt.pce, options=unique
+    )
+    return TurnState(d=d, risk=risk, win=p[owner], unique=unique)
+
+
+def challenges(
+    d: np.ndarray,
+    risk: np.ndarray,
+    s_tot: np.ndarray,
+    cap: np.ndarray,
+    opt: SMPOptions,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(3.7) Each actor's best challenge, judged from its own perspective.
+
+    For every initiator i and target j (h = k = i in KTAB's ``probEduChlg``): principal
+    contributions with weights ``s c`` (s = total salience), third parties' "little
+    conflict" probabilities and committed votes, ``P = C_ij / (C_ij + C_ji)``,
+    ``EU = (1 - s_j) 2u_ii + s_j (P 2u_ii + (1-P) 2u_ij)``, gain ``EU - (u_ii + u_ij)``.
+    Returns (target or -1, P, gain); a target needs a gain above 1e-5, ties go to the
+    lowest index as in KTAB's ``bestChallenge``.
+    """
+    n = d.shape[0]
+    w = s_tot * cap
+    if HAVE_NUMBA:
+        rest = np.ascontiguousarray(est_risk(risk[:, None], risk[None, :], opt.risk_adjust))
+        prob, gain = _NB[1](
+            _RULE_CODE[opt.voting_rule],
+            _TP_CODE[opt.third_party],
+            np.ascontiguousarray(d),
+            np.ascontiguousarray(d.T),
+            rest,
+            np.ascontiguousarray(w, dtype=float),
+            np.ascontiguousarray(s_tot, dtype=float),
+        )
+    else:
+        prob, gain = _challenges_numpy(d, risk, s_tot, w, opt)
+    eye = np.eye(n, dtype=bool)
+    g = np.where(eye | ~(gain > MIN_SIG_EDU), -np.inf, gain)
+    target = np.argmax(g, axis=1) if n > 1 else np.zeros(n, dtype=int)
+    ok = np.isfinite(g[np.arange(n), target]) if n > 1 else np.zeros(n, dtype=bool)
+    target = np.where(ok, target, -1)
+    sel = np.where(ok, target, 0)
+    p_best = np.where(ok, prob[np.arange(n), sel], 0.0)
+    g_best = np.where(ok, gain[np.arange(n), sel], -1.0)
+    return target, p_best, g_best
+
+
+def _third_party_utils(tp: str, uni, unj, unn):
+    if tp == "semi":
+        return (2 * uni + unn, 3 * unj, 3 * uni, 2 * unj + unn)
+    if tp == "full":
+        return (3 * uni, 3 * unj, 3 * uni, 3 * unj)
+    if tp == "none":
+        return (2 * uni + unn, 2 * unj + unn, 2 * uni + unn, 2 * unj + unn)
+    raise ValueError(f"unknown third-party commitment {tp!r}")
+
+
+def _challenges_numpy(
+    d: np.ndarray, risk: np.ndarray, s_tot: np.ndarray, w: np.ndarray, opt: SMPOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    n = d.shape[0]
+    rule = opt.voting_rule
+    prob = np.zeros((n, n))
+    gain = np.zeros((n, n))
+    one_d = 1.0 - d
+    step = max(1, _CHUNK_ELEMENTS // max(1, n * n))
+    ar = np.arange(n)
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        hs = np.arange(a, b)
+        c = b - a
+        rest = est_risk(risk[hs, None], risk[None, :], opt.risk_adjust)  # (c, N): r^h_n
+        # u[c, n, j] = h's estimate of the utility to n of j's position
+        u = np.where(
+            d[None] <= 1.0,
+            one_d[None] * (1.0 + d[None] * rest[:, :, None]),
+            one_d[None] * (1.0 + rest[:, :, None]),
+        )
+        uii = u[np.arange(c), hs, hs][:, None]  # (c, 1)
+        uij = u[np.arange(c), hs, :]  # (c, N_j)
+        uji = u[np.arange(c), :, hs]  # (c, N_j)  (= u_ni as a function of n)
+        ujj = u[:, ar, ar]  # (c, N)
+        ci = vote(rule, (w[hs])[:, None], uii, uij)  # contribution of i to (i:j)
+        cj = vote(rule, w[None, :], uji, ujj)  # contribution of j to (i:j)
+        chij = MIN_CONTEST + np.maximum(ci, 0.0) + np.maximum(cj, 0.0)
+        chji = MIN_CONTEST - np.minimum(ci, 0.0) - np.minimum(cj, 0.0)
+        # third parties n: axis order (c, j, n)
+        uni = uji[:, None, :]
+        unj = np.swapaxes(u, 1, 2)
+        unn = ujj[:, None, :]
+        v0 = vote(rule, w[None, None, :], uni, unj)
+        cni = chij[:, :, None] + np.maximum(v0, 0.0)
+        cnj = chji[:, :, None] - np.minimum(v0, 0.0)
+        pin = cni / (cni + cnj)
+        pjn = 1.0 - pin
+        ikj, jik, ijk, jki = _third_party_utils(opt.third_party, uni, unj, unn)
+        u1 = pin * ikj + pjn * jik
+        u2 = pin * ijk + pjn * jki
+        vn = vote(rule, w[None, None, :], u1, u2)
+        tp = np.ones((c, n, n), dtype=bool)
+        tp[np.arange(c), :, hs] = False  # n == i
+        tp[:, ar, ar] = False  # n == j
+        vn = np.where(tp, vn, 0.0)
+        cij = chij + np.maximum(vn, 0.0).sum(-1)
+        cji = chji - np.minimum(vn, 0.0).sum(-1)
+        p = cij / (cij + cji)
+        sj = s_tot[None, :]
+        eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
+        prob[a:b] = p
+        gain[a:b] = eu - (uii + uij)
+    return prob, gain
+
+
+def _round4(x: np.ndarray) -> np.ndarray:
+    return np.trunc(0.5 + x * 10000.0) / 10000.0
+
+
+def bargains(
+    x: np.ndarray, s: np.ndarray, target: np.ndarray, prob: np.ndarray, kind: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(3.8) Interpolated bargain from the initiator's perspective (``InitOnlyInterp``).
+
+    Returns the positions proposed to the initiators and to their targets, ``(N, D)``
+    each (rows of actors without a target are their own positions).
+    """
+    has = target >= 0
+    j = np.where(has, target, np.arange(x.shape[0]))
+    ti, si, tj, sj = x, s, x[j], s[j]
+    pi, pj = prob[:, None], 1.0 - prob[:, None]
+    if kind in ("s1p1", "s2p2"):
+        e = 1 if kind == "s1p1" else 2
+        wi = si**e * pi**e
+        wj = sj**e * pj**e
+        den = wi + MIN_BARGAIN_W + wj
+        bi = _round4(((wi + MIN_BARGAIN_W) * ti + wj * tj) / den)
+        bj = _round4((wi * ti + (MIN_BARGAIN_W + wj) * tj) / den)
+    elif kind == "s2pmax":
+        di = np.maximum(pj - pi, 0.0)
+        dj = np.maximum(pi - pj, 0.0)
+        si2, sj2 = si * si, sj * sj
+        dik = (di * sj2) / ((di * sj2) + MIN_BARGAIN_W + ((1 - di) * si2))
+        djk = (dj * si2) / ((dj * si2) + MIN_BARGAIN_W + ((1 - dj) * sj2))
+        bi = ti + dik * (tj - ti)
+        bj = tj + djk * (ti - tj)
+    else:
+        raise ValueError(f"unknown bargain interpolation {kind!r}")
+    bi = np.where(has[:, None], bi, x)
+    bj = np.where(has[:, None], bj, x[j])
+    return bi, bj
+
+
+def resolve(
+    x: np.ndarray,
+    s: np.ndarray,
+    cap: np.ndarray,
+    d: np.ndarray,
+    risk: np.ndarray,
+    target: np.ndarray,
+    bi: np.ndarray,
+    bj: np.ndarray,
+    opt: SMPOptions,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(3.9) Every actor picks among its bargains (status quo first, then the bargains it
+    initiated or received, in order of initiator) by a PCE with weights = capability over
+    everybody's utility of the state after the bargain (mean utility of all N positions
+    with the two bargain positions substituted); deterministic transition = most
+    probable bargain (first on ties). Returns new positions, the initiator of the chosen
+    bargain (-1 for the status quo) and its probability."""
+    n = x.shape[0]
+    r_self = est_risk(risk, risk, opt.risk_adjust)
+    u_state = bs_util(d, r_self[:, None])  # u_a(x_n)
+    total = u_state.sum(axis=1)
+    inits = np.flatnonzero(target >= 0)
+    rcvrs = target[inits]
+    new = x.copy()
+    chosen = np.full(n, -1)
+    chosen_p = np.ones(n)
+    if inits.size == 0:
+        return new, chosen, chosen_p
+    # utility to every actor a of bargain m: (Σ_n u_a(x_n) - u_a(x_I) - u_a(x_R)
+    #                                          + u_a(b_I) + u_a(b_R)) / N
+    ui = bs_util(distances(x, s, bi[inits]), risk[:, None])
+    ur = bs_util(distances(x, s, bj[inits]), risk[:, None])
+    g = np.empty((n, inits.size + 1))
+    g[:, 0] = total / n
+    g[:, 1:] = (total[:, None] - u_state[:, inits] - u_state[:, rcvrs] + ui + ur) / n
+    involved = np.zeros((n, inits.size), dtype=bool)
+    involved[inits, np.arange(inits.size)] = True
+    involved[rcvrs, np.arange(inits.size)] = True
+    for k in np.flatnonzero(involved.any(axis=1)):
+        cols = np.concatenate(([0], 1 + np.flatnonzero(involved[k])))
+        p = scalar_pce(cap, g[:, cols], rule=opt.voting_rule, victory=opt.victory, model=opt.pce)
+        m = int(np.argmax(p))
+        chosen_p[k] = p[m]
+        if m == 0:
+            continue
+        b = cols[m] - 1
+        chosen[k] = inits[b]
+        new[k] = bi[inits[b]] if inits[b] == k else bj[inits[b]]
+    return new, chosen, chosen_p
+
+
+def _state_dist(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(((a - b) ** 2).sum(axis=-1)).sum())
+
+
+def run_smp(
+    x0: np.ndarray,
+    s: np.ndarray,
+    cap: np.ndarray,
+    opt: SMPOptions | None = None,
+    *,
+    hold: Any = None,
+    max_turns: int | None = None,
+) -> SMPRun:
+    """Run the SMP from positions ``x0`` (``(N, D)`` on [0, 1]) with saliences ``s``
+    (``(N, D)``, rows summing to at most 1) and capabilities ``cap`` (``(N,)``).
+
+    ``hold(turn, old, new) -> new`` may restore positions after each turn's moves
+    (linkages). Stops after at least ``min_turns`` turns when the summed movement of the
+    turn falls below ``stop_ratio`` times that of the first turn (+1e-4), or at
+    ``max_turns`` (KTAB ``smpStopFn``).
+    """
+    opt = opt or SMPOptions()
+    limit = opt.max_turns if max_turns is None else max_turns
+    x = np.asarray(x0, dtype=float).copy()
+    s = np.asarray(s, dtype=float)
+    cap = np.asarray(cap, dtype=float)
+    s_tot = s.sum(axis=1)
+    hist = [x.copy()]
+    wins, risks, ratios, logs = [], [], [], []
+    converged = False
+    d01 = 0.0
+    state = assess(x, s, cap, opt)
+    for t in range(1, limit + 1):
+        wins.append(state.win)
+        risks.append(state.risk)
+        target, prob, gain = challenges(state.d, state.risk, s_tot, cap, opt)
+        bi, bj = bargains(x, s, target, prob, opt.bargain)
+        new, chosen, chosen_p = resolve(x, s, cap, state.d, state.risk, target, bi, bj, opt)
+        if hold is not None:
+            new = hold(t, x, new)
+        logs.append(TurnLog(target, prob, gain, bi, bj, chosen, chosen_p))
+        dist = _state_dist(new, x)
+        if t == 1:
+            d01 = dist + opt.min_sig_delta
+        ratio = dist / d01
+        ratios.append(ratio)
+        x = new
+        hist.append(x.copy())
+        state = assess(x, s, cap, opt)
+        if t >= opt.min_turns and ratio < opt.stop_ratio:
+            converged = True
+            break
+    wins.append(state.win)
+    risks.append(state.risk)
+    return SMPRun(
+        positions=np.stack(hist),
+        win=np.stack(wins),
+        risk=np.stack(risks),
+        ratio=np.asarray(ratios),
+        converged=converged,
+        turns=logs,
+    )
+
+
+# ----------------------------------------------------------------------------- numba
+_RULE_CODE = {r: k for k, r in enumerate(VOTING_RULES)}
+_TP_CODE = {r: k for k, r in enumerate(THIRD_PARTY)}
+
+
+def _build_numba() -> Any:  # pragma: no cover - exercised only where numba is installed
+    import numba
+
+    jit = numba.njit(cache=True, fastmath=False, nogil=True)
+
+    @jit
+    def nb_vote(rule, w, u1, u2):
+        du = u1 - u2
+        if rule == 2:  # proportional
+            return w * du
+        if rule == 4:  # cubic
+            return w * du * du * du
+        if rule == 3:  # propcbc
+            return w * (0.5 * du + 0.5 * du * du * du)
+        if rule == 5:  # asymprosp
+            if du < 0.0:
+                return w * du
+            if du > 0.0:
+                return (2.0 * w * du) / 3.0
+            return 0.0
+        rbin = du / 1e-8
+        rbin = 1.0 if rbin > 1.0 else rbin
+        rbin = -1.0 if rbin < -1.0 else rbin
+        if rule == 0:
+            return w * rbin
+        return w * (0.8 * du + 0.2 * rbin)
+
+    @jit
+    def nb_util(d, r):
+        if d <= 1.0:
+            return (1.0 - d) * (1.0 + d * r)
+        return (1.0 - d) * (1.0 + r)
+
+    @jit
+    def coalitions_nb(rule, w, ut):
+        # ut[m, k]: utility of option m to voter k (transposed for contiguous access)
+        m, k = ut.shape
+        c = np.empty((m, m))
+        for a in range(m):
+            c[a, a] = 1e-8
+            for b in range(a):
+                cab = 1e-8
+                cba = 1e-8
+                for q in range(k):
+                    v = nb_vote(rule, w[q], ut[a, q], ut[b, q])
+                    if v > 0.0:
+                        cab += v
+                    if v < 0.0:
+                        cba -= v
+                c[a, b] = cab
+                c[b, a] = cba
+        return c
+
+    @jit
+    def challenge_nb(rule, tp, d, dt, rest, w, s_tot):
+        n = d.shape[0]
+        prob = np.zeros((n, n))
+        gain = np.zeros((n, n))
+        uni = np.empty(n)
+        unn = np.empty(n)
+        for h in range(n):
+            r = rest[h]
+            for q in range(n):
+                uni[q] = nb_util(d[q, h], r[q])
+                unn[q] = nb_util(d[q, q], r[q])
+            uii = unn[h]
+            for j in range(n):
+                if j == h:
+                    continue
+                uij = nb_util(d[h, j], r[h])
+                uji = uni[j]
+                ujj = unn[j]
+                ci = nb_vote(rule, w[h], uii, uij)
+                cj = nb_vote(rule, w[j], uji, ujj)
+                chij = 1e-10
+                chji = 1e-10
+                if ci > 0.0:
+                    chij += ci
+                if ci < 0.0:
+                    chji -= ci
+                if cj > 0.0:
+                    chij += cj
+                if cj < 0.0:
+                    chji -= cj
+                a0 = chij
+                b0 = chji
+                drow = dt[j]
+                for q in range(n):
+                    if q == h or q == j:  # noqa: SIM109 (numba loop)
+                        continue
+                    ui = uni[q]
+                    uj = nb_util(drow[q], r[q])
+                    un = unn[q]
+                    v0 = nb_vote(rule, w[q], ui, uj)
+                    cni = a0 + v0 if v0 > 0.0 else a0
+                    cnj = b0 - v0 if v0 < 0.0 else b0
+                    pin = cni / (cni + cnj)
+                    pjn = 1.0 - pin
+                    if tp == 1:  # semi
+                        u1 = pin * (ui + ui + un) + pjn * (uj + uj + uj)
+                        u2 = pin * (ui + ui + ui) + pjn * (uj + uj + un)
+                    elif tp == 0:  # full
+                        u1 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+                        u2 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+                    else:  # none
+                        u1 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+                        u2 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+                    vn = nb_vote(rule, w[q], u1, u2)
+                    if vn > 0.0:
+                        chij += vn
+                    if vn < 0.0:
+                        chji -= vn
+                p = chij / (chij + chji)
+                sj = s_tot[j]
+                eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
+                prob[h, j] = p
+                gain[h, j] = eu - (uii + uij)
+        return prob, gain
+
+    return coalitions_nb, challenge_nb
+
+
+_NB: Any = None
+if os.environ.get("DETENTE_NO_NUMBA") is None:
+    try:
+        _NB = _build_numba()
+        HAVE_NUMBA = True
+    except ImportError:  # pragma: no cover - numba not installed
+        _NB = None
+
+
+def use_numba(flag: bool) -> bool:
+    """Switch the compiled kernels on or off (tests compare both paths); returns the
+    previous setting. Switching on without numba installed keeps them off."""
+    global HAVE_NUMBA
+    before = HAVE_NUMBA
+    HAVE_NUMBA = bool(flag) and _NB is not None
+    return before

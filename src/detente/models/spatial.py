@@ -1,0 +1,431 @@
+"""KTAB's Spatial Model of Politics (SMP): the model ``spatial``.
+
+Source: Wise, Lester, Efird et al., KAPSARC Toolkit for Behavioral Analysis (KTAB),
+Spatial Model of Politics, and its MIT-licensed C++ reference (KAPSARC/KTAB: ``smp.cpp``,
+``smpbcn.cpp``, ``kmodel.cpp``); the team's MODELS.md §3 lists the equations, and
+:mod:`detente.models._smp_kernel` implements them (equation numbers there).
+
+The issues of a scenario are the dimensions of one policy space; an actor's position is a
+point in it and its saliences weight the dimensions. Every turn:
+
+1. risk attitudes from a risk-neutral probabilistic Condorcet election (PCE) over the
+   actors' positions (3.6);
+2. every actor estimates, from its own perspective, the probability and expected gain of
+   challenging every other actor, with third parties joining the side they prefer
+   (SemiCommit, 3.7), and targets the most profitable one;
+3. each challenge becomes a bargain interpolated between the two positions on every
+   dimension at once (S2P2, 3.8);
+4. every actor chooses among the status quo and the bargains it is part of by a PCE over
+   everybody's utilities (3.9, deterministic: the most probable) and adopts its side;
+5. stop after at least two turns when the turn's total movement falls below 2 % of the
+   first turn's, or after 100 turns.
+
+With the defaults this reproduces KTAB's logged positions on its SOE and dummyData
+cases to the printed decimal at every turn, the same number of turns, and the win
+probabilities to 5e-5 (tests/models/test_spatial.py).
+
+Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB):
+
+* positions are rescaled from each issue's [low, high] to [0, 1] and back;
+* KTAB requires an actor's saliences to sum to at most 1 over all dimensions; detente's
+  saliences are per issue in [0, 1]. ``salience="excess"`` (default) divides an actor's
+  saliences by their total only when the total exceeds 1 (KTAB's inputs are unchanged);
+  ``salience="always"`` divides every actor's saliences by their total;
+* an actor absent from an issue has salience 0 on that dimension; its coordinate there
+  starts at the issue's midpoint and moves only through bargains (it does not count in
+  the outcome of that issue);
+* KTAB has one capability per actor; detente allows a capability per stance. The actor's
+  capability is the salience-weighted mean of its stances' capabilities (the common value
+  when they agree, as in every KTAB input). Capabilities are rescaled so the largest is
+  100 (KTAB's inputs are on that scale), which makes the model exactly invariant to the
+  unit of capability despite KTAB's small additive constants;
+* KTAB prints no single predicted outcome. ``outcome="expected"`` (default) is the
+  win-probability-weighted mean of the final positions on each issue (each unique
+  position's probability shared among the actors holding it, actors absent from the
+  issue left out); ``"mode"`` is the most probable final position; ``"mean"`` the
+  capability x salience weighted mean of the final positions;
+* linkages (:mod:`detente.linkage`) hold positions after each turn's moves;
+* not implemented: KTAB's stochastic state transitions and its InitRcvrInterp /
+  PWCompInterp bargain models (the latter reads an expected utility as a probability in
+  the reference code); KTAB's 3-to-250-actor limits (any number of actors runs).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from detente.errors import InputError
+from detente.forecast import Event, Forecast
+from detente.linkage import apply_holds, held_mask
+from detente.models import _smp_kernel as kern
+from detente.models.base import Model, make_forecast
+from detente.models.compromise import weighted_mean, weighted_median
+from detente.models.registry import register
+from detente.scenario import Scenario
+
+__all__ = ["Spatial", "actor_capability", "normalise_salience"]
+
+SALIENCE_MODES = ("excess", "always")
+OUTCOMES = ("expected", "mode", "mean")
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "voting_rule": kern.VOTING_RULES,
+    "victory": kern.VICTORY_MODELS,
+    "pce": kern.PCE_MODELS,
+    "risk_range": kern.RISK_RANGES,
+    "risk_adjust": kern.RISK_ADJUSTS,
+    "third_party": kern.THIRD_PARTY,
+    "bargain": kern.BARGAINS,
+    "salience": SALIENCE_MODES,
+    "outcome": OUTCOMES,
+}
+
+
+def check_choice(model: str, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """A named option, lower-cased, or :class:`InputError` naming the parameter."""
+    text = str(value).strip().lower()
+    if text not in allowed:
+        raise InputError(
+            f"{value!r} is not a known option",
+            where=f"--param {model}.{key}",
+            allowed=", ".join(allowed),
+        )
+    return text
+
+
+def normalise_salience(salience: np.ndarray, mode: str = "excess") -> np.ndarray:
+    """Saliences ``(..., A, I)`` made to sum to at most 1 per actor, as KTAB requires:
+    divided by the actor's total where it exceeds 1 (``"excess"``) or always
+    (``"always"``); all-zero rows stay zero."""
+    total = salience.sum(axis=-1, keepdims=True)
+    scale = total > 0 if mode == "always" else total > 1.0
+    return np.where(scale, salience / np.where(total > 0, total, 1.0), salience)
+
+
+def actor_capability(
+    capability: np.ndarray, salience: np.ndarray, present: np.ndarray
+) -> np.ndarray:
+    """One capability per actor from per-stance capabilities ``(..., A, I)``: the
+    salience-weighted mean over the actor's stances (the plain mean when all its saliences
+    are 0; exactly the common value when its stances agree), rescaled so the largest is
+    100 (unchanged where all are 0)."""
+    pres = np.broadcast_to(present, capability.shape)
+    cap = np.where(pres, capability, 0.0)
+    sal = np.where(pres, salience, 0.0)
+    ws = sal.sum(axis=-1)
+    by_sal = (cap * sal).sum(axis=-1) / np.where(ws > 0, ws, 1.0)
+    count = pres.sum(axis=-1)
+    plain = cap.sum(axis=-1) / np.maximum(count, 1)
+    c = np.where(ws > 0, by_sal, plain)
+    hi = np.where(pres, capability, -np.inf).max(axis=-1)
+    lo = np.where(pres, capability, np.inf).min(axis=-1)
+    c = np.where(hi == lo, np.where(np.isfinite(hi), hi, 0.0), c)
+    top = c.max(axis=-1, keepdims=True)
+    return c * np.where(top > 0, 100.0 / np.where(top > 0, top, 1.0), 1.0)
+
+
+@register
+class Spatial(Model):
+    """KTAB's Spatial Model of Politics over all issues at once (see the module docstring
+    for the algorithm, its source and every departure from it)."""
+
+    name: ClassVar[str] = "spatial"
+    summary: ClassVar[str] = (
+        "KTAB spatial model of politics: challenges, bargains and probabilistic "
+        "Condorcet elections in the space of all issues"
+    )
+    citation: ClassVar[str] = (
+        "Wise, Lester, Efird et al., KAPSARC Toolkit for Behavioral Analysis (KTAB), "
+        "Spatial Model of Politics (KAPSARC; reference code KAPSARC/KTAB, MIT licence)"
+    )
+    stochastic: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        voting_rule: str = "proportional",
+        victory: str = "linear",
+        pce: str = "conditional",
+        risk_range: str = "mid",
+        risk_adjust: str = "one_third",
+        third_party: str = "semi",
+        bargain: str = "s2p2",
+        max_turns: int = 100,
+        min_turns: int = 2,
+        stop_ratio: float = 0.02,
+        salience: str = "excess",
+        outcome: str = "expected",
+    ) -> None:
+        for key, allowed in _CHOICES.items():
+            check_choice(self.name, key, locals()[key], allowed)
+        self.voting_rule = str(voting_rule).strip().lower()
+        self.victory = str(victory).strip().lower()
+        self.pce = str(pce).strip().lower()
+        self.risk_range = str(risk_range).strip().lower()
+        self.risk_adjust = str(risk_adjust).strip().lower()
+        self.third_party = str(third_party).strip().lower()
+        self.bargain = str(bargain).strip().lower()
+        self.salience = str(salience).strip().lower()
+        self.outcome = str(outcome).strip().lower()
+        for key, value, low in (("max_turns", max_turns, 1), ("min_turns", min_turns, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise InputError(
+                    f"{value!r} is not a whole number >= {low}",
+                    where=f"--param {self.name}.{key}",
+                    allowed=f"integers >= {low}",
+                )
+        if min_turns > max_turns:
+            raise InputError(
+                f"min_turns ({min_turns}) exceeds max_turns ({max_turns})",
+                where=f"--param {self.name}.min_turns",
+                allowed=f"1..{max_turns}",
+            )
+        self.max_turns = int(max_turns)
+        self.min_turns = int(min_turns)
+        try:
+            ratio = float(stop_ratio)
+        except (TypeError, ValueError):
+            ratio = float("nan")
+        if not (np.isfinite(ratio) and ratio >= 0):
+            raise InputError(
+                f"{stop_ratio!r} is not a non-negative number",
+                where=f"--param {self.name}.stop_ratio",
+                allowed="a number >= 0, e.g. 0.02",
+            )
+        self.stop_ratio = ratio
+
+    # ------------------------------------------------------------------ helpers
+    def options(self) -> kern.SMPOptions:
+        """The kernel's options for these parameters."""
+        return kern.SMPOptions(
+            voting_rule=self.voting_rule,
+            victory=self.victory,
+            pce=self.pce,
+            risk_range=self.risk_range,
+            risk_adjust=self.risk_adjust,
+            third_party=self.third_party,
+            bargain=self.bargain,
+            max_turns=self.max_turns,
+            min_turns=self.min_turns,
+            stop_ratio=self.stop_ratio,
+        )
+
+    def _inputs(
+        self,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        present: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x = np.clip((position - low) / (high - low), 0.0, 1.0)
+        sal = np.where(present, salience, 0.0)
+        s = normalise_salience(sal, self.salience)
+        c = actor_capability(capability, sal, present)
+        return x, s, c
+
+    def simulate(self, scenario: Scenario) -> kern.SMPRun:
+        """The full SMP run on the [0, 1] scale (positions, win probabilities and risk
+        attitudes at every turn, the turns' challenges and choices)."""
+        arr = scenario.arrays()
+        x, s, c = self._inputs(
+            arr.position, arr.salience, arr.capability, arr.present, arr.low, arr.high
+        )
+        hold = None
+        if scenario.linkages:
+            span = arr.high - arr.low
+
+            def hold(turn: int, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+                current = weighted_mean(
+                    arr.low + old * span, arr.salience, arr.capability, arr.present
+                )
+                return apply_holds(old, new, held_mask(scenario.linkages, arr, current))
+
+        return kern.run_smp(x, s, c, self.options(), hold=hold)
+
+    def _outcome(
+        self, run_x: np.ndarray, win: np.ndarray, present: np.ndarray, fallback: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(expected, mode, index of the modal actor) per issue on the [0, 1] scale."""
+        _, owner = kern.unique_positions(run_x)
+        n = run_x.shape[0]
+        # a position's probability is shared among the actors holding it who take part
+        # in the issue, so absent holders neither count nor dilute the present ones
+        onehot = owner[:, None] == np.arange(n)[None, :]  # (actor, position)
+        members = onehot.T.astype(float) @ present.astype(float)  # (position, issue)
+        q = np.where(present, win[:, None] / np.maximum(members[owner], 1.0), 0.0)
+        tot = q.sum(axis=0)
+        expected = np.where(tot > 0, (q * run_x).sum(axis=0) / np.where(tot > 0, tot, 1), fallback)
+        masked = np.where(present, win[:, None], -np.inf)
+        idx = np.argmax(masked, axis=0)
+        mode = np.where(present.any(axis=0), run_x[idx, np.arange(run_x.shape[1])], fallback)
+        return expected, mode, idx
+
+    # ------------------------------------------------------------------ protocol
+    def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
+        arr = scenario.arrays()
+        run = self.simulate(scenario)
+        span = arr.high - arr.low
+        positions = np.clip(arr.low + run.positions * span, arr.low, arr.high)
+        final = positions[-1]
+        w_mean = weighted_mean(final, arr.salience, arr.capability, arr.present)
+        w_median = weighted_median(final, arr.salience, arr.capability, arr.present)
+        fallback = (w_mean - arr.low) / span
+        expected, mode, mode_idx = self._outcome(
+            run.positions[-1], run.win[-1], arr.present, fallback
+        )
+        expected = arr.low + expected * span
+        mode = arr.low + mode * span
+        outcome = {"expected": expected, "mode": mode, "mean": w_mean}[self.outcome]
+        outcome = np.clip(outcome, arr.low, arr.high)
+
+        ids = arr.actor_ids
+        details: dict[str, dict[str, Any]] = {}
+        for k, iss in enumerate(arr.issue_ids):
+            pres = arr.present[:, k]
+            details[iss] = {
+                "turns": run.n_turns,
+                "converged": run.converged,
+                "expected": float(expected[k]),
+                "mode": float(mode[k]),
+                "mode_actor": ids[int(mode_idx[k])] if pres.any() else None,
+                "weighted_mean": float(w_mean[k]),
+                "weighted_median": float(w_median[k]),
+                "win_probability": {ids[a]: float(run.win[-1, a]) for a in np.flatnonzero(pres)},
+            }
+        events = self._events(run, positions, arr.actor_ids, arr.issue_ids, arr.low, span)
+        summary = self._summary(run, arr.actor_ids, scenario)
+        return make_forecast(
+            self,
+            scenario,
+            positions,
+            outcome,
+            seed=seed,
+            details=details,
+            events=events,
+            summary=summary,
+        )
+
+    def outcome_batch(
+        self,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        present: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+        *,
+        seed: int | None = None,
+    ) -> np.ndarray:
+        """Outcomes ``(E, I)`` of ``E`` perturbed scenarios: one SMP run per draw (the
+        turns are sequential, so draws are not vectorised; linkages are not applied)."""
+        e = position.shape[0]
+        out = np.empty((e, position.shape[-1]))
+        opt = self.options()
+        span = high - low
+        for n in range(e):
+            x, s, c = self._inputs(position[n], salience[n], capability[n], present, low, high)
+            run = kern.run_smp(x, s, c, opt)
+            final = run.positions[-1]
+            w_mean = weighted_mean(low + final * span, salience[n], capability[n], present)
+            if self.outcome == "mean":
+                out[n] = w_mean
+                continue
+            expected, mode, _ = self._outcome(final, run.win[-1], present, (w_mean - low) / span)
+            out[n] = low + (expected if self.outcome == "expected" else mode) * span
+        return np.clip(out, low, high)
+
+    # ------------------------------------------------------------------ explanation
+    @staticmethod
+    def _events(
+        run: kern.SMPRun,
+        positions: np.ndarray,
+        actors: tuple[str, ...],
+        issues: tuple[str, ...],
+        low: np.ndarray,
+        span: np.ndarray,
+    ) -> list[Event]:
+        events: list[Event] = []
+
+        def fmt(v: np.ndarray) -> str:
+            return ", ".join(f"{iss} {x:.1f}" for iss, x in zip(issues, v, strict=True))
+
+        for t, log in enumerate(run.turns, start=1):
+            before, after = positions[t - 1], positions[t]
+            for i in np.flatnonzero(log.target >= 0):
+                j = int(log.target[i])
+                bi = low + log.bargain_init[i] * span
+                bj = low + log.bargain_rcvr[i] * span
+                events.append(
+                    Event(
+                        round=t,
+                        kind="challenge",
+                        actors=(actors[i], actors[j]),
+                        issues=issues,
+                        text=(
+                            f"{actors[i]} challenges {actors[j]} "
+                            f"(P({actors[i]} wins) = {log.prob[i]:.2f}, expected gain "
+                            f"{log.gain[i]:+.3f}) and proposes {actors[i]}: {fmt(bi)}; "
+                            f"{actors[j]}: {fmt(bj)}"
+                        ),
+                        data={
+                            "probability": float(log.prob[i]),
+                            "gain": float(log.gain[i]),
+                            "proposal_initiator": dict(zip(issues, map(float, bi), strict=True)),
+                            "proposal_target": dict(zip(issues, map(float, bj), strict=True)),
+                        },
+                    )
+                )
+            for k in np.flatnonzero(log.chosen >= 0):
+                init = int(log.chosen[k])
+                other = int(log.target[init]) if init == k else init
+                moved = np.flatnonzero(np.abs(after[k] - before[k]) >= 0.05)
+                change = (
+                    ", ".join(f"{issues[m]} {before[k, m]:.1f} -> {after[k, m]:.1f}" for m in moved)
+                    or "no visible move"
+                )
+                events.append(
+                    Event(
+                        round=t,
+                        kind="bargain",
+                        actors=(actors[k], actors[other]),
+                        issues=tuple(issues[m] for m in moved),
+                        text=(
+                            f"{actors[k]} accepts the bargain with {actors[other]} "
+                            f"(p = {log.chosen_prob[k]:.2f}): {change}"
+                        ),
+                        data={
+                            "initiator": actors[init],
+                            "probability": float(log.chosen_prob[k]),
+                            "from": dict(zip(issues, map(float, before[k]), strict=True)),
+                            "to": dict(zip(issues, map(float, after[k]), strict=True)),
+                        },
+                    )
+                )
+        return events
+
+    def _summary(self, run: kern.SMPRun, actors: tuple[str, ...], scenario: Scenario) -> list[str]:
+        last = float(run.ratio[-1]) if run.ratio.size else 0.0
+        if run.converged:
+            stop = (
+                f"converged after {run.n_turns} turns (movement {last:.4f} of the first "
+                f"turn's < {self.stop_ratio:g})"
+            )
+        else:
+            stop = f"stopped at the {run.n_turns}-turn limit (movement ratio {last:.4f})"
+        best = int(np.argmax(run.win[-1]))
+        lines = [
+            f"KTAB spatial model, {scenario.arrays().n_issues} issues as dimensions: {stop}",
+            f"most probable final position: {actors[best]}'s (p = {run.win[-1, best]:.2f})",
+        ]
+        arr = scenario.arrays()
+        total = np.where(arr.present, arr.salience, 0.0).sum(axis=1)
+        if self.salience == "excess" and np.any(total > 1.0):
+            n = int(np.sum(total > 1.0))
+            lines.append(
+                f"saliences of {n} actor(s) summed to more than 1 over the issues and were "
+                "divided by their total (KTAB requires at most 1)"
+            )
+        return lines
