@@ -95,7 +95,7 @@ class Spread:
         return f"{self.value:g}%" if self.percent else f"{self.value:g}"
 
 
-#: used when neither the scenario nor the user states any uncertainty
+#: used for every input without a range in the scenario when the user gives no spread
 DEFAULT_SPREAD: dict[str, Spread] = {
     "position": Spread(10.0, percent=True),
     "salience": Spread(0.1),
@@ -191,14 +191,13 @@ class PerturbationPlan:
         scenario: Scenario,
         spread: Mapping[str, Spread] | None = None,
         distribution: str = "uniform",
-        *,
-        default_spread: bool = True,
     ) -> PerturbationPlan:
         """Collect the uncertain inputs of ``scenario``.
 
-        ``spread`` applies to every input of its field that has no range in the scenario.
-        When the scenario states no uncertainty and no spread is given, ``default_spread``
-        uses :data:`DEFAULT_SPREAD` (and the plan records it in :attr:`defaulted`).
+        ``spread`` applies to every input of its field that has no range in the scenario;
+        fields it does not name vary only where the scenario gives a range. ``None`` (no
+        spread given) means :data:`DEFAULT_SPREAD` for every field, recorded in
+        :attr:`defaulted`; ``{}`` means the scenario's ranges only.
         """
         if distribution not in DISTRIBUTIONS:
             raise InputError(
@@ -206,7 +205,8 @@ class PerturbationPlan:
                 where="--distribution",
                 allowed=", ".join(DISTRIBUTIONS),
             )
-        spread = dict(spread or {})
+        defaulted = spread is None
+        spread = dict(DEFAULT_SPREAD if spread is None else spread)
         for name, sp in spread.items():
             if name not in FIELDS:
                 raise InputError(
@@ -214,10 +214,6 @@ class PerturbationPlan:
                 )
             if sp.value < 0:
                 raise InputError(f"spread {name}={sp} is negative", where="--spread")
-        defaulted = False
-        if not spread and default_spread and not _has_uncertainty(scenario):
-            spread = dict(DEFAULT_SPREAD)
-            defaulted = True
         inputs = _collect(scenario, spread, distribution)  # type: ignore[arg-type]
         return cls(
             scenario=scenario,
@@ -402,13 +398,6 @@ def _own_capability(st: Stance) -> bool:
     return st.capability is not None or (
         st.uncertainty is not None and st.uncertainty.capability is not None
     )
-
-
-def _has_uncertainty(scenario: Scenario) -> bool:
-    for a in scenario.actors:
-        if a.uncertainty is not None:
-            return True
-    return any(st.uncertainty is not None for st in scenario.stances)
 
 
 def _collect(
