@@ -176,20 +176,27 @@ def coalitions(rule: str, w: np.ndarray, u: np.ndarray) -> np.ndarray:
     if HAVE_NUMBA and not lead and k * m * m > 4096:
         ut = np.ascontiguousarray(np.swapaxes(u, -1, -2))
         return _NB[0](_RULE_CODE[rule], np.ascontiguousarray(w), ut)
-    w = np.broadcast_to(w, (*lead, k))
-    u = np.broadcast_to(u, (*lead, k, m))
     size = int(np.prod(lead)) if lead else 1
-    pos = np.empty((*lead, m, m))
-    neg = np.empty((*lead, m, m))
-    step = max(1, _CHUNK_ELEMENTS // max(1, size * k * m))
-    wk = w[..., None, :, None]  # (..., 1, K, 1)
-    ub = u[..., None, :, :]  # (..., 1, K, M)
-    for a in range(0, m, step):
-        b = min(m, a + step)
-        ua = np.swapaxes(u[..., :, a:b], -1, -2)[..., :, :, None]  # (..., c, K, 1)
-        v = vote(rule, wk, ua, ub)  # v[..., a', k, b'] = vote of k for a' over b'
-        pos[..., a:b, :] = np.maximum(v, 0.0).sum(axis=-2)
-        neg[..., a:b, :] = np.maximum(-v, 0.0).sum(axis=-2)
+    w = np.broadcast_to(w, (*lead, k)).reshape(size, k)
+    u = np.broadcast_to(u, (*lead, k, m)).reshape(size, k, m)
+    pos = np.empty((size, m, m))
+    neg = np.empty((size, m, m))
+    # blocks of problems and of options so that no temporary exceeds _CHUNK_ELEMENTS
+    per_problem = k * m * m
+    block = max(1, _CHUNK_ELEMENTS // max(1, per_problem))
+    step = m if block > 1 else max(1, _CHUNK_ELEMENTS // max(1, k * m))
+    for p0 in range(0, size, block):
+        p1 = min(size, p0 + block)
+        wk = w[p0:p1, None, :, None]  # (P, 1, K, 1)
+        ub = u[p0:p1, None, :, :]  # (P, 1, K, M)
+        for a in range(0, m, step):
+            b = min(m, a + step)
+            ua = np.swapaxes(u[p0:p1, :, a:b], -1, -2)[..., None]  # (P, c, K, 1)
+            v = vote(rule, wk, ua, ub)  # v[p, a', k, b'] = vote of k for a' over b'
+            pos[p0:p1, a:b, :] = np.maximum(v, 0.0).sum(axis=-2)
+            neg[p0:p1, a:b, :] = np.maximum(-v, 0.0).sum(axis=-2)
+    pos = pos.reshape(*lead, m, m)
+    neg = neg.reshape(*lead, m, m)
     lower = np.tril(np.ones((m, m), dtype=bool), -1)
     c = np.where(lower, pos, np.swapaxes(neg, -1, -2)) + MIN_COALITION
     idx = np.arange(m)
@@ -271,29 +278,42 @@ def scalar_pce(
     return pce(model, victory, coalitions(rule, w, u), options)
 
 
-def unique_positions(x: np.ndarray, tol: float = POS_TOL) -> tuple[np.ndarray, np.ndarray]:
+def unique_positions(
+    x: np.ndarray, tol: float = POS_TOL, candidates: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """KTAB's unique positions (``ueIndices`` with ``equivNdx``).
 
     ``x`` is ``(..., N, D)``. Returns ``unique`` (``(..., N)`` bool: first appearance of a
     position not within ``tol`` (Euclidean) of an earlier unique one) and ``owner``
     (``(..., N)`` int: for each actor, the last unique position within ``tol`` of its own,
-    as KTAB's ``posProb`` looks it up).
+    as KTAB's ``posProb`` looks it up). Only ``candidates`` (``(..., N)`` bool, default
+    all) can be unique positions; an actor that is not a candidate and near none of them
+    owns itself.
     """
     n = x.shape[-2]
     diff = x[..., :, None, :] - x[..., None, :, :]
     eq = np.sqrt((diff * diff).sum(-1)) < tol
+    cand = np.ones(x.shape[:-1], dtype=bool) if candidates is None else candidates
+    cand = np.broadcast_to(cand, x.shape[:-1])
     unique = np.zeros(x.shape[:-1], dtype=bool)
     for i in range(n):
-        unique[..., i] = ~np.any(eq[..., i, :i] & unique[..., :i], axis=-1)
-    cand = eq & unique[..., None, :]
-    owner = n - 1 - np.argmax(cand[..., ::-1], axis=-1)
+        unique[..., i] = cand[..., i] & ~np.any(eq[..., i, :i] & unique[..., :i], axis=-1)
+    near = eq & unique[..., None, :]
+    last = n - 1 - np.argmax(near[..., ::-1], axis=-1)
+    owner = np.where(near.any(axis=-1), last, np.arange(n))
     return unique, owner
 
 
 # ----------------------------------------------------------------------------- risk
-def big_r(p: np.ndarray, rng: str) -> np.ndarray:
-    """(3.6) Risk attitude from win probabilities (KTAB ``bigRfromProb``)."""
-    pmin, pmax = p.min(axis=-1, keepdims=True), p.max(axis=-1, keepdims=True)
+def big_r(p: np.ndarray, rng: str, mask: np.ndarray | None = None) -> np.ndarray:
+    """(3.6) Risk attitude from win probabilities (KTAB ``bigRfromProb``); the range is
+    taken over the entries where ``mask`` (default all) holds."""
+    if mask is None:
+        pmin, pmax = p.min(axis=-1, keepdims=True), p.max(axis=-1, keepdims=True)
+    else:
+        pmin = np.where(mask, p, np.inf).min(axis=-1, keepdims=True)
+        pmax = np.where(mask, p, -np.inf).max(axis=-1, keepdims=True)
+        pmin, pmax = np.where(np.isfinite(pmin), pmin, 0.0), np.where(np.isfinite(pmax), pmax, 0.0)
     span = pmax - pmin
     flat = span <= 0
     span = np.where(flat, 1.0, span)
