@@ -304,3 +304,16 @@ def test_outcome_within_span_of_positions(
     cap = data.draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n))
     out = Condorcet(outcome=outcome).forecast(scenario_1d(xs, sal, cap)).outcome_of("q")
     assert min(xs) - 1e-9 <= out <= max(xs) + 1e-9
+
+
+def test_bundled_scenario_runs() -> None:
+    scenarios = pytest.importorskip("detente.scenarios")
+    try:
+        scenario = scenarios.load_bundled("us-russia-reset")
+    except Exception as exc:  # the bundled scenario is maintained elsewhere
+        pytest.skip(f"bundled scenario not loadable: {exc}")
+    arr = scenario.arrays()
+    for outcome in ("expected", "mode"):
+        fc = Condorcet(outcome=outcome).forecast(scenario)
+        assert np.all((fc.outcome >= arr.low) & (fc.outcome <= arr.high))
+        assert len(fc.events) == arr.n_issues

@@ -295,7 +295,9 @@ class Spatial(Model):
                 "weighted_median": float(w_median[k]),
                 "win_probability": {ids[a]: float(run.win[-1, a]) for a in np.flatnonzero(pres)},
             }
-        events = self._events(run, positions, arr.actor_ids, arr.issue_ids, arr.low, span)
+        events = self._events(
+            run, positions, arr.actor_ids, arr.issue_ids, arr.present, arr.low, span
+        )
         summary = self._summary(run, arr.actor_ids, scenario)
         return make_forecast(
             self,
@@ -344,13 +346,27 @@ class Spatial(Model):
         positions: np.ndarray,
         actors: tuple[str, ...],
         issues: tuple[str, ...],
+        present: np.ndarray,
         low: np.ndarray,
         span: np.ndarray,
     ) -> list[Event]:
+        """One ``challenge`` event per challenge and one ``bargain`` event per actor that
+        adopted a bargain; texts list the visible moves (>= 0.05) on the actor's issues."""
         events: list[Event] = []
 
-        def fmt(v: np.ndarray) -> str:
-            return ", ".join(f"{iss} {x:.1f}" for iss, x in zip(issues, v, strict=True))
+        def moves(a: int, frm: np.ndarray, to: np.ndarray) -> list[int]:
+            return [int(m) for m in np.flatnonzero(present[a] & (np.abs(to - frm) >= 0.05))]
+
+        def say(a: int, frm: np.ndarray, to: np.ndarray) -> str:
+            ms = moves(a, frm, to)
+            if not ms:
+                return f"{actors[a]} stays"
+            return f"{actors[a]} " + ", ".join(
+                f"{issues[m]} {frm[m]:.1f} -> {to[m]:.1f}" for m in ms
+            )
+
+        def as_dict(v: np.ndarray) -> dict[str, float]:
+            return {iss: float(x) for iss, x in zip(issues, v, strict=True)}
 
         for t, log in enumerate(run.turns, start=1):
             before, after = positions[t - 1], positions[t]
@@ -363,44 +379,42 @@ class Spatial(Model):
                         round=t,
                         kind="challenge",
                         actors=(actors[i], actors[j]),
-                        issues=issues,
+                        issues=tuple(
+                            issues[m]
+                            for m in sorted(set(moves(i, before[i], bi) + moves(j, before[j], bj)))
+                        ),
                         text=(
                             f"{actors[i]} challenges {actors[j]} "
                             f"(P({actors[i]} wins) = {log.prob[i]:.2f}, expected gain "
-                            f"{log.gain[i]:+.3f}) and proposes {actors[i]}: {fmt(bi)}; "
-                            f"{actors[j]}: {fmt(bj)}"
+                            f"{log.gain[i]:+.3f}) and proposes: {say(i, before[i], bi)}; "
+                            f"{say(j, before[j], bj)}"
                         ),
                         data={
                             "probability": float(log.prob[i]),
                             "gain": float(log.gain[i]),
-                            "proposal_initiator": dict(zip(issues, map(float, bi), strict=True)),
-                            "proposal_target": dict(zip(issues, map(float, bj), strict=True)),
+                            "proposal_initiator": as_dict(bi),
+                            "proposal_target": as_dict(bj),
                         },
                     )
                 )
             for k in np.flatnonzero(log.chosen >= 0):
                 init = int(log.chosen[k])
                 other = int(log.target[init]) if init == k else init
-                moved = np.flatnonzero(np.abs(after[k] - before[k]) >= 0.05)
-                change = (
-                    ", ".join(f"{issues[m]} {before[k, m]:.1f} -> {after[k, m]:.1f}" for m in moved)
-                    or "no visible move"
-                )
                 events.append(
                     Event(
                         round=t,
                         kind="bargain",
                         actors=(actors[k], actors[other]),
-                        issues=tuple(issues[m] for m in moved),
+                        issues=tuple(issues[m] for m in moves(k, before[k], after[k])),
                         text=(
                             f"{actors[k]} accepts the bargain with {actors[other]} "
-                            f"(p = {log.chosen_prob[k]:.2f}): {change}"
+                            f"(p = {log.chosen_prob[k]:.2f}): {say(k, before[k], after[k])}"
                         ),
                         data={
                             "initiator": actors[init],
                             "probability": float(log.chosen_prob[k]),
-                            "from": dict(zip(issues, map(float, before[k]), strict=True)),
-                            "to": dict(zip(issues, map(float, after[k]), strict=True)),
+                            "from": as_dict(before[k]),
+                            "to": as_dict(after[k]),
                         },
                     )
                 )
