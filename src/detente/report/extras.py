@@ -1,0 +1,170 @@
+"""The analyses that the dashboard and the report show when they are installed.
+
+Ensembles (:mod:`detente.analysis.ensemble`), sensitivity (:mod:`detente.analysis.sensitivity`)
+and what-it-takes (:mod:`detente.analysis.what_it_takes`) are separate parts of detente; the
+views import them lazily, so that each view appears as soon as its part is present and the
+rest of the dashboard works without it. :func:`missing` says which part a view waits for.
+
+This module only calls those analyses and reshapes their results for the charts of
+:mod:`detente.report.charts`; it computes nothing of its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detente.scenario import Scenario
+
+__all__ = [
+    "ensemble_bounds",
+    "has",
+    "missing",
+    "run_ensemble",
+    "run_sensitivity",
+    "run_what_it_takes",
+    "sensitivity_effects",
+    "what_it_takes_tables",
+]
+
+_MODULES = {
+    "ensemble": "detente.analysis.ensemble",
+    "sensitivity": "detente.analysis.sensitivity",
+    "what_it_takes": "detente.analysis.what_it_takes",
+    "bargaining": "detente.bargaining",
+}
+
+
+def has(feature: str) -> bool:
+    """Whether the part of detente behind ``feature`` imports."""
+    try:
+        importlib.import_module(_MODULES[feature])
+    except ImportError:
+        return False
+    return True
+
+
+def missing(feature: str) -> str:
+    """A one-line note for a view whose part of detente is not installed."""
+    return (
+        f"This view appears when {_MODULES[feature]} is part of the installed detente; "
+        "it is not in this installation."
+    )
+
+
+# ------------------------------------------------------------------------- ensemble
+def run_ensemble(
+    scenario: Scenario,
+    model: str,
+    *,
+    draws: int = 500,
+    seed: int = 0,
+    spread: list[str] | None = None,
+    targets: list[str] | None = None,
+) -> Any:
+    """:func:`detente.analysis.ensemble.run_ensemble` with spreads and targets as text."""
+    from detente.analysis.ensemble import run_ensemble as _run
+    from detente.analysis.perturb import parse_spread
+
+    return _run(
+        scenario,
+        model,
+        draws=draws,
+        seed=seed,
+        spread=parse_spread(spread) or None,
+        targets=list(targets or []),
+    )
+
+
+def ensemble_bounds(result: Any) -> tuple[list[tuple[str, str, float, float]], dict[str, float]]:
+    """Issue-bound targets of an ensemble as ``(issue, op, value, probability)`` for
+    :func:`detente.report.charts.ensemble_chart`, and every target's probability."""
+    probs = result.probabilities()
+    bounds = []
+    for t in result.targets:
+        if t.kind == "bound":
+            bounds.append((result.issue_ids[t.issue_index], t.op, float(t.value), probs[t.expr]))
+    return bounds, probs
+
+
+# ------------------------------------------------------------------------- sensitivity
+def run_sensitivity(
+    scenario: Scenario,
+    model: str,
+    *,
+    seed: int = 0,
+    methods: tuple[str, ...] = ("tornado",),
+    spread: list[str] | None = None,
+) -> Any:
+    """:func:`detente.analysis.sensitivity.sensitivity` with spreads as text (by default
+    the one-at-a-time tornado only: ``2K + 1`` model runs for ``K`` inputs)."""
+    from detente.analysis.perturb import parse_spread
+    from detente.analysis.sensitivity import sensitivity
+
+    return sensitivity(
+        scenario, model, methods=methods, seed=seed, spread=parse_spread(spread) or None
+    )
+
+
+def sensitivity_effects(result: Any, issue: str) -> dict[str, tuple[float, float]]:
+    """Input -> (outcome change with the input at its low end, at its high end) on
+    ``issue``, from a sensitivity result's tornado table, for
+    :func:`detente.report.charts.tornado_chart`."""
+    table = result.tornado
+    if table is None:
+        raise ValueError("the sensitivity run has no tornado table")
+    rows = table[table["issue"] == issue]
+    return {
+        str(r["input"]): (float(r["outcome_low"] - r["base"]), float(r["outcome_high"] - r["base"]))
+        for _, r in rows.iterrows()
+    }
+
+
+# ------------------------------------------------------------------------- what it takes
+def run_what_it_takes(
+    scenario: Scenario,
+    targets: list[str],
+    *,
+    model: str = "compromise",
+    movable: list[str] | None = None,
+    seed: int = 0,
+    budget: int = 400,
+) -> Any:
+    """:func:`detente.analysis.what_it_takes.what_it_takes` (who-to-persuade included)."""
+    from detente.analysis.what_it_takes import what_it_takes
+
+    return what_it_takes(
+        scenario, targets, model=model, movable=movable or None, seed=seed, budget=budget
+    )
+
+
+def what_it_takes_tables(result: Any) -> dict[str, pd.DataFrame]:
+    """The changes, the outcomes before and after, and who to persuade, as tables."""
+    changes = pd.DataFrame(
+        [
+            {
+                "actor": c.actor,
+                "issue": c.issue or "(all issues)",
+                "field": c.field,
+                "from": c.before,
+                "to": c.after,
+                "cost": c.cost,
+            }
+            for c in result.changes
+        ],
+        columns=["actor", "issue", "field", "from", "to", "cost"],
+    )
+    ids = list(result.before)
+    outcomes = pd.DataFrame(
+        {
+            "issue": ids,
+            "before": [result.before[i] for i in ids],
+            "after": [result.after.get(i, np.nan) for i in ids],
+        }
+    )
+    persuade = pd.DataFrame(result.persuade, columns=["actor", "feasible", "total_change"])
+    return {"changes": changes, "outcomes": outcomes, "persuade": persuade}
