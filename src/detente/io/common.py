@@ -250,17 +250,18 @@ def notice(text: str) -> None:
 def salience_divisor(values: Iterable[float]) -> float:
     """100 when the saliences are on a 0..100 scale, else 1.
 
-    Saliences are taken to be on 0..100 when every one of them lies in [0, 100], the largest
-    exceeds 1, and at least half of the non-zero ones exceed 1. The last condition keeps a
-    single typo (1.4 among values in [0, 1]) an error instead of silently rescaling the
-    whole file.
+    Saliences are taken to be on 0..100 when the largest of those in [0, 100] exceeds 1 and
+    more than half of the non-zero ones exceed 1. The last condition keeps a single typo
+    (1.4 among values in [0, 1]) an error instead of silently rescaling the whole file.
+    Values outside [0, 100] do not take part in the decision; the readers report them as
+    errors against whichever scale the file is on.
     """
-    vals = [v for v in values if math.isfinite(v)]
-    if not vals or max(vals) <= 1.0 or min(vals) < 0.0 or max(vals) > 100.0:
+    vals = [v for v in values if math.isfinite(v) and 0.0 <= v <= 100.0]
+    if not vals or max(vals) <= 1.0:
         return 1.0
     nonzero = [v for v in vals if v > 0]
     above = sum(1 for v in nonzero if v > 1.0)
-    return 100.0 if above * 2 >= len(nonzero) else 1.0
+    return 100.0 if above * 2 > len(nonzero) else 1.0
 
 
 def salience_problem(value: float, divisor: float) -> str | None:

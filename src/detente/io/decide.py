@@ -113,6 +113,8 @@ def parse_decide(text: str, source: str = "<decide>", scenario_id: str = "scenar
             problem(n, f"unknown record kind {shown!r}", f"lines starting with {_KINDS_TEXT}")
             continue
         args = f[1:]
+        if kind == "#D" and args:
+            named.add(args[0])
         need, what = _NEEDS[kind]
         if len([a for a in args[:need] if a]) < need:
             problem(
@@ -156,7 +158,6 @@ def parse_decide(text: str, source: str = "<decide>", scenario_id: str = "scenar
             marks[args[0]].append((n, value, " ".join(a for a in args[2:] if a)))
         else:  # #D
             actor, issue = args[0], args[1]
-            named.add(actor)
             values: dict[str, Any] = {"actor": actor, "issue": issue}
             ok = True
             for name, cell in zip(("position", "salience", "power"), args[2:5], strict=True):

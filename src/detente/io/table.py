@@ -13,7 +13,8 @@ Issue attributes (name, scale, labels, reference, outcome) may be given on any o
 issue's rows, but must agree where given more than once; likewise an actor's name.
 
 CSV: UTF-8, delimiter sniffed among comma, semicolon and tab, double quotes for quoting.
-XLSX: the sheet named ``stances`` if there is one, else the first sheet.
+XLSX: the sheet named ``stances`` if there is one, else the first sheet. A workbook keeps
+15 significant digits of a number (the spreadsheet's own precision); CSV keeps them all.
 Rows are numbered as a spreadsheet shows them: the header is row 1 when it is the first row.
 Saliences on 0..100 throughout the file are divided by 100, with a notice.
 
@@ -80,6 +81,8 @@ OPTIONAL = (
     "rationale",
 )
 COLUMNS = REQUIRED + OPTIONAL
+#: a workbook sheet with more rows than this is refused (a guard against inflated files)
+MAX_XLSX_ROWS = 1_000_000
 _ISSUE_ATTRS = (
     "issue_name",
     "scale_low",
@@ -422,24 +425,35 @@ def read_xlsx(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenar
 
     p = check_file(path, max_bytes)
     source = str(path)
-    try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise InputError(
-            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
-            source=source,
-            allowed="an .xlsx workbook saved by a spreadsheet program",
-        ) from None
-    try:
-        names = wb.sheetnames
-        ws = wb["stances"] if "stances" in names else wb.worksheets[0]
-        title = ws.title
-        rows: list[Row] = []
-        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if any(cell_text(v) for v in values):
-                rows.append((n, list(values)))
-    finally:
-        wb.close()
+    rows: list[Row] = []
+    # a file object, not the path: openpyxl would refuse a workbook named other than .xlsx
+    with p.open("rb") as fh:
+        try:
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                names = wb.sheetnames
+                ws = wb["stances"] if "stances" in names else wb.worksheets[0]
+                title = ws.title
+                for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                    if n > MAX_XLSX_ROWS:
+                        raise InputError(
+                            f"the sheet has more than {MAX_XLSX_ROWS:,} rows",
+                            source=source,
+                            where=f"sheet {title!r}",
+                            allowed=f"up to {MAX_XLSX_ROWS:,} rows, one per stance",
+                        )
+                    if any(cell_text(v) for v in values):
+                        rows.append((n, list(values)))
+            finally:
+                wb.close()
+        except InputError:
+            raise
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise InputError(
+                f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                source=source,
+                allowed="an .xlsx workbook saved by a spreadsheet program",
+            ) from None
 
     def label(n: int) -> str:
         return f"sheet {title!r}, row {n}"
@@ -449,14 +463,16 @@ def read_xlsx(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenar
 
 # ----------------------------------------------------------------------------- writers
 def table_rows(scenario: Scenario) -> tuple[list[str], list[list[Any]]]:
-    """The long-form table of a scenario: header and one row per stance (actor order, then
-    issue order). Optional columns appear only when some row has a value in them."""
-    a_order = {a.id: k for k, a in enumerate(scenario.actors)}
-    i_order = {i.id: k for k, i in enumerate(scenario.issues)}
+    """The long-form table of a scenario: header and one row per stance, in the scenario's
+    order of stances. Optional columns appear only when some row has a value in them.
+
+    A reader takes actors and issues in the order they first appear, so the order of the
+    actors and issues survives the round trip when the stances list them in that order.
+    """
     actors = {a.id: a for a in scenario.actors}
     issues = {i.id: i for i in scenario.issues}
     records: list[dict[str, Any]] = []
-    for st in sorted(scenario.stances, key=lambda s: (a_order[s.actor], i_order[s.issue])):
+    for st in scenario.stances:
         a, i = actors[st.actor], issues[st.issue]
         p = st.provenance
         records.append(

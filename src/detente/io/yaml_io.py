@@ -110,7 +110,16 @@ def _check_keys(node: MappingNode, source: str) -> None:
 
 
 def _load(text: str, source: str) -> tuple[Any, Node | None]:
-    loader = _SafeLoader(text)
+    try:
+        loader = _SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(
+            f"character {exc.character!r} is not allowed in YAML",
+            source=source,
+            where=f"line {line}",
+            allowed="printable text (no control characters)",
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -193,7 +202,9 @@ def _rescale(data: dict[str, Any], source: str) -> None:
         and isinstance(s.get("salience"), int | float)
         and not isinstance(s.get("salience"), bool)
     ]
-    if len(values) != len(stances) or salience_divisor(values) == 1.0:
+    if len(values) != len(stances) or any(not 0.0 <= v <= 100.0 for v in values):
+        return  # not all numbers on 0..100: validation reports the values as written
+    if salience_divisor(values) == 1.0:
         return
     for s in stances:
         s["salience"] = s["salience"] / 100.0
