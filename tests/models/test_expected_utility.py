@@ -445,6 +445,30 @@ def test_outcome_batch_equals_forecasts_draw_by_draw(params):
         np.testing.assert_allclose(out[d], fc.outcome, rtol=0, atol=1e-12)
 
 
+def test_outcome_batch_applies_linkages_when_given_the_scenario():
+    rng = np.random.default_rng(8)
+    e, a, i = 3, 6, 2
+    pos = rng.uniform(0, 100, (e, a, i))
+    sal = rng.uniform(0.05, 1, (e, a, i))
+    cap = rng.lognormal(0, 1, (e, a, i))
+    link = Linkage(
+        id="freeze",
+        when=Condition(issue="i0", op=">", value=float(np.median(pos[:, :, 0]))),
+        then=Effect(kind="hold", issue="i1", actor="a2"),
+    )
+    base = _scenario(pos[0], sal[0], cap[0], linkages=(link,))
+    present, low, high = np.ones((a, i), bool), np.zeros(i), np.full(i, 100.0)
+    model = ExpectedUtility()
+    out = model.outcome_batch(pos, sal, cap, present, low, high, scenario=base)
+    plain = model.outcome_batch(pos, sal, cap, present, low, high)
+    linked = [
+        model.forecast(_scenario(pos[d], sal[d], cap[d], linkages=(link,))).outcome
+        for d in range(e)
+    ]
+    np.testing.assert_allclose(out, np.array(linked), rtol=0, atol=1e-12)
+    assert not np.allclose(out, plain)
+
+
 # --------------------------------------------------------------------------- trace
 def test_trace_levels(shared_data):
     sc, _ = _bdm_case(shared_data)

@@ -80,8 +80,8 @@ Departures from the references, and why
   position on it, at most ``max_rounds`` rounds.
 * Linkages (:mod:`detente.linkage`) are evaluated at the start of every round on the
   current weighted means; held positions are restored after the round's moves.
-  :meth:`ExpectedUtility.outcome_batch` receives no linkages (the batch protocol carries
-  none), so ensembles evaluated through it play without them.
+  The batch protocol (:meth:`ExpectedUtility.outcome_batch`) carries no linkages: they
+  apply there only when the caller passes the scenario (``scenario=``).
 * Computation: pairwise quantities are arrays and the win probabilities are computed in
   ``O(N^2)`` per round instead of the references' ``O(N^6)`` (:mod:`._eu_kernel`); the
   results agree with the references to rounding (about 1e-14 on the reference case).
@@ -351,10 +351,18 @@ class ExpectedUtility(Model):
         high: np.ndarray,
         *,
         seed: int | None = None,
+        scenario: Scenario | None = None,
     ) -> np.ndarray:
         """Outcomes ``(E, I)`` of ``E`` perturbed scenarios in one call: the ``E x I`` games
-        are played side by side by the kernel. Linkages are not applied (see above)."""
+        are played side by side by the kernel.
+
+        ``scenario`` (optional, beyond the base protocol) is the scenario the draws perturb;
+        when given, its linkages are applied in every draw as :meth:`forecast` does.
+        Without it the draws play without linkages.
+        """
         position = np.asarray(position, dtype=float)
+        if position.ndim != 3:
+            raise ValueError(f"position must be (draws, actors, issues), got {position.shape}")
         e, a, i = position.shape
         pres = np.broadcast_to(np.asarray(present, dtype=bool), (e, a, i))
 
@@ -363,7 +371,21 @@ class ExpectedUtility(Model):
 
         lo = np.broadcast_to(np.asarray(low, dtype=float), (e, i)).reshape(-1)
         hi = np.broadcast_to(np.asarray(high, dtype=float), (e, i)).reshape(-1)
-        sal, cap = games(np.asarray(salience, float)), games(np.asarray(capability, float))
+        salience = np.broadcast_to(np.asarray(salience, dtype=float), (e, a, i))
+        capability = np.broadcast_to(np.asarray(capability, dtype=float), (e, a, i))
+        sal, cap = games(salience), games(capability)
+        hold = None
+        if scenario is not None and scenario.linkages:
+            arr, links = scenario.arrays(), scenario.linkages
+            if (arr.n_actors, arr.n_issues) != (a, i):
+                raise ValueError("the scenario does not match the draws' actors x issues")
+
+            def hold(x: np.ndarray) -> np.ndarray | None:  # x: (E * I, A)
+                cur = x.reshape(e, i, a).transpose(0, 2, 1)
+                current = weighted_mean(cur, salience, capability, pres)  # (E, I)
+                held = held_mask(links, arr, current)
+                return None if held is None else held.transpose(0, 2, 1).reshape(e * i, a)
+
         res = play(
             games(position),
             sal,
@@ -373,6 +395,7 @@ class ExpectedUtility(Model):
             hi,
             self._settings(),
             scale=self.scale,
+            hold=hold,
         )
         final, p = res.trajectory[-1], games(pres)
         if self.outcome == "median":
