@@ -24,10 +24,11 @@ def _p(src: str, loc: str, why: str) -> Provenance:
     return Provenance(source=src, location=loc, rationale=why)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def documented() -> Scenario:
     """Three actors, two issues with reference points, provenance on every number, a
-    linkage and a variant; the second issue has its own scale (-10..10)."""
+    linkage and a variant; the second issue has its own scale (-10..10). Immutable, so
+    shared by the whole session."""
     return Scenario(
         id="documented",
         name="Documented <test> scenario",
