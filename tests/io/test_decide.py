@@ -76,7 +76,8 @@ def test_malformed_copenhagen_names_both_errors_with_lines(shared_data):
     assert err.problem.startswith(
         "Russia on Control: position 160 lies outside the issue's scale [0, 100]"
     )
-    assert "line 87: China India on Control: power must be >= 0, got -0.247" in err.problem
+    assert "line 87: China India on Control: power must be >= 0, got -0.247" in str(err)
+    assert [p.where for p in err.problems] == ["line 86", "line 87"]
     assert "#M" in (err.allowed or "")
     lines = path.read_text().splitlines()
     assert "\tRussia\tControl\t160\t" in lines[86 - 1]

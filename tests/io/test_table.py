@@ -193,7 +193,12 @@ def test_all_problems_are_counted():
     with pytest.raises(InputError) as exc:
         parse_csv(text, "e.csv")
     assert exc.value.where == "row 2"
-    assert "[and 2 more problems; the next, row 3: B on x: salience" in exc.value.problem
+    assert str(exc.value).startswith(
+        "e.csv, row 2: A on x: position 101 lies outside the issue's scale [0, 100] (allowed: "
+    )
+    assert str(exc.value).endswith(
+        "; and 2 more problems, the next at row 3: B on x: salience must lie in [0, 1], got 2.5"
+    )
     assert [p.where for p in exc.value.problems] == ["row 2", "row 3", "row 4"]
 
 

@@ -23,6 +23,7 @@ from detente.scenario import Actor, Issue, Linkage, Scenario, Source, Stance, Va
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "FileProblems",
     "Problem",
     "build_scenario",
     "cell_text",
@@ -218,27 +219,35 @@ class Problem:
     allowed: str | None = None
 
 
-def raise_problems(problems: Sequence[Problem], source: str) -> None:
-    """Raise the first problem (in file order, as collected) as an :class:`InputError`.
+class FileProblems(InputError):
+    """An :class:`InputError` for a file with several problems: the message is the first
+    one, with its place and what is allowed, followed by the next one and a count; every
+    problem is on :attr:`problems`."""
 
-    When there are more, the message names the next one and how many there are, so that
-    the user can fix them in one pass; all of them are on the error's ``problems``.
-    """
-    if not problems:
-        return
-    first = problems[0]
-    text = first.problem
-    if len(problems) > 1:
-        nxt = problems[1]
-        at = f"{nxt.where}: " if nxt.where else ""
-        more = len(problems) - 1
-        if more == 1:
-            text += f" [also {at}{nxt.problem}]"
-        else:
-            text += f" [and {more} more problems; the next, {at}{nxt.problem}]"
-    exc = InputError(text, source=source, where=first.where, allowed=first.allowed)
-    exc.problems = list(problems)  # type: ignore[attr-defined]
-    raise exc
+    def __init__(self, problems: Sequence[Problem], source: str) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        super().__init__(first.problem, source=source, where=first.where, allowed=first.allowed)
+
+    @property
+    def message(self) -> str:
+        text = super().message
+        rest = self.problems[1:]
+        if rest:
+            nxt = rest[0]
+            at = f"{nxt.where}: " if nxt.where else ""
+            if len(rest) == 1:
+                text += f"; also {at}{nxt.problem}"
+            else:
+                text += f"; and {len(rest)} more problems, the next at {at}{nxt.problem}"
+        return text
+
+
+def raise_problems(problems: Sequence[Problem], source: str) -> None:
+    """Raise the problems found in a file (in file order), if any, as one
+    :class:`FileProblems` error."""
+    if problems:
+        raise FileProblems(problems, source)
 
 
 def notice(text: str) -> None:
