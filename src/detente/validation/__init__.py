@@ -1,0 +1,26 @@
+"""Validation on real cases with known outcomes (DEU data on EU legislation).
+
+* :mod:`~detente.validation.datasets`: read a DEU-format file into cases with outcomes;
+* :mod:`~detente.validation.capabilities`: capabilities from Council voting weights and
+  power indices, and the Commission's and Parliament's shares;
+* :mod:`~detente.validation.scores`: MAE, RMSE, median AE, within 10, paired bootstrap;
+* :mod:`~detente.validation.runner`: run every model and score it against the compromise
+  model, with breakdowns by legislative procedure;
+* :mod:`~detente.validation.crossval`: cross-validation grouped by proposal, nested;
+* :mod:`~detente.validation.tuning`: how the ``detente`` forecaster's parameters were
+  chosen (reproduces docs/validation.md);
+* :mod:`~detente.validation.chart`: the error-distribution chart.
+"""
+
+from detente.validation.datasets import Dataset, load_dataset
+from detente.validation.runner import ValidationResult, validate
+from detente.validation.scores import paired_bootstrap, score_all
+
+__all__ = [
+    "Dataset",
+    "ValidationResult",
+    "load_dataset",
+    "paired_bootstrap",
+    "score_all",
+    "validate",
+]

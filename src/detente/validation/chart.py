@@ -1,0 +1,82 @@
+"""The chart of ``detente validate --chart``: error distributions per model.
+
+Left: the absolute errors of each model as a box plot with every issue as a dot and the
+mean (MAE) as a diamond. Right: the share of issues forecast within x points, for every x
+(the empirical distribution of absolute errors; the within-10 score is its value at 10).
+Drawn with matplotlib's Agg backend (no display needed); the format follows the file's
+suffix (PNG, SVG or PDF).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from detente.errors import InputError
+from detente.validation.runner import ValidationResult
+
+__all__ = ["CHART_SUFFIXES", "error_chart"]
+
+CHART_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def error_chart(result: ValidationResult, path: str | Path) -> Path:
+    """Draw the error distributions of ``result`` to a new file ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    p = Path(path)
+    if p.suffix.lower() not in CHART_SUFFIXES:
+        raise InputError(
+            f"cannot tell the chart format from the suffix {p.suffix or '(none)'!r}",
+            source=str(p),
+            where="--chart",
+            allowed="a file name ending in " + ", ".join(CHART_SUFFIXES),
+        )
+    if p.exists():
+        raise InputError(
+            "the file exists already; detente does not overwrite it",
+            source=str(p),
+            where="--chart",
+            allowed="a path that does not exist yet",
+        )
+    if not p.parent.exists():
+        raise InputError(
+            "the folder to write into does not exist",
+            source=str(p),
+            where="--chart",
+            allowed="a path in an existing folder",
+        )
+    models = result.models
+    errs = [np.abs(result.errors(m)) for m in models]
+    errs = [e[np.isfinite(e)] for e in errs]
+    fig, (ax_box, ax_cdf) = plt.subplots(
+        1, 2, figsize=(max(8.0, 1.2 * len(models) + 5.0), 4.5), constrained_layout=True
+    )
+    ax_box.boxplot(errs, showfliers=False, widths=0.5)
+    ax_box.set_xticks(range(1, len(models) + 1), models, rotation=30, ha="right")
+    rng = np.random.default_rng(0)  # jitter only, fixed so the chart is reproducible
+    for k, e in enumerate(errs, start=1):
+        ax_box.scatter(k + rng.uniform(-0.15, 0.15, e.size), e, s=6, alpha=0.35, color="0.3")
+        if e.size:
+            ax_box.scatter([k], [e.mean()], marker="D", s=36, color="tab:red", zorder=3)
+    ax_box.set_ylabel("absolute error (scale points)")
+    ax_box.set_title("errors per issue (box; red diamond: MAE)")
+    for m, e in zip(models, errs, strict=True):
+        if not e.size:
+            continue
+        xs = np.sort(e)
+        ys = np.arange(1, xs.size + 1) / xs.size
+        ax_cdf.step(xs, ys, where="post", label=m)
+    ax_cdf.axvline(10.0, color="0.5", ls=":", lw=1)
+    ax_cdf.set_xlabel("absolute error at most x")
+    ax_cdf.set_ylabel("share of issues")
+    ax_cdf.set_title("share of issues within x points")
+    ax_cdf.legend(fontsize=8)
+    fig.suptitle(f"{Path(result.dataset).name}: {result.n_issues} issues with outcomes")
+    fig.savefig(p)
+    plt.close(fig)
+    return p

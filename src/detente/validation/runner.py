@@ -1,0 +1,258 @@
+"""Run models on a validation data set and score them against the recorded outcomes.
+
+For every model, every case (a proposal with its issues) is forecast once with the given
+seed; each issue with a recorded outcome is scored (:mod:`detente.validation.scores`), and
+every score is compared with the compromise model's on the same issues by a paired
+bootstrap that resamples whole proposals. The compromise model is always run as the
+baseline, even when it is not among the models asked for.
+
+A model that fails on a case (raises) is reported with the case and the message; its
+issues there are left out of its scores, and its differences to the baseline are computed
+on the issues both models forecast.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detente.errors import InputError
+from detente.models import available, get_model
+from detente.validation.datasets import Dataset
+from detente.validation.scores import METRICS, Interval, paired_bootstrap, score_all
+
+__all__ = ["BASELINE", "ModelRun", "ValidationResult", "forecast_dataset", "validate"]
+
+BASELINE = "compromise"
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One model's forecasts of every issue of a data set."""
+
+    model: str
+    forecasts: dict[str, float]
+    seconds: float
+    failures: tuple[str, ...] = ()
+
+
+def forecast_dataset(
+    dataset: Dataset, model: str, params: dict[str, Any] | None = None, seed: int = 0
+) -> ModelRun:
+    """Forecast every case of ``dataset`` with one registered model."""
+    m = get_model(model, **(params or {}))
+    out: dict[str, float] = {}
+    failures = []
+    start = time.perf_counter()
+    for case in dataset.cases:
+        try:
+            f = m.forecast(case, seed=seed)
+        except Exception as exc:  # a model's failure on one case must not stop the rest
+            failures.append(f"{case.id}: {type(exc).__name__}: {exc}")
+            continue
+        out.update(f.outcomes())
+    return ModelRun(model, out, time.perf_counter() - start, tuple(failures))
+
+
+@dataclass
+class ValidationResult:
+    """Scores of every model on a data set, with intervals of the differences to the
+    compromise model."""
+
+    dataset: str
+    seed: int
+    n_boot: int
+    cluster: str
+    capability: str
+    models: list[str]
+    frame: pd.DataFrame  # scored issues: issue, proposal, procedure, outcome, one column a model
+    runs: dict[str, ModelRun]
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    diffs: dict[str, dict[str, Interval]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_issues(self) -> int:
+        return len(self.frame)
+
+    def errors(self, model: str) -> np.ndarray:
+        """Forecast minus outcome per scored issue (NaN where the model failed)."""
+        return (self.frame[model] - self.frame["outcome"]).to_numpy(dtype=float)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per model: n, the scores, the differences to the compromise model and
+        their intervals, and the run time."""
+        rows = []
+        for m in self.models:
+            row: dict[str, Any] = {"model": m, "n": self.counts[m]}
+            for k in METRICS:
+                d = self.diffs[m][k]
+                row[k] = self.scores[m][k]
+                row[f"{k}_diff"] = d.estimate
+                row[f"{k}_lo"] = d.low
+                row[f"{k}_hi"] = d.high
+            row["seconds"] = self.runs[m].seconds
+            row["failures"] = len(self.runs[m].failures)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def by_procedure(self) -> pd.DataFrame:
+        """MAE of every model per legislative procedure (empty when the data set has no
+        procedure column). Columns: procedure, n, one column a model."""
+        proc = self.frame["procedure"]
+        if proc.isna().all():
+            return pd.DataFrame(columns=["procedure", "n", *self.models])
+        rows = []
+        for name, part in self.frame.groupby(proc.fillna("unknown"), sort=True):
+            row: dict[str, Any] = {"procedure": name, "n": len(part)}
+            for m in self.models:
+                e = (part[m] - part["outcome"]).dropna()
+                row[m] = float(np.mean(np.abs(e))) if len(e) else float("nan")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON of ``detente validate --json`` (shape fixed by issue #7)."""
+
+        def num(x: float) -> float | None:
+            return float(x) if np.isfinite(x) else None
+
+        models = []
+        for m in self.models:
+            d = self.diffs[m]["mae"]
+            models.append(
+                {
+                    "model": m,
+                    "mae": num(self.scores[m]["mae"]),
+                    "rmse": num(self.scores[m]["rmse"]),
+                    "median_ae": num(self.scores[m]["median_ae"]),
+                    "within_10": num(self.scores[m]["within_10"]),
+                    "diff_vs_compromise": {
+                        "mean": num(d.estimate),
+                        "ci": [num(d.low), num(d.high)],
+                    },
+                }
+            )
+        issues = []
+        for _, r in self.frame.iterrows():
+            issues.append(
+                {
+                    "id": str(r["issue"]),
+                    "outcome": float(r["outcome"]),
+                    "forecasts": {m: num(float(r[m])) for m in self.models},
+                }
+            )
+        return {
+            "dataset": self.dataset,
+            "n_issues": self.n_issues,
+            "seed": self.seed,
+            "models": models,
+            "issues": issues,
+        }
+
+    def per_issue_frame(self) -> pd.DataFrame:
+        """The per-issue table of the CSV: ids, procedure, reference, outcome, and for each
+        model its forecast and absolute error."""
+        cols = ["issue", "proposal", "procedure", "voting_rule", "reference", "outcome"]
+        out = self.frame[cols].copy()
+        for m in self.models:
+            out[f"{m}_forecast"] = self.frame[m]
+            out[f"{m}_abs_error"] = (self.frame[m] - self.frame["outcome"]).abs()
+        return out
+
+    def write_csv(self, path: str | Path) -> Path:
+        """Write :meth:`per_issue_frame` to a new CSV file (an existing file is refused)."""
+        p = Path(path)
+        _refuse_existing(p, "--out-csv")
+        self.per_issue_frame().to_csv(p, index=False, float_format="%.6g")
+        return p
+
+
+def _refuse_existing(p: Path, where: str) -> None:
+    if p.exists():
+        raise InputError(
+            "the file exists already; detente does not overwrite it",
+            source=str(p),
+            where=where,
+            allowed="a path that does not exist yet",
+        )
+    if not p.parent.exists():
+        raise InputError(
+            "the folder to write into does not exist",
+            source=str(p),
+            where=where,
+            allowed="a path in an existing folder",
+        )
+
+
+def validate(
+    dataset: Dataset,
+    models: Sequence[str] | None = None,
+    *,
+    params: dict[str, dict[str, Any]] | None = None,
+    seed: int = 0,
+    n_boot: int = 2000,
+    cluster: str = "proposal",
+    progress: Callable[[str, ModelRun], None] | None = None,
+) -> ValidationResult:
+    """Forecast and score ``dataset`` with ``models`` (default: every registered model).
+
+    ``cluster`` is the bootstrap's resampling unit, ``"proposal"`` or ``"issue"``.
+    ``progress`` is called after each model with its name and run.
+    """
+    names = list(models) if models else available()
+    for m in names:
+        get_model(m)  # unknown names fail before any work
+    if cluster not in ("proposal", "issue"):
+        raise InputError(
+            f"unknown bootstrap unit {cluster!r}", where="--cluster", allowed="proposal, issue"
+        )
+    if n_boot < 100:
+        raise InputError(
+            f"{n_boot} bootstrap resamples are too few for a 95% interval",
+            where="--bootstrap",
+            allowed="at least 100 (default 2000)",
+        )
+    params = params or {}
+    runs: dict[str, ModelRun] = {}
+    for m in dict.fromkeys([BASELINE, *names]):
+        runs[m] = forecast_dataset(dataset, m, params.get(m), seed)
+        if progress is not None:
+            progress(m, runs[m])
+    scored = dataset.scored
+    frame = scored[["issue", "proposal", "procedure", "voting_rule", "reference", "outcome"]].copy()
+    for m, run in runs.items():
+        frame[m] = [run.forecasts.get(i, np.nan) for i in frame["issue"]]
+    outcome = frame["outcome"].to_numpy(dtype=float)
+    groups = frame["proposal"].to_numpy() if cluster == "proposal" else None
+    base_err = frame[BASELINE].to_numpy(dtype=float) - outcome
+    result = ValidationResult(
+        dataset=dataset.path,
+        seed=seed,
+        n_boot=n_boot,
+        cluster=cluster,
+        capability=dataset.capability,
+        models=names,
+        frame=frame,
+        runs=runs,
+    )
+    for m in names:
+        err = frame[m].to_numpy(dtype=float) - outcome
+        ok = np.isfinite(err)
+        result.counts[m] = int(ok.sum())
+        result.scores[m] = score_all(err[ok])
+        both = ok & np.isfinite(base_err)
+        result.diffs[m] = paired_bootstrap(
+            err[both],
+            base_err[both],
+            None if groups is None else groups[both],
+            n_boot=n_boot,
+            seed=seed,
+        )
+    return result
