@@ -1,0 +1,202 @@
+"""``detente validate``: score every model on real cases with known outcomes (DEU data)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from detente.cli.app import app
+from detente.cli.common import console, err_console, fmt_num, notice, parse_params, print_json
+from detente.models import available, get_model
+from detente.validation.runner import BASELINE, ModelRun, ValidationResult
+from detente.validation.scores import METRICS
+
+
+def _signed(x: float, pct: bool = False) -> str:
+    if x != x:
+        return "—"
+    return f"{x:+.{1 if pct else 2}f}"
+
+
+def _split_models(items: list[str] | None) -> list[str]:
+    """``--models a --models b`` or ``--models a,b`` (or both)."""
+    out: list[str] = []
+    for item in items or []:
+        out.extend(x.strip() for x in item.split(",") if x.strip())
+    return list(dict.fromkeys(out))
+
+
+@app.command()
+def validate(
+    dataset: Annotated[
+        str,
+        typer.Argument(
+            help="DEU-format CSV with outcomes, e.g. ../shared/data/deu2/DEU2.csv",
+            show_default=False,
+        ),
+    ],
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models",
+            "-m",
+            help="models to score (repeatable or comma-separated); default: every model",
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="model parameter MODEL.KEY=VALUE (repeatable)"),
+    ] = None,
+    capability: Annotated[
+        str,
+        typer.Option(
+            help="member-state capability: auto (shapley when the Council tables are found, "
+            "else equal), equal, weights, banzhaf, shapley"
+        ),
+    ] = "auto",
+    commission: Annotated[
+        str,
+        typer.Option(
+            help="Commission capability: mean, max or sum of the member states present, a "
+            "factor (2*mean), a number, or per procedure (COD:max,CNS:mean)"
+        ),
+    ] = "mean",
+    parliament: Annotated[
+        str, typer.Option(help="Parliament capability, same forms as --commission")
+    ] = "mean",
+    reference: Annotated[
+        str,
+        typer.Option(
+            help="reference point rp: status-quo (the issue's reference), actor (an extra "
+            "actor), none"
+        ),
+    ] = "status-quo",
+    reference_capability: Annotated[
+        str, typer.Option(help="capability of the reference-point actor (--reference actor)")
+    ] = "mean",
+    missing_salience: Annotated[
+        str,
+        typer.Option(help="blank salience beside a position: issue-mean, drop, or 0..100"),
+    ] = "issue-mean",
+    weights_dir: Annotated[
+        str | None,
+        typer.Option(help="folder with EU15.csv and EU27.csv (default: the dataset's folder)"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of stochastic models and the bootstrap")] = 0,
+    bootstrap: Annotated[int, typer.Option(help="bootstrap resamples")] = 2000,
+    cluster: Annotated[
+        str, typer.Option(help="bootstrap resampling unit: proposal or issue")
+    ] = "proposal",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    out_csv: Annotated[
+        str | None, typer.Option("--out-csv", help="write the per-issue table to a new CSV")
+    ] = None,
+    chart: Annotated[
+        str | None,
+        typer.Option(help="draw the error distributions to a new PNG, SVG or PDF file"),
+    ] = None,
+) -> None:
+    """Forecast every issue with a recorded outcome with each model and score it against
+    the outcome: MAE, RMSE, median absolute error, share within 10 points, each with the
+    paired bootstrap 95% interval of its difference to the compromise model."""
+    from detente.validation.datasets import load_dataset
+    from detente.validation.runner import validate as run_validation
+
+    names = _split_models(models) or available()
+    for m in names:
+        get_model(m)  # unknown names fail before any work
+    params = parse_params(param, list(dict.fromkeys([BASELINE, *names])))
+    ds = load_dataset(
+        dataset,
+        notify=notice,
+        capability=capability,
+        commission=commission,
+        parliament=parliament,
+        reference=reference,
+        reference_capability=reference_capability,
+        missing_salience=missing_salience,
+        weights_dir=weights_dir,
+    )
+
+    def progress(name: str, run: ModelRun) -> None:
+        err_console.print(
+            f"[dim]{name}: {len(ds.cases)} proposals in {run.seconds:.2f} s[/dim]",
+            soft_wrap=True,
+        )
+        for text in run.failures[:3]:
+            notice(f"{name} failed on {text}")
+        if len(run.failures) > 3:
+            notice(f"{name} failed on {len(run.failures) - 3} more proposals")
+
+    result = run_validation(
+        ds, names, params=params, seed=seed, n_boot=bootstrap, cluster=cluster, progress=progress
+    )
+    if out_csv:
+        path = result.write_csv(out_csv)
+        notice(f"per-issue table written to {path}")
+    if chart:
+        from detente.validation.chart import error_chart
+
+        path = error_chart(result, chart)
+        notice(f"chart written to {path}")
+    if as_json:
+        print_json(result.to_json())
+        return
+    _print_tables(result)
+
+
+def _print_tables(result: ValidationResult) -> None:
+    s = result.summary()
+    unit = "proposals" if result.cluster == "proposal" else "issues"
+    t = Table(
+        title=(
+            f"{result.dataset}: {result.n_issues} issues with outcomes. Δ: difference to "
+            f"{BASELINE}, with its paired bootstrap 95% interval ({result.n_boot} resamples "
+            f"of {unit}, seed {result.seed})"
+        ),
+        title_justify="left",
+        caption=(
+            "errors in scale points (lower is better); within 10: share of issues forecast "
+            "within 10 points (higher is better)"
+            + (f"\ncapabilities: {result.capability}" if result.capability else "")
+        ),
+        caption_justify="left",
+    )
+    t.add_column("model (issues, time)", no_wrap=True)
+    t.add_column("score", no_wrap=True)
+    t.add_column("value", justify="right", no_wrap=True)
+    t.add_column("Δ", justify="right", no_wrap=True)
+    t.add_column("95% interval", justify="right", no_wrap=True)
+    for n, (_, r) in enumerate(s.iterrows()):
+        if n:
+            t.add_section()
+        for j, (k, (label, _)) in enumerate(METRICS.items()):
+            pct = k == "within_10"
+            f = 100.0 if pct else 1.0
+            unit_ = " %" if pct else ""
+            value = fmt_num(r[k] * f, 1 if pct else 2) + unit_
+            if r["model"] == BASELINE:
+                diff, ci = "—", "—"
+            else:
+                diff = _signed(r[f"{k}_diff"] * f, pct)
+                ci = f"[{_signed(r[f'{k}_lo'] * f, pct)}, {_signed(r[f'{k}_hi'] * f, pct)}]"
+            side = [str(r["model"]), f"n = {int(r['n'])}", f"{r['seconds']:.2f} s", ""][j]
+            t.add_row(side, label, value, diff, ci)
+    console.print(t)
+    bp = result.by_procedure()
+    if len(bp):
+        b = Table(title="MAE by legislative procedure", title_justify="left")
+        b.add_column("model", no_wrap=True)
+        for _, r in bp.iterrows():
+            b.add_column(f"{r['procedure']} (n = {int(r['n'])})", justify="right", no_wrap=True)
+        for m in result.models:
+            b.add_row(m, *[fmt_num(v, 2) for v in bp[m]])
+        console.print(b)
+    failed = {m: run.failures for m, run in result.runs.items() if run.failures}
+    for m, items in failed.items():
+        console.print(
+            f"[yellow]{m}[/yellow] failed on {len(items)} proposal(s); its scores leave them out",
+            soft_wrap=True,
+        )
