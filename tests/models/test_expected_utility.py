@@ -194,6 +194,7 @@ def test_matches_the_jmckib_json_to_rounding_and_its_moves(shared_data):
     hist = hist["history"]
     want = np.array([[h["positions"][a] for a in names] for h in hist])
     np.testing.assert_allclose(fc.positions[:, :, 0], want, rtol=0, atol=1e-12)
+    assert fc.details["i0"]["moves"] == sum(len(h["moves"]) for h in hist[1:])
     for t, h in enumerate(hist[1:], start=1):
         moves = [e for e in fc.events if e.round == t and e.kind in ("confrontation", "compromise")]
         got = {(e.actors[0], e.actors[1], e.kind): e for e in moves}

@@ -4,8 +4,10 @@ Sources: Bueno de Mesquita (1994), "Political forecasting: an expected utility m
 Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*, Yale UP; Bueno
 de Mesquita (2002), *Predicting Politics*, Ohio State UP; and the open reconstruction of
 Scholz, Calbert & Smith (2011), "Unravelling Bueno de Mesquita's group decision model",
-*Journal of Theoretical Politics* 23(4): 510-531 (sections cited as "SCS §n" below; the
-paper's appendix lists the steps of a round, cited as "SCS step n"). Reference numbers:
+*Journal of Theoretical Politics* 23(4): 510-531, cited as "SCS §n" by section and "SCS
+step n" by the steps of a round its appendix lists (the section numbers as the dmasad
+replication cites them; (E1)-(E8) below are this module's own numbering, not the
+paper's equation numbers, which we could not check against the text). Reference numbers:
 the replication of the paper's EC emission-standards case by jmckib/bdm-scholz-expected-
 utility-model (commit 55f63e9, "faithful to Scholz' code") and the dmasad reading
 (BDM_DecisionModel_Replication, aa3899a); see ``MODELS.md`` §1.
@@ -323,14 +325,8 @@ class ExpectedUtility(Model):
             )
         )
         rounds = res.trajectory.shape[0] - 1
-        moves = (
-            sum(int(((rec.new != rec.old) & arr.present.T).sum()) for rec in res.records)
-            if res.records
-            else None
-        )
-        line = f"expected utility ({reading}): {rounds} round(s)"
-        if moves is not None:
-            line += f", {moves} position change(s)"
+        moves = int((np.diff(res.trajectory, axis=0) != 0).sum())
+        line = f"expected utility ({reading}): {rounds} round(s), {moves} position change(s)"
         line += f"; outcome = final {'weighted mean' if self.outcome == 'mean' else 'median'}"
         lines = [line]
         if self.stop != "rounds":
@@ -429,14 +425,9 @@ def _details(
         }
         if convergence:
             d["converged"] = bool(res.converged[k])
+        d["moves"] = int((np.diff(res.trajectory[:, k], axis=0) != 0).sum())
         if res.records:
             d["offers"] = int(sum(int(rec.n_offers[k]) for rec in res.records))
-            d["moves"] = int(
-                sum(
-                    int(((rec.new[k] != rec.old[k]) & arr.present[:, k]).sum())
-                    for rec in res.records
-                )
-            )
         out[iss] = d
     return out
 
