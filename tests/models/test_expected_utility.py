@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import detente.models._eu_kernel as kernel
+import detente.models.expected_utility as eu_module
 from detente.errors import InputError
 from detente.models.expected_utility import ExpectedUtility
 from detente.models.registry import get_model
@@ -485,6 +486,14 @@ def test_trace_levels(shared_data):
     x, s, c = _random(4, 21)
     big = ExpectedUtility(rounds=2).forecast(_scenario(x, s, c)).events
     assert big and "offer" not in {e.kind for e in big}
+
+
+def test_auto_trace_keeps_large_runs_small(shared_data, monkeypatch):
+    sc, _ = _bdm_case(shared_data)  # 10 actors x 1 issue x 10 rounds = 1,000
+    monkeypatch.setattr(eu_module, "TRACE_OFFER_BUDGET", 999)
+    assert "offer" not in {e.kind for e in ExpectedUtility().forecast(sc).events}
+    monkeypatch.setattr(eu_module, "TRACE_OFFER_BUDGET", 1000)
+    assert "offer" in {e.kind for e in ExpectedUtility().forecast(sc).events}
 
 
 # --------------------------------------------------------------------------- parameters

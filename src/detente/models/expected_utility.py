@@ -117,8 +117,10 @@ from detente.scenario import Scenario, ScenarioArrays
 
 __all__ = ["ExpectedUtility"]
 
-#: games with at most this many actors record every offer for the trace
+#: with ``trace="auto"``, scenarios of at most this many actors record every offer ...
 TRACE_ALL_OFFERS_MAX = 20
+#: ... unless actors^2 x issues x rounds exceeds this, which keeps the forecast small
+TRACE_OFFER_BUDGET = 200_000
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "stop": ("rounds", "positions", "mean"),
@@ -169,8 +171,9 @@ class ExpectedUtility(Model):
         Range ``R`` of the utilities: ``"positions"`` (initial spread, the references) or
         ``"issue"`` (the issue's scale).
     trace:
-        Events kept in the forecast: ``"auto"`` (every offer when at most 20 actors, else
-        the accepted moves), ``"offers"``, ``"moves"`` or ``"none"``.
+        Events kept in the forecast: ``"auto"`` (every offer when at most 20 actors and
+        actors^2 x issues x rounds <= 200,000, else the accepted moves and the count of
+        offers), ``"offers"``, ``"moves"`` or ``"none"``.
     """
 
     name = "expected_utility"
@@ -256,11 +259,13 @@ class ExpectedUtility(Model):
             max_rounds=self.max_rounds,
         )
 
-    def _record_level(self, n_actors: int) -> str | None:
+    def _record_level(self, n_actors: int, n_issues: int) -> str | None:
         if self.trace == "none":
             return None
         if self.trace == "auto":
-            return "offers" if n_actors <= TRACE_ALL_OFFERS_MAX else "moves"
+            limit = self.rounds if self.stop == "rounds" else self.max_rounds
+            small = n_actors**2 * n_issues * limit <= TRACE_OFFER_BUDGET
+            return "offers" if n_actors <= TRACE_ALL_OFFERS_MAX and small else "moves"
         return self.trace
 
     # ------------------------------------------------------------------ forecast
@@ -276,7 +281,7 @@ class ExpectedUtility(Model):
                 held = held_mask(links, arr, current)
                 return None if held is None else held.T
 
-        record = self._record_level(arr.n_actors)
+        record = self._record_level(arr.n_actors, arr.n_issues)
         res = play(
             arr.position.T,
             arr.salience.T,
