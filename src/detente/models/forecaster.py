@@ -31,11 +31,14 @@ For every issue, independently (closed form, no rounds):
    outvoted more often than a weighted mean allows. The forecast moves a share
    ``departure`` of the way from ``b`` to the end of the scale on ``b``'s side of ``r``::
 
-       t = high if b > r else low,   g = min(1, |b - r| / (departure_ramp · span))
+       t = high if b > r else low
+       g = min(1, |b - r| / (departure_ramp · span)) · min(1, spread / (departure_ramp · span))
        f = b + departure · g · (t - b)
 
-   ``g`` makes the move fade out continuously as ``b`` approaches ``r`` (no jump where
-   ``b`` crosses an interior reference point). Issues without a reference point keep ``b``.
+   where ``spread`` is the largest minus the smallest position on the issue. ``g`` makes
+   the move fade out continuously as ``b`` approaches ``r`` (no jump where ``b`` crosses an
+   interior reference point) and as the actors approach agreement: a unanimous issue is
+   forecast at the common position. Issues without a reference point keep ``b``.
 
 Parameters and how they were fixed: ``capability_exponent=0.5``, ``condorcet_share=0.5``,
 ``departure=0.15``, ``departure_ramp=0.1`` were chosen by cross-validation grouped by
@@ -77,6 +80,7 @@ __all__ = [
     "condorcet_expectation",
     "depart",
     "detente_outcome",
+    "position_spread",
 ]
 
 #: elements of the largest (…, A, A, A, I)-like temporary the PCE builds at once
@@ -161,19 +165,34 @@ def depart(
     reference: np.ndarray,
     departure: float,
     departure_ramp: float,
+    spread: np.ndarray | None = None,
 ) -> np.ndarray:
     """Step 5: move ``blend`` (``(..., I)``) a share ``departure`` of the way to the end of
-    the scale on its side of the reference point, fading out within ``departure_ramp``
-    of the span around the reference point; unchanged where the reference is NaN."""
+    the scale on its side of the reference point.
+
+    The move fades out linearly as ``blend`` comes within ``departure_ramp`` of the span of
+    the reference point, and as the ``spread`` of the positions (largest minus smallest,
+    ``(..., I)``) falls below ``departure_ramp`` of the span; unchanged where the reference
+    is NaN.
+    """
     span = high - low
     has_ref = ~np.isnan(reference)
     ref = np.where(has_ref, reference, 0.0)
     target = np.where(blend > ref, high, low)
     ramp = departure_ramp * span
-    gate = np.minimum(1.0, np.abs(blend - ref) / np.where(ramp > 0, ramp, 1.0))
-    gate = np.where(ramp > 0, gate, (blend != ref).astype(float))
+    safe = np.where(ramp > 0, ramp, 1.0)
+    gate = np.where(ramp > 0, np.minimum(1.0, np.abs(blend - ref) / safe), blend != ref)
+    if spread is not None:
+        gate = gate * np.where(ramp > 0, np.minimum(1.0, spread / safe), spread > 0)
     shift = np.where(has_ref, departure * gate * (target - blend), 0.0)
     return np.clip(blend + shift, low, high)
+
+
+def position_spread(position: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Largest minus smallest position of the actors present, ``(..., I)``."""
+    hi = np.where(present, position, -np.inf).max(axis=-2)
+    lo = np.where(present, position, np.inf).min(axis=-2)
+    return np.where(np.isfinite(hi) & np.isfinite(lo), hi - lo, 0.0)
 
 
 def detente_outcome(
@@ -204,7 +223,8 @@ def detente_outcome(
     else:
         pce_out, probs = mean, np.zeros_like(w)
     blend = (1.0 - condorcet_share) * mean + condorcet_share * pce_out
-    outcome = depart(blend, low, high, reference, departure, departure_ramp)
+    spread = position_spread(position, present)
+    outcome = depart(blend, low, high, reference, departure, departure_ramp, spread)
     return {
         "outcome": outcome,
         "weighted_mean": mean,

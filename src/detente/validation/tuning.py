@@ -32,6 +32,7 @@ from detente.models.forecaster import (
     bargaining_weights,
     condorcet_expectation,
     depart,
+    position_spread,
 )
 from detente.validation.crossval import NestedCV, nested_cv
 from detente.validation.datasets import Dataset, load_dataset
@@ -72,6 +73,7 @@ def candidate_forecasts(
     low = np.zeros(n)
     high = np.zeros(n)
     ref = np.zeros(n)
+    spread = np.zeros(n)
     for alpha in g["capability_exponent"]:
         mean = np.zeros(n)
         pce = np.zeros(n)
@@ -89,13 +91,14 @@ def candidate_forecasts(
             low[idx] = arr.low[keep]
             high[idx] = arr.high[keep]
             ref[idx] = arr.reference[keep]
+            spread[idx] = position_spread(arr.position, arr.present)[keep]
         parts[alpha] = (mean, pce)
     for alpha, beta, lam in itertools.product(
         g["capability_exponent"], g["condorcet_share"], g["departure"]
     ):
         mean, pce = parts[alpha]
         blend = (1.0 - beta) * mean + beta * pce
-        out[(alpha, beta, lam)] = depart(blend, low, high, ref, lam, ramp)
+        out[(alpha, beta, lam)] = depart(blend, low, high, ref, lam, ramp, spread)
     return out
 
 
