@@ -218,6 +218,10 @@ def test_reproduces_the_dmasad_reading(shared_data):
     np.testing.assert_allclose(
         fc.details["i0"]["mean_by_round"], ref["weighted_mean"], rtol=0, atol=1e-6
     )
+    # and to rounding against the full-precision JSON of the same run
+    hist = json.loads((shared_data / OUT / "dmasad_ExampleActors_10rounds.json").read_text())
+    want = np.array([[h["positions"][a] for a in names] for h in hist["history"]])
+    np.testing.assert_allclose(fc.positions[:, :, 0], want, rtol=0, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- transcription
