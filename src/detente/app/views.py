@@ -1,0 +1,572 @@
+"""The dashboard's parts: sidebar, one function per tab.
+
+Each function draws with Streamlit and calls the library for every number it shows; user
+problems (:class:`~detente.errors.InputError`) are shown with ``st.error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from detente.app.state import MAX_UPLOAD_BYTES, UPLOAD_TYPES, load_upload, scenario_yaml
+from detente.errors import InputError
+from detente.models import available
+from detente.report import charts, extras
+from detente.report.results import Results, run_models
+from detente.report.tables import (
+    gains_table,
+    linkages_table,
+    outcome_table,
+    sources_table,
+    variants_table,
+)
+from detente.scenario import Scenario
+
+__all__ = [
+    "actor_map_tab",
+    "agreement_tab",
+    "current_results",
+    "downloads_tab",
+    "ensemble_tab",
+    "header",
+    "outcome_tab",
+    "run",
+    "scenario_tab",
+    "sensitivity_tab",
+    "sidebar_models",
+    "sidebar_scenario",
+    "trajectories_tab",
+    "what_it_takes_tab",
+]
+
+_NO_VARIANT = "(as written)"
+
+
+def _fmt(df: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    """Numbers as text with ``digits`` decimals and "—" for missing (for ``st.table``)."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
+            out[c] = [("—" if pd.isna(x) else f"{x:.{digits}f}") for x in out[c]]
+    return out
+
+
+# ------------------------------------------------------------------------- sidebar
+def sidebar_scenario() -> tuple[Scenario | None, list[str]]:
+    """The scenario chosen in the sidebar (bundled or uploaded, with a variant applied),
+    and the readers' notices; None when there is none yet or it cannot be read."""
+    from detente import scenarios
+
+    sb = st.sidebar
+    sb.header("Scenario")
+    source = sb.radio("Scenario from", ["bundled", "upload"], horizontal=True, key="source")
+    base: Scenario | None = None
+    notices: list[str] = []
+    if source == "bundled":
+        ids = scenarios.bundled_ids()
+        default = ids.index(scenarios.DEFAULT_SCENARIO) if scenarios.DEFAULT_SCENARIO in ids else 0
+        sid = sb.selectbox("Bundled scenario", ids, index=default, key="bundled_id")
+        try:
+            base = scenarios.load_bundled(sid)
+        except InputError as exc:
+            sb.error(exc.message)
+            return None, []
+    else:
+        from detente.io import FORMATS
+
+        fmt = sb.selectbox("Format", ["detect", *FORMATS], key="upload_format")
+        up = sb.file_uploader(
+            f"Scenario file (up to {MAX_UPLOAD_BYTES // 1_000_000} MB)",
+            type=list(UPLOAD_TYPES),
+            key="upload",
+            help="native YAML, the long CSV/XLSX table, BDM/Scholz CSV, decide, KTAB or DEU files",
+        )
+        if up is None:
+            return None, []
+        key = (up.file_id, up.name, up.size, fmt)
+        cached = st.session_state.get("upload_cache")
+        if cached is None or cached[0] != key:
+            try:
+                loaded = load_upload(up.name, up.getvalue(), None if fmt == "detect" else fmt)
+                cached = (key, loaded, None)
+            except InputError as exc:
+                cached = (key, None, exc.message)
+            st.session_state["upload_cache"] = cached
+        _, loaded, error = cached
+        if error is not None:
+            st.error(f"Cannot read the uploaded file: {error}")
+            return None, []
+        base, notices = loaded
+    assert base is not None
+    if base.variants:
+        names = {v.id: (v.name or v.id) for v in base.variants}
+        choice = sb.selectbox(
+            "Policy variant",
+            [_NO_VARIANT, *names],
+            format_func=lambda v: v if v == _NO_VARIANT else f"{v}: {names[v]}",
+            key=f"variant-{base.id}",
+        )
+        if choice != _NO_VARIANT:
+            base = base.variant(choice)
+    return base, list(notices)
+
+
+def sidebar_models() -> tuple[list[str], int]:
+    """The models to run and the seed."""
+    sb = st.sidebar
+    sb.header("Models")
+    names = available()
+    models = sb.multiselect("Models", names, default=names, key="models")
+    seed = int(sb.number_input("Seed", min_value=0, value=0, step=1, key="seed"))
+    return list(models), seed
+
+
+def header(scenario: Scenario) -> None:
+    st.subheader(scenario.name or scenario.id)
+    if scenario.description:
+        st.caption(scenario.description)
+    p = scenario.principal_ids
+    if len(p) >= 2:
+        st.markdown(
+            f"Principals: **{scenario.actor(p[0]).label}** and **{scenario.actor(p[1]).label}**"
+            f" · {len(scenario.actors)} actors · {len(scenario.issues)} issues"
+        )
+
+
+# ------------------------------------------------------------------------- scenario
+def scenario_tab(
+    base: Scenario, stances: pd.DataFrame, actors: pd.DataFrame, issues: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The editable tables, each number beside its source, location and rationale."""
+    gen = st.session_state.setdefault("edit_generation", 0)
+    suffix = f"{base.input_hash()}-{gen}"
+    left, right = st.columns([4, 1])
+    left.markdown(
+        "**Actor × issue table.** Edit a position or a salience; the source, place and "
+        "rationale of every number stand beside it. Then press **Run**."
+    )
+    if right.button("Undo all edits", key="reset_edits"):
+        st.session_state["edit_generation"] = gen + 1
+        st.rerun()
+    text = st.column_config.TextColumn
+    provenance = {
+        "source": text("source", width="small"),
+        "location": text("location", width="small"),
+        "rationale": text("rationale", width="large"),
+    }
+    edited_stances = st.data_editor(
+        stances,
+        key=f"stances-{suffix}",
+        hide_index=True,
+        disabled=["actor", "issue", "capability", "source", "location", "rationale"],
+        column_config={
+            "position": st.column_config.NumberColumn("position", format="%.1f"),
+            "salience": st.column_config.NumberColumn(
+                "salience", min_value=0.0, max_value=1.0, step=0.01, format="%.2f"
+            ),
+            "capability": st.column_config.NumberColumn("capability", format="%.4g"),
+            **provenance,
+        },
+    )
+    st.markdown("**Actors.** Capability (any unit; only ratios matter).")
+    edited_actors = st.data_editor(
+        actors,
+        key=f"actors-{suffix}",
+        hide_index=True,
+        disabled=["actor", "name", "source", "location", "rationale"],
+        column_config={
+            "capability": st.column_config.NumberColumn("capability", min_value=0.0, format="%.4g"),
+            **provenance,
+        },
+    )
+    st.markdown("**Issues.** Scale, what each end means, and the status quo (reference point).")
+    edited_issues = st.data_editor(
+        issues,
+        key=f"issues-{suffix}",
+        hide_index=True,
+        disabled=[c for c in issues.columns if c != "reference"],
+        column_config={
+            "reference": st.column_config.NumberColumn("reference", format="%.1f"),
+            **provenance,
+        },
+    )
+    src = sources_table(base)
+    if len(src):
+        st.markdown("**Sources**")
+        st.dataframe(src, hide_index=True)
+    links = linkages_table(base)
+    if len(links):
+        st.markdown("**Linkages** (rules between issues, applied in every model's rounds)")
+        st.dataframe(links, hide_index=True)
+    var = variants_table(base)
+    if len(var):
+        st.markdown("**Policy variants** (choose one in the sidebar)")
+        st.dataframe(var, hide_index=True)
+    return (
+        edited_stances[["actor", "issue", "position", "salience"]],
+        edited_actors[["actor", "capability"]],
+        edited_issues[["issue", "reference"]],
+    )
+
+
+# ------------------------------------------------------------------------- run
+def run(scenario: Scenario, models: list[str], seed: int) -> None:
+    """Forecast with the chosen models and keep the results for the other tabs."""
+    if not models:
+        st.sidebar.error("Choose at least one model.")
+        return
+    with st.spinner("Forecasting…"):
+        try:
+            st.session_state["results"] = run_models(scenario, models, seed=seed)
+        except InputError as exc:
+            st.error(exc.message)
+
+
+def current_results(scenario: Scenario) -> Results | None:
+    """The last run's results, if they belong to this scenario's actors and issues (with a
+    note when the inputs changed since)."""
+    res: Results | None = st.session_state.get("results")
+    if res is None:
+        return None
+    same_shape = (
+        res.scenario.actor_ids == scenario.actor_ids
+        and res.scenario.issue_ids == scenario.issue_ids
+        and res.scenario.id == scenario.id
+    )
+    if not same_shape:
+        return None
+    if res.scenario.input_hash() != scenario.input_hash():
+        st.warning("The inputs changed since the last run: press **Run** to update the results.")
+    return res
+
+
+def _need_run() -> None:
+    st.info("Press **Run** in the sidebar to forecast the scenario with the chosen models.")
+
+
+# ------------------------------------------------------------------------- outcome
+def outcome_tab(scenario: Scenario, results: Results | None) -> None:
+    if results is None:
+        _need_run()
+        return
+    for model, msg in results.errors.items():
+        st.error(f"{model}: {msg}")
+    if not results.forecasts:
+        return
+    sc = results.scenario
+    fc = list(results.forecasts)
+    st.markdown("**Forecast outcome per issue** (status quo = the issue's reference point)")
+    with st.container(key="outcome-table"):
+        st.table(_fmt(outcome_table(sc, fc)).set_index("issue"))
+    with st.container(key="outcome-chart"):
+        st.plotly_chart(charts.outcome_chart(sc, fc), key="chart-outcome")
+    if len(sc.principal_ids) >= 2:
+        st.markdown(
+            "**Gain (+) or loss (−) of the principals against the status quo** "
+            "(salience-weighted scale points)"
+        )
+        st.table(_fmt(gains_table(sc, fc)).set_index("issue"))
+    lines = [(f.model, line) for f in fc for line in f.summary]
+    if lines:
+        st.markdown("\n".join(f"- **{m}**: {line}" for m, line in lines))
+
+
+# ------------------------------------------------------------------------- trajectories
+def trajectories_tab(scenario: Scenario, results: Results | None) -> None:
+    if results is None or not results.forecasts:
+        _need_run()
+        return
+    names = results.models
+    model = st.selectbox("Model", names, key="traj_model")
+    f = results.forecasts[names.index(model)]
+    with st.container(key="trajectories-chart"):
+        st.plotly_chart(charts.trajectories_chart(results.scenario, f), key=f"chart-traj-{model}")
+    if f.events:
+        with st.expander(f"What happened, round by round ({len(f.events)} events)"):
+            st.markdown("\n".join(f"- round {e.round}: {e.text}" for e in f.events[:500]))
+
+
+# ------------------------------------------------------------------------- actor map
+def actor_map_tab(scenario: Scenario, results: Results | None) -> None:
+    sc = results.scenario if results is not None else scenario
+    fc = list(results.forecasts) if results is not None else []
+    labels = {i.id: i.label for i in sc.issues}
+    chosen = st.multiselect(
+        "Issues", list(labels), default=list(labels), format_func=labels.get, key="map_issues"
+    )
+    if not chosen:
+        st.info("Choose at least one issue.")
+        return
+    with st.container(key="actor-map-chart"):
+        st.plotly_chart(charts.actor_map(sc, fc, chosen), key="chart-actor-map")
+
+
+# ------------------------------------------------------------------------- agreement
+def agreement_tab(scenario: Scenario, results: Results | None) -> None:
+    from detente.bargaining import agreement
+
+    ids = list(scenario.actor_ids)
+    if len(ids) < 2:
+        st.info("The agreement analysis needs two actors.")
+        return
+    labels = {a.id: a.label for a in scenario.actors}
+    p = scenario.principal_ids
+    c1, c2 = st.columns(2)
+    a = c1.selectbox("First party", ids, index=ids.index(p[0]), format_func=labels.get, key="pa")
+    rest = [x for x in ids if x != a]
+    b_default = p[1] if len(p) > 1 and p[1] in rest else rest[0]
+    b = c2.selectbox(
+        "Second party", rest, index=rest.index(b_default), format_func=labels.get, key="pb"
+    )
+    cache_key = (scenario.input_hash(), a, b)
+    cached = st.session_state.get("agreement_cache")
+    if cached is None or cached[0] != cache_key:
+        try:
+            cached = (cache_key, agreement(scenario, (a, b)), None)
+        except InputError as exc:
+            cached = (cache_key, None, exc.message)
+        st.session_state["agreement_cache"] = cached
+    _, ag, error = cached
+    if error is not None:
+        st.info(error)
+        return
+    fresh = results is not None and results.scenario.input_hash() == scenario.input_hash()
+    fc = list(results.forecasts) if fresh and results is not None else []
+    verdict = (
+        "**A real reset exists**: packages both prefer to the status quo."
+        if ag.reset_possible
+        else "**No package** leaves both better off than the status quo."
+    )
+    st.markdown(verdict)
+    with st.container(key="pareto-chart"):
+        st.plotly_chart(charts.pareto_chart(ag, scenario, fc), key="chart-pareto")
+    rows = {"status quo": ag.status_quo}
+    if ag.nash is not None:
+        rows["Nash solution"] = ag.nash.outcome
+    if ag.kalai_smorodinsky is not None:
+        rows["Kalai-Smorodinsky solution"] = ag.kalai_smorodinsky.outcome
+    table = pd.DataFrame(rows, index=pd.Index(ag.issue_ids, name="issue"))
+    zr = ag.zone_ranges()
+    if zr:
+        table["zone of agreement"] = [f"{zr[i][0]:.1f} – {zr[i][1]:.1f}" for i in ag.issue_ids]
+    st.markdown("**Packages** (outcome per issue)")
+    st.table(_fmt(table))
+    if ag.trades:
+        st.markdown(
+            f"**Trades both gain from** ({labels[a]} concedes one issue, {labels[b]} another)"
+        )
+        st.table(
+            _fmt(
+                pd.DataFrame(
+                    [
+                        {
+                            f"{labels[a]} concedes": t.gives_a,
+                            f"{labels[b]} concedes": t.gives_b,
+                            f"gain of {labels[a]}": t.gain_a,
+                            f"gain of {labels[b]}": t.gain_b,
+                        }
+                        for t in ag.trades[:10]
+                    ]
+                )
+            )
+        )
+
+
+# ------------------------------------------------------------------------- ensemble
+def _targets_text(scenario: Scenario, key: str) -> list[str]:
+    default = "reset" if all(i.reference is not None for i in scenario.issues) else ""
+    text = st.text_area(
+        "Targets, one per line (e.g. 'sanctions <= 30', or 'reset')", default, key=key
+    )
+    return [t.strip() for t in text.splitlines() if t.strip()]
+
+
+def ensemble_tab(scenario: Scenario, models: list[str], seed: int) -> None:
+    if not extras.has("ensemble"):
+        st.info(extras.missing("ensemble"))
+        return
+    names = models or available()
+    with st.form("ensemble_form"):
+        c1, c2 = st.columns(2)
+        model = c1.selectbox("Model", names, key="ens_model")
+        draws = int(c2.number_input("Draws", 10, 20_000, 500, step=100, key="ens_draws"))
+        spread = st.text_input(
+            "Spread of inputs without a range in the scenario",
+            "position=10%, salience=0.1, capability=20%",
+            key="ens_spread",
+        )
+        targets = _targets_text(scenario, "ens_targets")
+        go = st.form_submit_button("Run ensemble")
+    key = "ensemble_result"
+    if go:
+        with st.spinner("Running the ensemble…"):
+            try:
+                res = extras.run_ensemble(
+                    scenario, model, draws=draws, seed=seed, spread=[spread], targets=targets
+                )
+                st.session_state[key] = (scenario.input_hash(), res, None)
+            except InputError as exc:
+                st.session_state[key] = (scenario.input_hash(), None, exc.message)
+    stored = st.session_state.get(key)
+    if stored is None or stored[0] != scenario.input_hash():
+        st.info("Set the ensemble up and press **Run ensemble**.")
+        return
+    _, res, error = stored
+    if error is not None:
+        st.error(error)
+        return
+    bounds, probs = extras.ensemble_bounds(res)
+    if probs:
+        st.table(
+            pd.DataFrame(
+                {"target": list(probs), "probability": [f"{p:.1%}" for p in probs.values()]}
+            ).set_index("target")
+        )
+    with st.container(key="ensemble-chart"):
+        st.plotly_chart(
+            charts.ensemble_chart(scenario, res.outcomes, model=res.model, bounds=bounds),
+            key="chart-ensemble",
+        )
+    st.markdown("**Quantiles of the outcome per issue** (percent)")
+    st.table(_fmt(res.quantiles()))
+
+
+# ------------------------------------------------------------------------- sensitivity
+def sensitivity_tab(scenario: Scenario, models: list[str], seed: int) -> None:
+    if not extras.has("sensitivity"):
+        st.info(extras.missing("sensitivity"))
+        return
+    names = models or available()
+    with st.form("sens_form"):
+        c1, c2 = st.columns(2)
+        model = c1.selectbox("Model", names, key="sens_model")
+        spread = c2.text_input(
+            "Range of inputs without one in the scenario",
+            "position=10%, salience=0.1, capability=20%",
+            key="sens_spread",
+        )
+        go = st.form_submit_button("Run sensitivity analysis")
+    key = "sens_result"
+    if go:
+        with st.spinner("Running the sensitivity analysis…"):
+            try:
+                res = extras.run_sensitivity(scenario, model, seed=seed, spread=[spread])
+                st.session_state[key] = (scenario.input_hash(), res, None)
+            except InputError as exc:
+                st.session_state[key] = (scenario.input_hash(), None, exc.message)
+    stored = st.session_state.get(key)
+    if stored is None or stored[0] != scenario.input_hash():
+        st.info(
+            "Choose a model and press **Run sensitivity analysis**: every input is set to "
+            "the low and the high end of its range in turn (a tornado)."
+        )
+        return
+    _, res, error = stored
+    if error is not None:
+        st.error(error)
+        return
+    labels = {i.id: i.label for i in scenario.issues}
+    issue = st.selectbox("Issue", list(labels), format_func=labels.get, key="sens_issue")
+    effects = extras.sensitivity_effects(res, issue)
+    with st.container(key="tornado-chart"):
+        st.plotly_chart(
+            charts.tornado_chart(
+                effects,
+                title=f"{res.model}: what moves the outcome on {labels[issue]}",
+                xlabel="change of the outcome (scale points)",
+            ),
+            key="chart-tornado",
+        )
+
+
+# ------------------------------------------------------------------------- what it takes
+def what_it_takes_tab(scenario: Scenario, models: list[str], seed: int) -> None:
+    if not extras.has("what_it_takes"):
+        st.info(extras.missing("what_it_takes"))
+        return
+    names = models or available()
+    with st.form("wit_form"):
+        c1, c2 = st.columns(2)
+        default = names.index("compromise") if "compromise" in names else 0
+        model = c1.selectbox("Model", names, index=default, key="wit_model")
+        movable = c2.text_input(
+            "What may move (ACTOR[.ISSUE][:FIELD], comma-separated; empty: every position)",
+            "",
+            key="wit_movable",
+        )
+        targets = _targets_text(scenario, "wit_targets")
+        go = st.form_submit_button("Find what it takes")
+    key = "wit_result"
+    if go:
+        with st.spinner("Searching…"):
+            try:
+                mv = [m.strip() for m in movable.split(",") if m.strip()]
+                res = extras.run_what_it_takes(
+                    scenario, targets, model=model, movable=mv, seed=seed
+                )
+                st.session_state[key] = (scenario.input_hash(), res, None)
+            except InputError as exc:
+                st.session_state[key] = (scenario.input_hash(), None, exc.message)
+    stored = st.session_state.get(key)
+    if stored is None or stored[0] != scenario.input_hash():
+        st.info("Name a target and press **Find what it takes**.")
+        return
+    _, res, error = stored
+    if error is not None:
+        st.error(error)
+        return
+    _what_it_takes_result(res)
+
+
+def _what_it_takes_result(res: Any) -> None:
+    tables = extras.what_it_takes_tables(res)
+    if res.feasible:
+        st.success(
+            f"Feasible with {res.model}: total change {res.total_change:.2f} "
+            f"({res.method}; checked by re-running the model: {res.verified})."
+        )
+        st.table(_fmt(tables["changes"], 2))
+    else:
+        st.warning(f"No change of the movable inputs meets the targets with {res.model}.")
+    st.table(_fmt(tables["outcomes"]).set_index("issue"))
+    if len(tables["persuade"]):
+        st.markdown("**Who to persuade** (each actor's inputs alone)")
+        st.table(_fmt(tables["persuade"], 2))
+
+
+# ------------------------------------------------------------------------- downloads
+def downloads_tab(scenario: Scenario, results: Results | None) -> None:
+    st.download_button(
+        "Scenario as edited (YAML)",
+        scenario_yaml(scenario),
+        file_name=f"{scenario.id.replace('@', '_')}.yaml",
+        mime="application/x-yaml",
+        key="dl_yaml",
+    )
+    if results is None:
+        _need_run()
+        return
+    st.download_button(
+        "Outcomes (CSV)",
+        results.to_csv(),
+        file_name=f"{scenario.id.replace('@', '_')}-outcomes.csv",
+        mime="text/csv",
+        key="dl_csv",
+    )
+    st.download_button(
+        "Trajectories (CSV)",
+        results.trajectories_csv(),
+        file_name=f"{scenario.id.replace('@', '_')}-trajectories.csv",
+        mime="text/csv",
+        key="dl_traj",
+    )
+    st.download_button(
+        "Results (JSON)",
+        results.to_json(),
+        file_name=f"{scenario.id.replace('@', '_')}-results.json",
+        mime="application/json",
+        key="dl_json",
+    )

@@ -1,0 +1,117 @@
+"""The dashboard page through Streamlit's AppTest (no browser): fast checks of its logic."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from detente.app import APP_FILE
+from detente.app.state import scenario_yaml
+from detente.report.results import run_models
+from detente.scenarios import DEFAULT_SCENARIO, load_bundled
+
+FAST = ["compromise", "median"]
+
+
+@pytest.fixture
+def app_page() -> AppTest:
+    at = AppTest.from_file(str(APP_FILE), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _run(at: AppTest, models: list[str]) -> AppTest:
+    at.multiselect(key="models").set_value(models)
+    at.button(key="run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _outcomes(at: AppTest):
+    tables = [t.value for t in at.table if "reference" in t.value.columns]
+    return tables[0]
+
+
+def test_opens_on_the_bundled_scenario(app_page):
+    assert app_page.selectbox(key="bundled_id").value == DEFAULT_SCENARIO
+    sc = load_bundled(DEFAULT_SCENARIO)
+    assert app_page.subheader[0].value == sc.name
+    # the actor x issue table, the actors, the issues, sources, linkages, variants
+    frames = app_page.dataframe
+    assert len(app_page.data_editor) == 3
+    stances = frames[0].value
+    assert len(stances) == len(sc.stances)
+    assert {"source", "location", "rationale"} <= set(stances.columns)
+    assert stances.rationale.str.len().min() > 0  # every stance of the bundle has one
+    assert app_page.info[0].value.startswith("Press **Run**")
+
+
+def test_run_shows_each_models_outcome(app_page):
+    at = _run(app_page, FAST)
+    table = _outcomes(at)
+    res = run_models(load_bundled(DEFAULT_SCENARIO), FAST, seed=0)
+    expected = res.outcome_frame().set_index("issue")
+    assert list(table.index) == list(expected.index)
+    for m in FAST:
+        assert list(table[m]) == [f"{x:.1f}" for x in expected[m]]
+    assert not at.error
+
+
+def test_variant_is_another_scenario(app_page):
+    at = _run(app_page, FAST)
+    before = _outcomes(at)
+    sc = load_bundled(DEFAULT_SCENARIO)
+    variant = next(v.id for v in sc.variants if v.changes)
+    at.selectbox(key=f"variant-{sc.id}").set_value(variant).run()
+    # results of the scenario as written are not shown against the variant
+    assert not [t for t in at.table if "reference" in t.value.columns]
+    assert at.info[0].value.startswith("Press **Run**")
+    at.button(key="run").click().run()
+    after = _outcomes(at)
+    res = run_models(sc.variant(variant), FAST, seed=0).outcome_frame().set_index("issue")
+    assert list(after["compromise"]) == [f"{x:.1f}" for x in res["compromise"]]
+    assert list(after["compromise"]) != list(before["compromise"])
+
+
+def test_upload_of_a_malformed_file_shows_the_error(app_page, shared_data):
+    path = shared_data / "reference_cases" / "decide_copenhagen_with_errors.csv"
+    app_page.radio(key="source").set_value("upload").run()
+    app_page.file_uploader(key="upload").upload(path.name, path.read_bytes(), "text/csv").run()
+    assert not app_page.exception
+    (err,) = [e.value for e in app_page.error]
+    assert err.startswith("Cannot read the uploaded file: decide_copenhagen_with_errors.csv")
+    assert "line 86" in err and "position 160" in err
+
+
+def test_upload_of_unsafe_yaml_is_refused(app_page):
+    app_page.radio(key="source").set_value("upload").run()
+    app_page.file_uploader(key="upload").upload(
+        "evil.yaml", b"!!python/object/apply:os.system ['echo owned']\n", "application/x-yaml"
+    ).run()
+    assert not app_page.exception
+    (err,) = [e.value for e in app_page.error]
+    assert "evil.yaml, line 1" in err and "safe" in err
+
+
+def test_uploaded_scenario_runs(app_page, tiny):
+    app_page.radio(key="source").set_value("upload").run()
+    app_page.file_uploader(key="upload").upload(
+        "tiny.yaml", scenario_yaml(tiny).encode(), "application/x-yaml"
+    ).run()
+    at = _run(app_page, ["compromise"])
+    table = _outcomes(at)
+    # hand check (tiny fixture): x = (2*1*10 + 1*.5*70 + 1*.5*100) / 3 = 35
+    assert table.loc["x", "compromise"] == "35.0"
+    assert table.loc["y", "reference"] == "—"
+
+
+def test_downloads_offer_yaml_csv_and_json(app_page):
+    at = _run(app_page, FAST)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == [
+        "Scenario as edited (YAML)",
+        "Outcomes (CSV)",
+        "Trajectories (CSV)",
+        "Results (JSON)",
+    ]

@@ -1,0 +1,142 @@
+"""The dashboard's logic without Streamlit: uploads, edits, downloads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.app.state import MAX_UPLOAD_BYTES, apply_edits, load_upload, scenario_yaml
+from detente.errors import InputError
+from detente.io.yaml_io import parse_yaml
+from detente.report.tables import actors_table, issues_table, stances_table
+from detente.scenario import Actor, Issue, Scenario, Stance
+
+
+@pytest.fixture
+def small() -> Scenario:
+    return Scenario(
+        id="small",
+        actors=(Actor(id="a", capability=2.0), Actor(id="b", capability=1.0)),
+        issues=(Issue(id="x", reference=40.0), Issue(id="y")),
+        stances=(
+            Stance(actor="a", issue="x", position=10, salience=1.0),
+            Stance(actor="b", issue="x", position=70, salience=0.5),
+            Stance(actor="a", issue="y", position=0, salience=0.2),
+        ),
+    )
+
+
+# ------------------------------------------------------------------------- uploads
+def test_upload_reads_native_yaml_and_names_no_temporary_path(small):
+    sc, notices = load_upload("my scenario.yaml", scenario_yaml(small).encode())
+    assert sc == small and notices == []
+
+
+def test_upload_rescale_notice_names_the_users_file():
+    text = (
+        "id: s\nactors: [{id: a}, {id: b}]\nissues: [{id: x}]\n"
+        "stances:\n  - {actor: a, issue: x, position: 10, salience: 80}\n"
+        "  - {actor: b, issue: x, position: 90, salience: 40}\n"
+    )
+    sc, notices = load_upload("/some/where/s.yaml", text.encode())
+    assert sc.stance("a", "x").salience == pytest.approx(0.8, abs=1e-12)
+    assert len(notices) == 1 and "s.yaml" in notices[0]
+    assert "detente-upload-" not in notices[0]
+
+
+def test_upload_refuses_unsafe_yaml():
+    evil = b"!!python/object/apply:os.system ['echo owned']\n"
+    with pytest.raises(InputError) as err:
+        load_upload("evil.yaml", evil)
+    msg = err.value.message
+    assert msg.startswith("evil.yaml, line 1:") and "safe" in msg
+    assert "detente-upload-" not in msg
+
+
+def test_upload_refuses_files_over_the_limit():
+    with pytest.raises(InputError, match="over the upload limit of 10 MB") as err:
+        load_upload("big.csv", b"x" * (MAX_UPLOAD_BYTES + 1))
+    assert err.value.source == "big.csv"
+
+
+def test_upload_of_the_malformed_decide_file(shared_data):
+    path = shared_data / "reference_cases" / "decide_copenhagen_with_errors.csv"
+    with pytest.raises(InputError) as err:
+        load_upload(path.name, path.read_bytes())
+    msg = err.value.message
+    assert msg.startswith("decide_copenhagen_with_errors.csv, line 86:")
+    assert "position 160" in msg and "detente-upload-" not in msg
+
+
+def test_upload_file_name_cannot_escape_the_temporary_folder(small, tmp_path):
+    # a hostile name is reduced to a plain base name inside the private folder
+    sc, _ = load_upload("../../../etc/evil name.yaml", scenario_yaml(small).encode())
+    assert sc == small
+
+
+# ------------------------------------------------------------------------- edits
+def test_no_edits_give_the_same_scenario(small):
+    out = apply_edits(small, stances_table(small), actors_table(small), issues_table(small))
+    assert out.input_hash() == small.input_hash()
+
+
+def test_edit_a_position_and_a_salience(small):
+    t = stances_table(small)
+    t.loc[(t.actor == "b") & (t.issue == "x"), ["position", "salience"]] = [20.0, 0.9]
+    out = apply_edits(small, t.sample(frac=1.0, random_state=1))  # row order is irrelevant
+    st = out.stance("b", "x")
+    assert (st.position, st.salience) == (20.0, 0.9)
+    assert out.stance("a", "x") == small.stance("a", "x")
+    assert out.input_hash() != small.input_hash()
+
+
+def test_edit_capability_and_reference(small):
+    a = actors_table(small)
+    a.loc[a.actor == "b", "capability"] = 5.0
+    i = issues_table(small)
+    i.loc[i.issue == "x", "reference"] = np.nan  # cleared: no reference point
+    i.loc[i.issue == "y", "reference"] = 12.5
+    out = apply_edits(small, actors=a, issues=i)
+    assert out.actor("b").capability == 5.0
+    assert out.issue("x").reference is None and out.issue("y").reference == 12.5
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "text"),
+    [
+        ("position", 160.0, "row 3 (b on x), column position: position 160 lies outside"),
+        ("salience", 1.5, "row 3 (b on x), column salience: salience 1.5 lies outside [0, 1]"),
+        ("position", np.nan, "row 3 (b on x), column position: the cell is empty"),
+        ("salience", "lots", "row 3 (b on x), column salience: 'lots' is not a number"),
+    ],
+)
+def test_bad_cells_name_table_row_and_column(small, column, value, text):
+    t = stances_table(small).astype({column: object})
+    t.loc[2, column] = value
+    with pytest.raises(InputError) as err:
+        apply_edits(small, t)
+    assert err.value.message.startswith("actor x issue table, " + text)
+    assert err.value.allowed
+
+
+def test_negative_capability_and_reference_off_scale(small):
+    a = actors_table(small)
+    a.loc[0, "capability"] = -1.0
+    with pytest.raises(InputError, match="actors table, row 1 \\(a\\), column capability"):
+        apply_edits(small, actors=a)
+    i = issues_table(small)
+    i.loc[1, "reference"] = 101.0
+    with pytest.raises(InputError, match="reference 101 lies outside the issue's scale"):
+        apply_edits(small, issues=i)
+
+
+def test_yaml_download_loads_back_equal():
+    from detente.scenarios import DEFAULT_SCENARIO, load_bundled
+
+    base = load_bundled(DEFAULT_SCENARIO)
+    t = stances_table(base)
+    t.loc[0, "position"] = 33.0
+    edited = apply_edits(base, t)
+    back = parse_yaml(scenario_yaml(edited), "download.yaml")
+    assert back == edited and back != base
+    assert back.stances[0].provenance == base.stances[0].provenance
