@@ -22,6 +22,8 @@ the principals (their preferences are uncertain too), where
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ import pandas as pd
 
 from detente.analysis.perturb import BLOCK, PerturbationPlan, Spread, block_seeds
 from detente.errors import InputError
-from detente.execution import chunk_bounds, run_chunks
+from detente.execution import chunk_bounds, run_chunks, tune_allocator
 from detente.models.base import Model
 from detente.models.registry import get_model
 from detente.scenario import Scenario
@@ -47,6 +49,7 @@ __all__ = [
     "has_batch",
     "resolve_model",
     "run_ensemble",
+    "takes_scenario",
 ]
 
 #: the quantiles (percent) reported per issue
@@ -60,6 +63,17 @@ Progress = Callable[[int], None]
 def has_batch(model: Model) -> bool:
     """Whether the model has its own vectorised :meth:`Model.outcome_batch`."""
     return type(model).outcome_batch is not Model.outcome_batch
+
+
+@functools.cache
+def _takes_scenario(cls: type[Model]) -> bool:
+    return "scenario" in inspect.signature(cls.outcome_batch).parameters
+
+
+def takes_scenario(model: Model) -> bool:
+    """Whether the model's batch kernel accepts the base scenario (``scenario=``), through
+    which it applies the scenario's linkages in every draw as its forecast does."""
+    return _takes_scenario(type(model))
 
 
 def resolve_model(model: Model | str, params: Mapping[str, Any] | None = None) -> Model:
@@ -98,38 +112,53 @@ class _ChunkResult:
 
 
 def _run_chunk(chunk: _Chunk) -> _ChunkResult:
-    job = chunk.job
-    outs, mets, ins = [], [], []
+    """Evaluate one chunk, block by block, reusing the same work arrays for every block."""
+    tune_allocator()
+    job, plan = chunk.job, chunk.job.plan
+    n, k = chunk.stop - chunk.start, plan.n_inputs
+    outcomes = np.empty((n, len(plan.low)))
+    met = np.empty((n, len(job.targets)), dtype=bool)
+    inputs = np.empty((n, k)) if job.keep_inputs else None
+    drawn = chunk.values is None
+    u = np.empty((BLOCK, k)) if drawn else None
+    vbuf = np.empty((BLOCK, k)) if drawn and inputs is None else None
+    work = plan.buffers(min(BLOCK, n))
     for b in range(chunk.start // BLOCK, (chunk.stop - 1) // BLOCK + 1):
         lo, hi = max(chunk.start, b * BLOCK), min(chunk.stop, (b + 1) * BLOCK)
-        if chunk.values is None:
-            values = job.plan.draw(job.seed, lo, hi)
+        a, z, m = lo - chunk.start, hi - chunk.start, hi - lo
+        if u is not None:
+            plan.uniforms(job.seed, b, out=u)
+            dst = inputs[a:z] if inputs is not None else vbuf[:m]  # type: ignore[index]
+            values = plan.from_uniform(u[lo - b * BLOCK : hi - b * BLOCK], out=dst)
         else:
-            values = chunk.values[lo - chunk.start : hi - chunk.start]
-        out, met = _evaluate(job, values, b, lo - b * BLOCK)
-        outs.append(out)
-        mets.append(met)
-        if job.keep_inputs:
-            ins.append(values)
-    return _ChunkResult(
-        outcomes=np.concatenate(outs),
-        met=np.concatenate(mets),
-        inputs=np.concatenate(ins) if job.keep_inputs else None,
-    )
+            values = chunk.values[a:z]  # type: ignore[index]
+            if inputs is not None:
+                inputs[a:z] = values
+        out, mt = _evaluate(job, values, b, lo - b * BLOCK, tuple(x[:m] for x in work))
+        outcomes[a:z] = out
+        met[a:z] = mt
+    return _ChunkResult(outcomes=outcomes, met=met, inputs=inputs)
 
 
 def _evaluate(
-    job: _Job, values: np.ndarray, block: int, offset: int
+    job: _Job,
+    values: np.ndarray,
+    block: int,
+    offset: int,
+    work: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Outcomes ``(n, I)`` and targets met ``(n, T)`` of ``n`` draws of one block."""
     plan, model = job.plan, job.model
-    pos, sal, cap = plan.apply(values)
+    pos, sal, cap = plan.apply(values, out=work)  # type: ignore[arg-type]
     n = values.shape[0]
     seeds = block_seeds(job.seed, block) if model.stochastic else None
     if job.batch:
         seed = int(seeds[0]) if seeds is not None else job.seed
+        extra = {"scenario": plan.scenario} if takes_scenario(model) else {}
         out = np.asarray(
-            model.outcome_batch(pos, sal, cap, plan.present, plan.low, plan.high, seed=seed),
+            model.outcome_batch(
+                pos, sal, cap, plan.present, plan.low, plan.high, seed=seed, **extra
+            ),
             dtype=float,
         )
     else:
@@ -286,6 +315,7 @@ def run_ensemble(
     use_batch = has_batch(m) if batch is None else batch
     if use_batch and not has_batch(m):
         raise InputError(f"model {m.name!r} has no batch kernel", where="batch")
+    notes = _batch_notes(m, scenario, seed) if use_batch else ()
     job = _Job(
         model=m, plan=plan, seed=seed, batch=use_batch, targets=parsed, keep_inputs=keep_inputs
     )
@@ -309,6 +339,33 @@ def run_ensemble(
         met=res.met,
         inputs=res.inputs,
         batch=use_batch,
+        notes=notes,
+    )
+
+
+def _batch_notes(model: Model, scenario: Scenario, seed: int) -> tuple[str, ...]:
+    """Warn when the batch kernel may not do what the model's forecast does: a scenario
+    with linkages whose kernel cannot see them."""
+    if not scenario.linkages or takes_scenario(model):
+        return ()
+    arr = scenario.arrays()
+    batch = model.outcome_batch(
+        arr.position[None],
+        arr.salience[None],
+        arr.capability[None],
+        arr.present,
+        arr.low,
+        arr.high,
+        seed=seed,
+    )[0]
+    gap = float(np.max(np.abs(batch - model.forecast(scenario, seed=seed).outcome)))
+    freeze = any(k.then.kind == "freeze" for k in scenario.linkages)
+    if gap <= 1e-9 * float(np.max(arr.high - arr.low)) and not freeze:
+        return ()
+    return (
+        f"model {model.name!r}'s batch kernel does not apply the scenario's linkages "
+        f"(at the scenario's own values it differs from the forecast by {gap:.3g}); "
+        "run draw by draw (batch=False, --no-batch) for forecasts that honour them",
     )
 
 
@@ -326,6 +383,7 @@ class EnsembleResult:
     met: np.ndarray = field(default_factory=lambda: np.empty((0, 0), bool))  # (E, T)
     inputs: np.ndarray | None = None  # (E, K) when kept
     batch: bool = True
+    notes: tuple[str, ...] = ()  # things the user must be told about this run
 
     @property
     def draws(self) -> int:
@@ -393,6 +451,8 @@ class EnsembleResult:
                 }
                 for k, t in enumerate(self.targets)
             ],
+            "evaluation": "batch" if self.batch else "per draw",
+            "notes": list(self.notes),
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -343,53 +343,79 @@ class PerturbationPlan:
             object.__setattr__(self, "_c_arrays", cache)
         return cache
 
-    def from_uniform(self, u: np.ndarray) -> np.ndarray:
-        """Values ``(n, K)`` from uniform numbers in [0, 1) by each input's inverse CDF."""
+    def from_uniform(self, u: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Values ``(n, K)`` from uniform numbers in [0, 1) by each input's inverse CDF
+        (into ``out`` when given, which may be ``u`` itself)."""
         c = self._cache()
         lo, hi = c["lo"], c["hi"]
+        if out is None:
+            out = np.empty_like(u)
         if bool(c["all_uniform"]):
-            return lo + u * (hi - lo)
-        out = np.empty_like(u)
+            np.multiply(u, hi - lo, out=out)
+            out += lo
+            return out
         kind = c["kind"]
-        k = np.flatnonzero(kind == 0)
-        if k.size:
-            out[:, k] = lo[k] + u[:, k] * (hi[k] - lo[k])
-        k = np.flatnonzero(kind == 1)
-        if k.size:
-            out[:, k] = _triangular(u[:, k], lo[k], c["mode"][k], hi[k])
-        k = np.flatnonzero(kind == 2)
-        if k.size:
-            out[:, k] = _truncnorm(u[:, k], c["mode"][k], c["sd"][k], c["vlo"][k], c["vhi"][k])
+        parts = []
+        for code in (0, 1, 2):
+            k = np.flatnonzero(kind == code)
+            if k.size:
+                parts.append((code, k, u[:, k]))
+        for code, k, uk in parts:
+            if code == 0:
+                out[:, k] = lo[k] + uk * (hi[k] - lo[k])
+            elif code == 1:
+                out[:, k] = _triangular(uk, lo[k], c["mode"][k], hi[k])
+            else:
+                out[:, k] = _truncnorm(uk, c["mode"][k], c["sd"][k], c["vlo"][k], c["vhi"][k])
         return out
+
+    def uniforms(self, seed: int, block: int, out: np.ndarray | None = None) -> np.ndarray:
+        """The uniform numbers ``(BLOCK, K)`` of one block of the run ``seed``."""
+        if out is None:
+            out = np.empty((BLOCK, self.n_inputs))
+        return block_stream(seed, block).random(out=out)
 
     def draw(self, seed: int, start: int, stop: int) -> np.ndarray:
         """Values ``(stop - start, K)`` of draws ``start .. stop - 1`` of the run ``seed``."""
-        k = self.n_inputs
-        out = np.empty((max(stop - start, 0), k))
-        b0, b1 = start // BLOCK, (stop - 1) // BLOCK
-        for b in range(b0, b1 + 1):
+        out = np.empty((max(stop - start, 0), self.n_inputs))
+        if stop <= start:
+            return out
+        u = np.empty((BLOCK, self.n_inputs))
+        for b in range(start // BLOCK, (stop - 1) // BLOCK + 1):
             lo, hi = max(start, b * BLOCK), min(stop, (b + 1) * BLOCK)
-            u = block_stream(seed, b).random((BLOCK, k))[lo - b * BLOCK : hi - b * BLOCK]
-            out[lo - start : hi - start] = self.from_uniform(u)
+            self.uniforms(seed, b, out=u)
+            self.from_uniform(u[lo - b * BLOCK : hi - b * BLOCK], out=out[lo - start : hi - start])
         return out
 
-    def apply(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Position, salience and capability arrays ``(n, A, I)`` with ``values`` put in."""
+    def buffers(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Position, salience and capability arrays ``(n, A, I)`` for :meth:`apply`."""
+        arr = self.scenario.arrays()
+        shape = (n, arr.n_actors, arr.n_issues)
+        return np.empty(shape), np.empty(shape), np.empty(shape)
+
+    def apply(
+        self,
+        values: np.ndarray,
+        out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Position, salience and capability arrays ``(n, A, I)``: the scenario's, with
+        ``values`` ``(n, K)`` put in (into the arrays ``out`` when given)."""
         values = np.asarray(values, dtype=float)
         if values.ndim != 2 or values.shape[1] != self.n_inputs:
             raise ValueError(f"values must be (n, {self.n_inputs}), got {values.shape}")
         arr = self.scenario.arrays()
         n = values.shape[0]
         c = self._cache()
-        out = []
-        for f, base in zip(FIELDS, (arr.position, arr.salience, arr.capability), strict=True):
-            x = np.empty((n, base.size))
-            x[:] = base.reshape(-1)
+        if out is None:
+            out = self.buffers(n)
+        for f, base, x in zip(
+            FIELDS, (arr.position, arr.salience, arr.capability), out, strict=True
+        ):
+            np.copyto(x, base)
             cells = c[f"cells_{f}"]
             if cells.size:
-                x[:, cells] = values[:, c[f"cols_{f}"]]
-            out.append(x.reshape(n, *base.shape))
-        return out[0], out[1], out[2]
+                x.reshape(n, -1)[:, cells] = values[:, c[f"cols_{f}"]]
+        return out
 
 
 # -------------------------------------------------------------------- helpers
