@@ -1,0 +1,842 @@
+"""Array kernel of the Stokman-Van Oosten exchange model, one round at a time.
+
+The model, its sources and its departures from them are documented in
+:mod:`detente.models.exchange`; this module holds the numbers. Positions here are on the
+normalised scale 0..100 (decide normalises with the issue's bounds, and its validity rules
+are written for that scale).
+
+Layout. A *candidate* is an exchange between two actors on an issue pair: actor ``I``
+supplies (moves on) issue ``q`` and demands ``p``; actor ``J`` supplies ``p`` and demands
+``q``. The candidates of a round are generated at once from the group pattern (left or right
+of the outcome on both issues) and kept in flat arrays of length ``N``. Realisation is
+greedy and therefore sequential; after each realised exchange only the candidates that share
+one of its four (actor, issue) roles are evaluated again, found through two CSR indices (by
+supplied and by demanded (actor, issue)), in one vectorised call on that subset.
+
+The trade of a candidate is described by ``t_p``, the shift of the outcome on ``p`` caused by
+``J``'s move, and ``t_q = r t_p`` on ``q`` caused by ``I``'s, where ``r`` is the exchange rate
+(equal gain: ``r = (s_Ip + s_Jp) / (s_Iq + s_Jq)``). A mover's move is its shift times the
+issue's total weight ``Σ c s`` over its own weight ``c s``.
+
+State decide keeps per exchange object is kept per candidate, vectorised:
+
+* the current supply position of each side (moved by realised exchanges in which the same
+  actor supplied the same issue);
+* the move history of each side (decide's ``moves`` list): when a realised exchange moves
+  the same actor on the same supply issue, the candidate's current move is kept in its
+  history; a new move must point the same way as every move in it and the history plus the
+  new move may not sum to more than 100;
+* the outcome "as seen" by the demanding actor on each issue: decide records, per exchange,
+  only the moves of suppliers in realised exchanges where the same actor demanded the same
+  issue, and a second record keeps whichever position lies nearer the start. Because every
+  candidate of a round exists from its start, that view depends only on (demanding actor,
+  issue) and is kept once per pair.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Context, Decimal
+
+import numpy as np
+
+__all__ = ["DecideShadow", "RoundResult", "candidate_pairs", "exchange_round"]
+
+#: moves and gains at or below this are no exchange (decide: 1e-10)
+_MIN = 1e-10
+#: slack for the 0..100 bounds of a voting position (float rounding of a full move)
+_BOUND_TOL = 1e-9
+#: an outcome within this of the demanding actor's position has reached it
+_CAP_TOL = 1e-9
+#: actors within this of the outcome count as on its right (decide compares exactly)
+_SIDE_TOL = 1e-9
+#: gains within this relative distance of the best are tied (decide: 1e-20 on Decimals)
+TIE_RTOL = 1e-12
+#: gains within this relative distance may be ordered differently by decide's Decimals
+_NEAR_RTOL = 1e-9
+
+
+@dataclass
+class RoundResult:
+    """What one round produced (positions on the normalised 0..100 scale)."""
+
+    voting: np.ndarray  # (A, I) voting positions at the end of the round
+    preference: np.ndarray  # (A, I) preference positions for the next round
+    n_candidates: int  # actor pairs in groups a-d or b-c, over all issue pairs
+    n_valid: int  # of which valid at the start of the round
+    ties: int  # selections where the best gain was tied
+    actor_i: np.ndarray  # realised exchanges, in order: I supplies issue_i ...
+    actor_j: np.ndarray  # ... and J supplies issue_j
+    issue_i: np.ndarray
+    issue_j: np.ndarray
+    from_i: np.ndarray
+    to_i: np.ndarray
+    from_j: np.ndarray
+    to_j: np.ndarray
+    gain: np.ndarray  # the equal gain that ranked the exchange
+    gain_i: np.ndarray  # I's own gain (differs from ``gain`` in the randomised variant)
+    gain_j: np.ndarray
+
+    @property
+    def n_realised(self) -> int:
+        return int(self.gain.size)
+
+
+def candidate_pairs(
+    left: np.ndarray, present: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All (issue p, issue q, actor i, actor j) with p < q and i, j in groups a-d or b-c.
+
+    ``left[a, k]``: actor ``a`` lies left of the outcome on issue ``k``. The group of an actor
+    on the pair (p, q) is ``left_p + 2 left_q`` (0 = a, 1 = b, 2 = c, 3 = d); only actors
+    present on both issues belong to one. Issue pairs come in :func:`itertools.combinations`
+    order; within a pair the a-d pairs first, then the b-c pairs, actors in input order.
+    """
+    n_issues = left.shape[1]
+    ps, qs, iis, jjs = [], [], [], []
+    for p, q in zip(*np.triu_indices(n_issues, 1), strict=True):  # issue pairs, not actors
+        both = present[:, p] & present[:, q]
+        g = np.where(both, left[:, p].astype(np.int64) + 2 * left[:, q], -1)
+        for gi, gj in ((0, 3), (1, 2)):
+            a = np.flatnonzero(g == gi)
+            b = np.flatnonzero(g == gj)
+            if a.size and b.size:
+                iis.append(np.repeat(a, b.size))
+                jjs.append(np.tile(b, a.size))
+                ps.append(np.full(a.size * b.size, p))
+                qs.append(np.full(a.size * b.size, q))
+    if not iis:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    return (
+        np.concatenate(ps).astype(np.int64),
+        np.concatenate(qs).astype(np.int64),
+        np.concatenate(iis).astype(np.int64),
+        np.concatenate(jjs).astype(np.int64),
+    )
+
+
+_CTX = Context(prec=28)  # decimal's default context, which decide computes in
+_D0 = Decimal(0)
+_DMIN = Decimal("1e-10")
+_DTIE = Decimal("1e-20")
+
+
+def _dec(value: float) -> Decimal:
+    """The Decimal decide reads from a file: the shortest text of the float."""
+    return Decimal(repr(float(value)))
+
+
+class DecideShadow:
+    """decide's Decimal arithmetic, kept beside the float arrays (compat mode only).
+
+    decide computes in :class:`decimal.Decimal` (28 digits) and sorts its list of exchanges
+    by exact gain. Gains that are equal in exact arithmetic often differ there in the last
+    digit, and that difference, not the list order, then decides which of two "tied"
+    exchanges comes first; likewise whether an outcome already sitting at the demander's
+    position lets a further move through depends on the last digit. Float64 cannot see these
+    digits, so compat mode recomputes, in decide's operation order, exactly the exchanges
+    where they matter: the near-tied head of the list, the realised exchanges (whose voting
+    positions carry forward), and trades at a reached demander position. Everything else
+    stays in float arrays.
+
+    ``order[k]`` lists the actors on issue ``k`` in the order of the input rows (decide sums
+    in that order, and Decimal sums depend on it).
+    """
+
+    def __init__(
+        self,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        present: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+        order: Sequence[Sequence[int]],
+        fixed_weight: float,
+        salience_weight: float,
+    ) -> None:
+        n_a, n_i = position.shape
+        self.n_actors, self.n_issues = n_a, n_i
+        self.present = present & (salience > 0)  # decide skips rows with salience 0
+        self.order = [[a for a in order[k] if self.present[a, k]] for k in range(n_i)]
+        self.x: dict[tuple[int, int], Decimal] = {}
+        self.s: dict[tuple[int, int], Decimal] = {}
+        self.c: dict[tuple[int, int], Decimal] = {}
+        for k in range(n_i):
+            lo, hi = _dec(low[k]), _dec(high[k])
+            step = _CTX.divide(Decimal(100), _CTX.subtract(hi, lo))
+            for a in self.order[k]:
+                self.x[a, k] = _CTX.multiply(_CTX.subtract(_dec(position[a, k]), lo), step)
+                self.s[a, k] = _dec(salience[a, k])
+                self.c[a, k] = _dec(capability[a, k])
+        self.fw = Decimal(fixed_weight)  # decide: Decimal(0.1) of the float
+        self.sw = Decimal(salience_weight)
+
+    # ------------------------------------------------------------------ rounds
+    def start_round(self) -> None:
+        ctx = _CTX
+        self.den: list[Decimal] = []
+        self.nbs: list[Decimal] = []
+        for k in range(self.n_issues):
+            den = _D0
+            num = _D0
+            for a in self.order[k]:
+                den = ctx.add(den, ctx.multiply(self.s[a, k], self.c[a, k]))
+                num = ctx.add(
+                    num, ctx.multiply(ctx.multiply(self.x[a, k], self.s[a, k]), self.c[a, k])
+                )
+            self.den.append(den)
+            self.nbs.append(ctx.divide(num, den) if den != 0 else _D0)
+        self.cur: dict[tuple[int, int], Decimal] = {}
+        self.views: dict[tuple[int, int], dict[int, Decimal]] = {}
+        self.realised: list[tuple[int, int, Decimal]] = []
+
+    @property
+    def left(self) -> np.ndarray:
+        out = np.zeros((self.n_actors, self.n_issues), dtype=bool)
+        for k in range(self.n_issues):
+            for a in self.order[k]:
+                out[a, k] = self.x[a, k] < self.nbs[k]
+        return out
+
+    def floats(self) -> np.ndarray:
+        out = np.zeros((self.n_actors, self.n_issues))
+        for (a, k), v in self.x.items():
+            out[a, k] = float(v)
+        return out
+
+    def finish_round(self) -> None:
+        """decide's new preference positions: x + (fw + sw (1 - s)) (y - x), written out as
+        decide evaluates it, for every realised move in order."""
+        ctx = _CTX
+        new = {}
+        for a, k, y in self.realised:
+            x, s = self.x[a, k], self.s[a, k]
+            ls = ctx.subtract(Decimal(1), s)
+            swv = ctx.multiply(ctx.multiply(ls, self.sw), y)
+            fwv = ctx.multiply(self.fw, y)
+            pw = ctx.subtract(ctx.subtract(Decimal(1), ctx.multiply(ls, self.sw)), self.fw)
+            new[a, k] = ctx.add(ctx.add(swv, fwv), ctx.multiply(pw, x))
+        self.x.update(new)
+
+    # ------------------------------------------------------------------ one exchange
+    def pos(self, a: int, k: int) -> Decimal:
+        return self.cur.get((a, k), self.x[a, k])
+
+    def _outcome(self, view: dict[int, Decimal], k: int, mover: int, at: Decimal) -> Decimal:
+        ctx = _CTX
+        tot = _D0
+        for a in self.order[k]:
+            x = at if a == mover else view.get(a, self.x[a, k])
+            tot = ctx.add(tot, ctx.multiply(ctx.multiply(x, self.s[a, k]), self.c[a, k]))
+        return ctx.divide(tot, self.den[k]) if self.den[k] != 0 else _D0
+
+    def _to_reach(
+        self, view: dict[int, Decimal], k: int, mover: int, at: Decimal, target: Decimal
+    ) -> Decimal:
+        # the mover's shift that puts the outcome on target (decide's view overrides the
+        # mover's own position when the view holds one)
+        ctx = _CTX
+        nom = _D0
+        for a in self.order[k]:
+            x = view.get(a, at if a == mover else self.x[a, k])
+            nom = ctx.add(nom, ctx.multiply(ctx.multiply(x, self.s[a, k]), self.c[a, k]))
+        left = ctx.subtract(ctx.multiply(target, self.den[k]), nom)
+        return ctx.divide(left, ctx.multiply(self.s[mover, k], self.c[mover, k]))
+
+    def trade(
+        self, i: int, j: int, p: int, q: int, ok: Callable[[int, float, float], bool]
+    ) -> tuple[Decimal, Decimal, Decimal, bool]:
+        """decide's EqualGainExchange.calculate and check_nbs for I = ``i`` (supplies q)
+        and J = ``j`` (supplies p): gain, I's move, J's move, and whether the trade was
+        valid before the cut (``ok(side, position, move)`` checks one side's move)."""
+        ctx = _CTX
+        s, c, x = self.s, self.c, self.x
+        xi, xj = self.pos(i, q), self.pos(j, p)  # supply positions
+        di, dj = x[i, p], x[j, q]  # demand positions
+
+        def shift(dist: Decimal, a: int, k: int) -> Decimal:
+            return ctx.divide(ctx.multiply(ctx.multiply(dist, s[a, k]), c[a, k]), self.den[k])
+
+        def move(t: Decimal, a: int, k: int) -> Decimal:
+            return ctx.divide(ctx.multiply(t, self.den[k]), ctx.multiply(c[a, k], s[a, k]))
+
+        def ratio(a: int, b: int, sup: int, dem: int) -> Decimal:
+            return ctx.divide(ctx.add(s[a, sup], s[b, sup]), ctx.add(s[a, dem], s[b, dem]))
+
+        dp = shift(abs(ctx.subtract(di, xj)), j, p)
+        dq = ctx.multiply(ratio(j, i, p, q), dp)
+        mi = move(dq, i, q)
+        mj = abs(ctx.subtract(di, xj))
+        if abs(mi) > abs(ctx.subtract(dj, xi)):
+            dq = shift(abs(ctx.subtract(dj, xi)), i, q)
+            dp = ctx.multiply(ratio(i, j, q, p), dq)
+            mi = abs(ctx.subtract(dj, xi))
+            mj = move(dp, j, p)
+        if xi > dj:
+            mi = -mi
+        if xj > di:
+            mj = -mj
+        gain = abs(ctx.subtract(ctx.multiply(dq, s[i, q]), ctx.multiply(dp, s[i, p])))
+        valid = ok(0, float(xi), float(mi)) and ok(1, float(xj), float(mj)) and gain >= _DMIN
+        if not valid:
+            return gain, mi, mj, False
+        # check_nbs, first on I's supply issue q (demanded by J), then on J's
+        for side in (0, 1):
+            a, b, sup, dem = (i, j, q, p) if side == 0 else (j, i, p, q)
+            xa = xi if side == 0 else xj
+            ma = mi if side == 0 else mj
+            view = self.views.get((b, sup), {})
+            target = x[b, sup]
+            n0 = self._outcome(view, sup, a, xa)
+            n1 = self._outcome(view, sup, a, ctx.add(xa, ma))
+            d0, d1 = ctx.subtract(target, n0), ctx.subtract(target, n1)
+            if (d0 >= 0 and d1 >= 0) or (d0 <= 0 and d1 <= 0):
+                continue
+            delta = abs(self._to_reach(view, sup, a, xa, target))
+            t_a = shift(delta, a, sup)
+            t_b = ctx.multiply(ratio(a, b, sup, dem), t_a)
+            mb = abs(move(t_b, b, dem))
+            xb = xj if side == 0 else xi
+            if xb > x[a, dem]:
+                mb = -mb
+            ma = -delta if xa > target else delta
+            gain = abs(ctx.subtract(ctx.multiply(t_b, s[b, dem]), ctx.multiply(t_a, s[b, sup])))
+            if side == 0:
+                mi, mj = ma, mb
+            else:
+                mj, mi = ma, mb
+        return gain, mi, mj, True
+
+    def record(self, i: int, j: int, p: int, q: int, yi: Decimal, yj: Decimal) -> None:
+        """A realised exchange: new supply positions, and the views of the demanders."""
+        self.cur[i, q] = yi
+        self.cur[j, p] = yj
+        self.realised.append((i, q, yi))
+        self.realised.append((j, p, yj))
+        for demander, issue, mover, y in ((j, q, i, yi), (i, p, j, yj)):
+            view = self.views.setdefault((demander, issue), {})
+            if mover in view:
+                old, start = view[mover], self.x[mover, issue]
+                view[mover] = (old if old < y else y) if start <= old else (old if old > y else y)
+            else:
+                view[mover] = y
+
+
+def _csr(keys: np.ndarray, cand: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    starts = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n_keys), out=starts[1:])
+    return starts, cand[order]
+
+
+class _Round:
+    """State of one round's greedy realisation (see the module docstring)."""
+
+    def __init__(
+        self,
+        x0: np.ndarray,
+        s: np.ndarray,
+        c: np.ndarray,
+        present: np.ndarray,
+        can_supply: np.ndarray,
+        shadow: DecideShadow | None,
+        p_random: float,
+        rng: np.random.Generator,
+    ) -> None:
+        n_a, n_i = x0.shape
+        self.n_actors, self.n_issues = n_a, n_i
+        self.x0 = x0
+        self.x0f = x0.ravel()
+        self.rng = rng
+        self.p_random = p_random
+        self.shadow = shadow
+        self.compat = shadow is not None
+        w = np.where(present, c * s, 0.0)
+        self.w = w
+        total = w.sum(axis=0)  # Σ c s per issue
+        num = (w * x0).sum(axis=0)
+        nbs = np.divide(num, total, out=np.zeros(n_i), where=total > 0)
+        flat = total <= 0  # nobody weighs: the plain mean decides the sides
+        if flat.any():
+            cnt = np.maximum(present.sum(axis=0), 1)
+            nbs = np.where(flat, np.where(present, x0, 0.0).sum(axis=0) / cnt, nbs)
+        left = x0 < nbs[None, :] - _SIDE_TOL if shadow is None else shadow.left
+
+        p, q, i, j = candidate_pairs(left, present)
+        self.n_candidates = int(p.size)
+        # roles: each actor supplies on the issue it cares relatively less about; for
+        # positive saliences this is decide's s_ip / s_iq < s_jp / s_jq, cross-multiplied
+        swap = s[i, p] * s[j, q] < s[j, p] * s[i, q]
+        ci = np.where(swap, j, i)  # I: supplies q, demands p
+        cj = np.where(swap, i, j)  # J: supplies p, demands q
+        keep = (w[ci, q] > 0) & (w[cj, p] > 0) & can_supply[ci, q] & can_supply[cj, p]
+        ci, cj, p, q = ci[keep], cj[keep], p[keep], q[keep]
+        self.ci, self.cj, self.p, self.q = ci, cj, p, q
+        n = int(ci.size)
+        self.n = n
+        self.f_iq = ci * n_i + q  # flat (actor, issue): I's supply
+        self.f_ip = ci * n_i + p  # I's demand
+        self.f_jp = cj * n_i + p  # J's supply
+        self.f_jq = cj * n_i + q  # J's demand
+        sf, wf = s.ravel(), w.ravel()
+        self.s_ip, self.s_iq = sf[self.f_ip], sf[self.f_iq]
+        self.s_jp, self.s_jq = sf[self.f_jp], sf[self.f_jq]
+        self.w_iq, self.w_jp = wf[self.f_iq], wf[self.f_jp]
+        self.tot_p, self.tot_q = total[p], total[q]
+        self.d_ip, self.d_jq = self.x0f[self.f_ip], self.x0f[self.f_jq]  # demand positions
+        self.r_eq = (self.s_ip + self.s_jp) / (self.s_iq + self.s_jq)
+
+        self.cur = x0.astype(float).ravel().copy()  # supply positions after realisations
+        self.vnum = np.repeat(num[None, :], n_a, axis=0).ravel()  # Σ c s x per view
+        self.ov_keys = np.zeros(0, dtype=np.int64)  # ((B * n_i + S) * n_a + k), sorted
+        self.ov_vals = np.zeros(0)
+        self.h_n = np.zeros((2, n), dtype=np.int64)
+        self.h_min = np.full((2, n), np.inf)
+        self.h_max = np.full((2, n), -np.inf)
+        self.h_sum = np.zeros((2, n))
+        self.m_i = np.zeros(n)
+        self.m_j = np.zeros(n)
+        self.g_i = np.zeros(n)
+        self.g_j = np.zeros(n)
+        self.graw = np.zeros(n)  # equal gain, also of invalid candidates
+        self.valid = np.zeros(n, dtype=bool)
+        self.mult = np.zeros(n, dtype=np.int64)  # entries in the list of open exchanges
+        self.ver = np.zeros(n, dtype=np.int64)  # evaluations so far (compat: cache key)
+        self.dcache: dict[int, tuple[int, Decimal]] = {}  # compat: exact gains
+
+        keys = n_a * n_i
+        cand = np.arange(n, dtype=np.int64)
+        self.sup = _csr(np.concatenate([self.f_iq, self.f_jp]), np.tile(cand, 2), keys)
+        self.dem = _csr(np.concatenate([self.f_ip, self.f_jq]), np.tile(cand, 2), keys)
+
+    # ------------------------------------------------------------------ evaluation
+    def _view(self, keys: np.ndarray, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.ov_keys.size == 0:
+            return default, np.zeros(default.shape, dtype=bool)
+        k = np.minimum(np.searchsorted(self.ov_keys, keys), self.ov_keys.size - 1)
+        hit = self.ov_keys[k] == keys
+        return np.where(hit, self.ov_vals[k], default), hit
+
+    def _moves_ok(self, side: int, idx: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+        a = np.abs(m)
+        y = x + m
+        ok = (a > _MIN) & (a <= 100.0) & (y >= -_BOUND_TOL) & (y <= 100.0 + _BOUND_TOL)
+        ok &= self.h_sum[side, idx] + m <= 100.0
+        same = ((self.h_max[side, idx] < 0) & (m < 0)) | ((self.h_min[side, idx] > 0) & (m > 0))
+        return ok & ((self.h_n[side, idx] == 0) | same)
+
+    def _ok(self, e: int, side: int, x: float, m: float) -> bool:
+        """:meth:`_moves_ok` for one side of one candidate."""
+        a = abs(m)
+        if not (_MIN < a <= 100.0 and -_BOUND_TOL <= x + m <= 100.0 + _BOUND_TOL):
+            return False
+        if self.h_sum[side, e] + m > 100.0:
+            return False
+        if self.h_n[side, e] == 0:
+            return True
+        return bool((self.h_max[side, e] < 0 < -m) or (self.h_min[side, e] > 0 < m))
+
+    def _decimal(self, e: int) -> tuple[Decimal, Decimal, Decimal, bool]:
+        assert self.shadow is not None
+        return self.shadow.trade(
+            int(self.ci[e]),
+            int(self.cj[e]),
+            int(self.p[e]),
+            int(self.q[e]),
+            lambda side, x, m: self._ok(e, side, x, m),
+        )
+
+    def _decimal_trade(self, e: int) -> tuple[float, float, float, bool]:
+        """A candidate evaluated in decide's Decimal arithmetic (compat mode)."""
+        gain, mi, mj, valid = self._decimal(e)
+        self.dcache[e] = (int(self.ver[e]), gain)
+        m_i, m_j = float(mi), float(mj)
+        x_i = float(self.cur[self.f_iq[e]])
+        x_j = float(self.cur[self.f_jp[e]])
+        valid = valid and self._ok(e, 0, x_i, m_i) and self._ok(e, 1, x_j, m_j)
+        return m_i, m_j, float(gain), valid
+
+    def decimal_gain(self, e: int) -> Decimal:
+        hit = self.dcache.get(e)
+        if hit is not None and hit[0] == self.ver[e]:
+            return hit[1]
+        gain = self._decimal(e)[0]
+        self.dcache[e] = (int(self.ver[e]), gain)
+        return gain
+
+    def _room(
+        self,
+        view: np.ndarray,
+        mover: np.ndarray,
+        f_sup: np.ndarray,
+        x: np.ndarray,
+        w: np.ndarray,
+        tot: np.ndarray,
+        demand: np.ndarray,
+        direction: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How far the outcome may still shift toward the demanding actor's position.
+
+        Returns (room for the crossing test, room for the size of the cut): the outcome in
+        the demander's view with the mover at its current position, and (decide) with the
+        mover at the position recorded in that view, when there is one.
+        """
+        u, hit = self._view(view * self.n_actors + mover, self.x0f[f_sup])
+        nbs = (self.vnum[view] + w * (x - u)) / tot
+        room = (demand - nbs) * direction
+        if not self.compat:
+            return room, room
+        return room, np.where(hit, (demand - self.vnum[view] / tot) * direction, room)
+
+    def _cut_mask(
+        self, valid: np.ndarray, room: np.ndarray, shift: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which trades are cut at the demander's position, and which sit so close to it
+        that only decide's Decimal arithmetic can say (compat mode)."""
+        cut = valid & (room > -_CAP_TOL) & (room < shift)
+        if not self.compat:
+            return cut, np.zeros(cut.shape, dtype=bool)
+        return cut, valid & (np.abs(room) <= _CAP_TOL)
+
+    def _trade(
+        self, idx: np.ndarray, r: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Signed moves of I and J, both gains, validity, and whether decide's Decimal
+        arithmetic must settle the trade (compat mode), at exchange rate ``r``."""
+        x_iq = self.cur[self.f_iq[idx]]
+        x_jp = self.cur[self.f_jp[idx]]
+        d_ip, d_jq = self.d_ip[idx], self.d_jq[idx]
+        w_iq, w_jp = self.w_iq[idx], self.w_jp[idx]
+        tot_p, tot_q = self.tot_p[idx], self.tot_q[idx]
+        s_ip, s_iq, s_jp, s_jq = self.s_ip[idx], self.s_iq[idx], self.s_jp[idx], self.s_jq[idx]
+
+        dist_j = np.abs(d_ip - x_jp)
+        dist_i = np.abs(d_jq - x_iq)
+        # J moves all the way to I's position on p; if I's matching move on q would carry it
+        # past J's position, I moves all the way instead
+        t_p = dist_j * w_jp / tot_p
+        t_q = t_p * r
+        m_i = t_q * tot_q / w_iq
+        m_j = dist_j.copy()
+        over = m_i > dist_i
+        if over.any():
+            t_q = np.where(over, dist_i * w_iq / tot_q, t_q)
+            t_p = np.where(over, t_q / r, t_p)
+            m_i = np.where(over, dist_i, m_i)
+            m_j = np.where(over, t_p * tot_p / w_jp, m_j)
+        dir_i = np.where(x_iq > d_jq, -1.0, 1.0)
+        dir_j = np.where(x_jp > d_ip, -1.0, 1.0)
+        gain0 = np.abs(t_q * s_iq - t_p * s_ip)
+        valid = (
+            self._moves_ok(0, idx, x_iq, dir_i * m_i)
+            & self._moves_ok(1, idx, x_jp, dir_j * m_j)
+            & (gain0 >= _MIN)
+        )
+        # the outcome may not pass the demanding actor's position: cut on I's side (issue
+        # q, demanded by J), then on J's side (issue p, demanded by I)
+        f_jq, f_ip = self.f_jq[idx], self.f_ip[idx]
+        room, size = self._room(f_jq, self.ci[idx], self.f_iq[idx], x_iq, w_iq, tot_q, d_jq, dir_i)
+        cut, amb = self._cut_mask(valid, room, t_q)
+        if cut.any():
+            t_q = np.where(cut, np.maximum(size, 0.0), t_q)
+            t_p = np.where(cut, t_q / r, t_p)
+            m_i = np.where(cut, t_q * tot_q / w_iq, m_i)
+            m_j = np.where(cut, t_p * tot_p / w_jp, m_j)
+        room, size = self._room(f_ip, self.cj[idx], self.f_jp[idx], x_jp, w_jp, tot_p, d_ip, dir_j)
+        cut, amb_p = self._cut_mask(valid, room, t_p)
+        amb |= amb_p
+        if cut.any():
+            t_p = np.where(cut, np.maximum(size, 0.0), t_p)
+            t_q = np.where(cut, t_p * r, t_q)
+            m_j = np.where(cut, t_p * tot_p / w_jp, m_j)
+            m_i = np.where(cut, t_q * tot_q / w_iq, m_i)
+        m_i = dir_i * m_i
+        m_j = dir_j * m_j
+        valid &= self._moves_ok(0, idx, x_iq, m_i) & self._moves_ok(1, idx, x_jp, m_j)
+        g_i = t_p * s_ip - t_q * s_iq  # I gains on p and gives on q
+        g_j = t_q * s_jq - t_p * s_jp
+        return m_i, m_j, g_i, g_j, valid, amb
+
+    def evaluate(self, idx: np.ndarray) -> None:
+        """(Re)compute the candidates ``idx``: moves, gains, validity."""
+        if idx.size == 0:
+            return
+        m_i, m_j, g_i, g_j, valid, amb = self._trade(idx, self.r_eq[idx])
+        graw = np.abs(g_i)  # equal gain: |g_i| == |g_j|
+        self.ver[idx] += 1
+        if self.compat:
+            for k in np.flatnonzero(amb):
+                m_i[k], m_j[k], graw[k], valid[k] = self._decimal_trade(int(idx[k]))
+                g_i[k] = g_j[k] = graw[k]
+        self.graw[idx] = graw
+        if self.p_random > 0 and valid.any():
+            # randomised exchange rate, between the equal-gain rate and the rate at which
+            # one side gains nothing; the equal gain still ranks the candidates
+            v = self.rng.random(idx.size)
+            z = self.rng.random(idx.size)
+            r_eq = self.r_eq[idx]
+            r_i0 = self.s_ip[idx] / self.s_iq[idx]  # I gains nothing
+            with np.errstate(divide="ignore"):
+                r_j0 = self.s_jp[idx] / self.s_jq[idx]  # J gains nothing
+            shift = self.p_random * z
+            r = np.where(v < 0.5, r_eq + shift * (r_i0 - r_eq), r_eq - shift * (r_eq - r_j0))
+            r = np.where(valid & (r > 0) & np.isfinite(r), r, r_eq)
+            m_i2, m_j2, g_i2, g_j2, valid2, _ = self._trade(idx, r)
+            m_i = np.where(valid, m_i2, m_i)
+            m_j = np.where(valid, m_j2, m_j)
+            g_i = np.where(valid, g_i2, g_i)
+            g_j = np.where(valid, g_j2, g_j)
+            valid = valid & valid2
+        self.m_i[idx] = m_i
+        self.m_j[idx] = m_j
+        self.g_i[idx] = g_i
+        self.g_j[idx] = g_j
+        self.valid[idx] = valid
+
+    # ------------------------------------------------------------------ realisation
+    def _lookup(self, csr: tuple[np.ndarray, np.ndarray], key: int) -> np.ndarray:
+        starts, cand = csr
+        return cand[starts[key] : starts[key + 1]]
+
+    def _record_view(self, demander: int, issue: int, mover: int, y: float) -> None:
+        """Record ``mover``'s new position on ``issue`` in the view of ``demander``; a
+        second record keeps whichever position lies nearer the start of the round."""
+        n_a, n_i = self.n_actors, self.n_issues
+        key = (demander * n_i + issue) * n_a + mover
+        start = self.x0[mover, issue]
+        k = int(np.searchsorted(self.ov_keys, key))
+        if k < self.ov_keys.size and self.ov_keys[k] == key:
+            old = float(self.ov_vals[k])
+            new = min(old, y) if start <= old else max(old, y)
+            self.ov_vals[k] = new
+        else:
+            old = float(start)
+            new = y
+            self.ov_keys = np.insert(self.ov_keys, k, key)
+            self.ov_vals = np.insert(self.ov_vals, k, new)
+        self.vnum[demander * n_i + issue] += self.w[mover, issue] * (new - old)
+
+    def _commit(self, idx: np.ndarray, k1: int, k2: int) -> None:
+        """Sides of ``idx`` that supply (actor, issue) ``k1`` or ``k2`` keep their current
+        move in their history (decide appends the realised move, pops, appends anew)."""
+        for side, f, mv in ((0, self.f_iq, self.m_i), (1, self.f_jp, self.m_j)):
+            hit = idx[(f[idx] == k1) | (f[idx] == k2)]
+            if hit.size:
+                m = mv[hit]
+                self.h_n[side, hit] += 1
+                self.h_sum[side, hit] += m
+                self.h_min[side, hit] = np.minimum(self.h_min[side, hit], m)
+                self.h_max[side, hit] = np.maximum(self.h_max[side, hit], m)
+
+    def realise(self, e: int) -> tuple[np.ndarray, np.ndarray]:
+        """Carry out candidate ``e`` (its list entry already removed) and re-evaluate the
+        open candidates it touches. Returns those candidates and, for each, how many of its
+        list entries stay valid (entries are re-evaluated one after the other)."""
+        n_i = self.n_issues
+        a1, a2, q, p = int(self.ci[e]), int(self.cj[e]), int(self.q[e]), int(self.p[e])
+        k1, k2 = a1 * n_i + q, a2 * n_i + p
+        if self.shadow is not None:
+            _, mi, mj, _ = self._decimal(e)
+            y1d = _CTX.add(self.shadow.pos(a1, q), mi)
+            y2d = _CTX.add(self.shadow.pos(a2, p), mj)
+            self.shadow.record(a1, a2, p, q, y1d, y2d)
+            y1, y2 = float(y1d), float(y2d)
+        else:
+            y1 = min(max(float(self.cur[k1] + self.m_i[e]), 0.0), 100.0)
+            y2 = min(max(float(self.cur[k2] + self.m_j[e]), 0.0), 100.0)
+        aff = np.concatenate(
+            [
+                self._lookup(self.sup, k1),
+                self._lookup(self.sup, k2),
+                self._lookup(self.dem, a2 * n_i + q),
+                self._lookup(self.dem, a1 * n_i + p),
+            ]
+        )
+        aff = np.unique(aff[(self.mult[aff] > 0) & self.valid[aff]])
+        self._commit(aff, k1, k2)
+        self.cur[k1] = y1
+        self.cur[k2] = y2
+        self._record_view(a2, q, a1, y1)  # J demanded q: it sees I's move
+        self._record_view(a1, p, a2, y2)
+        self.evaluate(aff)
+        n_ok = self.valid[aff].astype(np.int64)
+        # a candidate listed twice (decide's tie rule can duplicate an entry) is
+        # re-evaluated once per entry; each pass keeps the last move in the history
+        again = aff[self.valid[aff] & (self.mult[aff] > 1)]
+        rep = 1
+        while again.size:
+            self._commit(again, k1, k2)
+            self.evaluate(again)
+            ok = again[self.valid[again]]
+            n_ok[np.searchsorted(aff, ok)] += 1
+            rep += 1
+            again = ok[self.mult[ok] > rep]
+        return aff, n_ok
+
+    def _realise_noted(self, e: int, g: float, out: list[tuple[float, ...]]) -> np.ndarray:
+        """:meth:`realise` ``e`` and note it in ``out``; returns :meth:`realise`'s result."""
+        n_i = self.n_issues
+        k1, k2 = int(self.ci[e] * n_i + self.q[e]), int(self.cj[e] * n_i + self.p[e])
+        before = (float(self.cur[k1]), float(self.cur[k2]), float(self.g_i[e]), float(self.g_j[e]))
+        result = self.realise(e)
+        out.append(
+            (e, before[0], float(self.cur[k1]), before[1], float(self.cur[k2]), g, *before[2:])
+        )
+        return result
+
+    def run_random(self, tie_key: np.ndarray) -> tuple[list[tuple[float, ...]], int]:
+        """Realise the best exchange until none is left; exactly tied gains are broken by a
+        draw from ``rng`` among the tied candidates ordered by ``tie_key``."""
+        out: list[tuple[float, ...]] = []
+        ties = 0
+        self.mult[:] = self.valid
+        gain = np.where(self.valid, self.graw, -np.inf)
+        while self.n:
+            best = int(np.argmax(gain))
+            g = float(gain[best])
+            if not np.isfinite(g):
+                break
+            tied = np.flatnonzero(gain >= g - TIE_RTOL * g)
+            if tied.size > 1:
+                ties += 1
+                tied = tied[np.argsort(tie_key[tied], kind="stable")]
+                best = int(tied[self.rng.integers(tied.size)])
+                g = float(gain[best])
+            self.mult[best] = 0
+            gain[best] = -np.inf
+            aff, n_ok = self._realise_noted(best, g, out)
+            self.mult[aff] = n_ok
+            gain[aff] = np.where(n_ok > 0, self.graw[aff], -np.inf)
+        return out, ties
+
+    def _sorted(self, ent: np.ndarray) -> np.ndarray:
+        """decide's list sorted by exact gain, stably. Float gains order it; runs of
+        entries whose gains lie within float noise of each other are ordered by their
+        Decimal gains (decide's sort key) and then by their place in the list."""
+        order = np.lexsort((np.arange(ent.size), -self.graw[ent]))
+        ent = ent[order]
+        g = self.graw[ent]
+        near = (g[:-1] - g[1:] <= _NEAR_RTOL * g[:-1]) & (g[:-1] > _MIN)
+        if not near.any():
+            return ent
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], near.astype(np.int8), [0]])))
+        for a, b in zip(edges[::2], edges[1::2] + 1, strict=True):
+            run = sorted(range(a, b), key=lambda k: (-self.decimal_gain(int(ent[k])), order[k]))
+            ent[a:b] = ent[np.asarray(run)]
+        return ent
+
+    def run_decide(self, pyrng: random.Random) -> tuple[list[tuple[float, ...]], int]:
+        """decide's selection: the list of open exchanges (valid or not, until the first
+        realisation) is sorted by gain, stably; when the first two are tied (within 1e-20)
+        a draw from ``pyrng`` decides which is realised, and the other goes to the end of
+        the list (when the second is realised) or is listed a second time (when the first
+        is: decide appends it again)."""
+        out: list[tuple[float, ...]] = []
+        ties = 0
+        ent = np.arange(self.n, dtype=np.int64)  # the list, by candidate
+        while ent.size:
+            ent = self._sorted(ent)
+            top = int(ent[0])
+            if (
+                ent.size > 1
+                and abs(self.decimal_gain(top) - self.decimal_gain(int(ent[1]))) < _DTIE
+            ):
+                ties += 1
+                nxt = int(ent[1])
+                if pyrng.random() >= 0.5:
+                    ent = np.concatenate([ent[2:], [top]])
+                    top = nxt
+                else:
+                    ent = np.concatenate([ent[1:], [nxt]])
+            else:
+                ent = ent[1:]
+            if not self.valid[top]:
+                continue
+            ent = ent[self.valid[ent]]  # invalid entries are dropped unseen
+            self.mult[:] = 0
+            np.add.at(self.mult, ent, 1)
+            aff, n_ok = self._realise_noted(top, float(self.graw[top]), out)
+            if aff.size:
+                # keep the first n_ok entries (in list order) of each re-evaluated candidate
+                limit = np.full(self.n, np.iinfo(np.int64).max)
+                limit[aff] = n_ok
+                order = np.argsort(ent, kind="stable")
+                sorted_c = ent[order]
+                occ = np.empty(ent.size, dtype=np.int64)
+                occ[order] = np.arange(ent.size) - np.searchsorted(sorted_c, sorted_c)
+                ent = ent[occ < limit[ent]]
+        return out, ties
+
+
+def exchange_round(
+    x0: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    present: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    can_supply: np.ndarray | None = None,
+    fixed_weight: float = 0.1,
+    salience_weight: float = 0.4,
+    p_random: float = 0.0,
+    tie_key: np.ndarray | None = None,
+    shadow: DecideShadow | None = None,
+    decide_rng: random.Random | None = None,
+) -> RoundResult:
+    """Play one round of the exchange model on normalised (0..100) positions ``x0``.
+
+    ``can_supply[a, k]`` False keeps actor ``a`` from moving on issue ``k`` (linkage holds).
+    Exactly tied gains are broken with ``rng`` among the tied candidates ordered by actor
+    rank ``tie_key[a]`` (pass the rank of the actor ids, so that the forecast does not
+    depend on the input order). With a ``shadow`` (decide compatibility), the positions are
+    the shadow's, decide's selection procedure runs on ``decide_rng``, and the shadow's
+    Decimal arithmetic settles what float64 cannot (see :class:`DecideShadow`).
+    """
+    n_a, n_i = x0.shape
+    if can_supply is None:
+        can_supply = np.ones((n_a, n_i), dtype=bool)
+    if shadow is not None:
+        shadow.start_round()
+        x0 = shadow.floats()
+        present = shadow.present
+    st = _Round(x0, salience, capability, present, can_supply, shadow, p_random, rng)
+    st.evaluate(np.arange(st.n, dtype=np.int64))
+    n_valid = int(st.valid.sum())
+    if shadow is not None:
+        out, ties = st.run_decide(decide_rng or random.Random(0))
+    else:
+        rank = np.arange(n_a) if tie_key is None else np.asarray(tie_key, dtype=np.int64)
+        key = ((rank[st.ci] * n_a + rank[st.cj]) * n_i + st.q) * n_i + st.p
+        out, ties = st.run_random(key)
+
+    voting = st.cur.reshape(n_a, n_i).copy()
+    if shadow is not None:
+        shadow.finish_round()
+        preference = shadow.floats()
+    else:
+        weight = fixed_weight + salience_weight * (1.0 - salience)
+        preference = x0 + weight * (voting - x0)
+    rec = np.asarray(out, dtype=float).reshape(-1, 8)
+    idx = rec[:, 0].astype(np.int64)
+    return RoundResult(
+        voting=voting,
+        preference=preference,
+        n_candidates=st.n_candidates,
+        n_valid=n_valid,
+        ties=ties,
+        actor_i=st.ci[idx],
+        actor_j=st.cj[idx],
+        issue_i=st.q[idx],
+        issue_j=st.p[idx],
+        from_i=rec[:, 1],
+        to_i=np.clip(rec[:, 2], 0.0, 100.0),
+        from_j=rec[:, 3],
+        to_j=np.clip(rec[:, 4], 0.0, 100.0),
+        gain=rec[:, 5],
+        gain_i=rec[:, 6],
+        gain_j=rec[:, 7],
+    )
