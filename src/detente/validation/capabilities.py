@@ -111,11 +111,18 @@ class CouncilTable:
 def load_council_tables(weights_dir: str | Path) -> tuple[CouncilTable, ...]:
     """The tables ``EU15.csv`` and ``EU27.csv`` of ``weights_dir``, smallest first."""
     d = Path(weights_dir)
-    return _load_tables(str(d.resolve()) if d.exists() else str(d))
+    folder = str(d.resolve()) if d.exists() else str(d)
+    stamps = tuple(
+        (p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None
+        for p in (Path(folder) / f for f in _TABLE_FILES)
+    )
+    return _load_tables(folder, stamps)
 
 
 @lru_cache(maxsize=8)
-def _load_tables(folder: str) -> tuple[CouncilTable, ...]:
+def _load_tables(folder: str, stamps: tuple[object, ...]) -> tuple[CouncilTable, ...]:
+    """The tables of ``folder`` (cached while the files' times and sizes, ``stamps``, stay
+    the same)."""
     tables = []
     for fname in _TABLE_FILES:
         p = Path(folder) / fname
