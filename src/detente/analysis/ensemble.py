@@ -45,6 +45,7 @@ from detente.utility import utility
 __all__ = [
     "QUANTILES",
     "EnsembleResult",
+    "choose_batch",
     "evaluate_values",
     "has_batch",
     "resolve_model",
@@ -65,15 +66,65 @@ def has_batch(model: Model) -> bool:
     return type(model).outcome_batch is not Model.outcome_batch
 
 
+#: keywords beyond the base protocol that some batch kernels take, and what we pass
+_EXTRAS = ("scenario", "reference")
+
+
 @functools.cache
-def _takes_scenario(cls: type[Model]) -> bool:
-    return "scenario" in inspect.signature(cls.outcome_batch).parameters
+def _batch_keywords(cls: type[Model]) -> frozenset[str]:
+    params = inspect.signature(cls.outcome_batch).parameters
+    return frozenset(k for k in _EXTRAS if k in params)
 
 
 def takes_scenario(model: Model) -> bool:
     """Whether the model's batch kernel accepts the base scenario (``scenario=``), through
     which it applies the scenario's linkages in every draw as its forecast does."""
-    return _takes_scenario(type(model))
+    return "scenario" in _batch_keywords(type(model))
+
+
+def _batch_extras(model: Model, scenario: Scenario) -> dict[str, Any]:
+    """The extra keywords the model's batch kernel takes: the base scenario (for its
+    linkages) and the issues' reference points."""
+    keys = _batch_keywords(type(model))
+    out: dict[str, Any] = {}
+    if "scenario" in keys:
+        out["scenario"] = scenario
+    if "reference" in keys:
+        out["reference"] = scenario.arrays().reference
+    return out
+
+
+def _probe(model: Model, scenario: Scenario, seed: int) -> tuple[bool, tuple[str, ...]]:
+    """Whether the batch kernel works on this scenario (a kernel may decline with
+    :class:`NotImplementedError`), and notes for the user: a scenario with linkages whose
+    kernel cannot see them, when that changes the outcome."""
+    if not has_batch(model):
+        return False, ()
+    arr = scenario.arrays()
+    try:
+        batch = model.outcome_batch(
+            arr.position[None],
+            arr.salience[None],
+            arr.capability[None],
+            arr.present,
+            arr.low,
+            arr.high,
+            seed=seed,
+            **_batch_extras(model, scenario),
+        )[0]
+    except NotImplementedError:
+        return False, ()
+    if not scenario.linkages or takes_scenario(model):
+        return True, ()
+    gap = float(np.max(np.abs(batch - model.forecast(scenario, seed=seed).outcome)))
+    freeze = any(k.then.kind == "freeze" for k in scenario.linkages)
+    if gap <= 1e-9 * float(np.max(arr.high - arr.low)) and not freeze:
+        return True, ()
+    return True, (
+        f"model {model.name!r}'s batch kernel does not apply the scenario's linkages "
+        f"(at the scenario's own values it differs from the forecast by {gap:.3g}); "
+        "run draw by draw (batch=False, --no-batch) for forecasts that honour them",
+    )
 
 
 def resolve_model(model: Model | str, params: Mapping[str, Any] | None = None) -> Model:
@@ -154,7 +205,7 @@ def _evaluate(
     seeds = block_seeds(job.seed, block) if model.stochastic else None
     if job.batch:
         seed = int(seeds[0]) if seeds is not None else job.seed
-        extra = {"scenario": plan.scenario} if takes_scenario(model) else {}
+        extra = _batch_extras(model, plan.scenario)
         out = np.asarray(
             model.outcome_batch(
                 pos, sal, cap, plan.present, plan.low, plan.high, seed=seed, **extra
@@ -251,9 +302,8 @@ def evaluate_values(
 ) -> np.ndarray:
     """Outcomes ``(n, I)`` of the model with the plan's inputs set to ``values`` ``(n, K)``."""
     values = np.asarray(values, dtype=float)
-    job = _Job(
-        model=model, plan=plan, seed=seed, batch=has_batch(model) if batch is None else batch
-    )
+    use_batch, _ = choose_batch(model, plan.scenario, seed, batch)
+    job = _Job(model=model, plan=plan, seed=seed, batch=use_batch)
     res = _run(
         job,
         values.shape[0],
@@ -312,10 +362,7 @@ def run_ensemble(
             "--spread position=10 --spread salience=0.1",
         )
     parsed = tuple(t if isinstance(t, Target) else parse_target(t, scenario) for t in targets)
-    use_batch = has_batch(m) if batch is None else batch
-    if use_batch and not has_batch(m):
-        raise InputError(f"model {m.name!r} has no batch kernel", where="batch")
-    notes = _batch_notes(m, scenario, seed) if use_batch else ()
+    use_batch, notes = choose_batch(m, scenario, seed, batch)
     job = _Job(
         model=m, plan=plan, seed=seed, batch=use_batch, targets=parsed, keep_inputs=keep_inputs
     )
@@ -343,30 +390,21 @@ def run_ensemble(
     )
 
 
-def _batch_notes(model: Model, scenario: Scenario, seed: int) -> tuple[str, ...]:
-    """Warn when the batch kernel may not do what the model's forecast does: a scenario
-    with linkages whose kernel cannot see them."""
-    if not scenario.linkages or takes_scenario(model):
-        return ()
-    arr = scenario.arrays()
-    batch = model.outcome_batch(
-        arr.position[None],
-        arr.salience[None],
-        arr.capability[None],
-        arr.present,
-        arr.low,
-        arr.high,
-        seed=seed,
-    )[0]
-    gap = float(np.max(np.abs(batch - model.forecast(scenario, seed=seed).outcome)))
-    freeze = any(k.then.kind == "freeze" for k in scenario.linkages)
-    if gap <= 1e-9 * float(np.max(arr.high - arr.low)) and not freeze:
-        return ()
-    return (
-        f"model {model.name!r}'s batch kernel does not apply the scenario's linkages "
-        f"(at the scenario's own values it differs from the forecast by {gap:.3g}); "
-        "run draw by draw (batch=False, --no-batch) for forecasts that honour them",
-    )
+def choose_batch(
+    model: Model, scenario: Scenario, seed: int, batch: bool | None
+) -> tuple[bool, tuple[str, ...]]:
+    """Whether to use the batch kernel (``batch``: True forces it, False forbids it, None
+    uses it when it works), and notes for the user about it."""
+    if batch is False:
+        return False, ()
+    usable, notes = _probe(model, scenario, seed)
+    if batch and not usable:
+        raise InputError(
+            f"model {model.name!r} has no batch kernel for this scenario",
+            where="--batch",
+            allowed="--no-batch",
+        )
+    return usable, notes
 
 
 @dataclass(frozen=True, eq=False)

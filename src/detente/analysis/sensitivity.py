@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detente.analysis.ensemble import Progress, evaluate_values, resolve_model
+from detente.analysis.ensemble import Progress, choose_batch, evaluate_values, resolve_model
 from detente.analysis.perturb import PerturbationPlan, Spread
 from detente.errors import InputError
 from detente.models.base import Model
@@ -252,6 +252,7 @@ class SensitivityResult:
     morris: pd.DataFrame | None = None
     tornado: pd.DataFrame | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # things the user must be told about this run
 
     def summary(self) -> dict[str, Any]:
         """The JSON of ``detente sensitivity --json``: nothing that varies between runs."""
@@ -263,6 +264,7 @@ class SensitivityResult:
             "seed": self.seed,
             "settings": self.settings,
             "inputs": [u.to_dict() for u in self.plan.inputs],
+            "notes": list(self.notes),
         }
         for name in METHODS:
             df = getattr(self, name)
@@ -325,6 +327,7 @@ def sensitivity(
         plan = PerturbationPlan.build(scenario, spread)
     plan = plan.select(fields, actors, issues)
     _check_plan(plan)
+    _, notes = choose_batch(m, scenario, seed, None)
     k = plan.n_inputs
     runs = {
         "sobol": samples * (k + 2),
@@ -359,5 +362,6 @@ def sensitivity(
         seed=seed,
         plan=plan,
         settings=settings,
+        notes=notes,
         **tables,
     )

@@ -359,6 +359,8 @@ def sensitivity(
             executor=ex,
             progress=bars,
         )
+    for line in res.notes:
+        notice(line)
     if as_json:
         print_json(res.summary())
         return
