@@ -23,9 +23,9 @@ as an ``N^3`` sum, and Scholz's denominator ``Σ_k Σ_a Σ_b |cmp_k(a, b)|`` as 
   ``cmp_k(i, j) > 0`` exactly when voter ``k`` is nearer to ``x_i`` than to ``x_j``: on
   ``i``'s side of the midpoint ``m_ij = (x_i + x_j)/2``. With the voters sorted by
   position that side is a prefix (``x_i < x_j``) or a suffix (``x_i > x_j``) of the sorted
-  order, so with prefix sums ``H[j, t] = Σ_{k < t} w_k g_k(j)`` over sorted voters and
+  order, so with prefix sums ``H[t, j] = Σ_{k < t} w_k g_k(j)`` over sorted voters and
   ``t_ij`` = the number of voters left of ``m_ij``,
-  ``M_ij = H[j, t_ij] - H[i, t_ij]`` (or the same with suffix sums). A voter exactly at
+  ``M_ij = H[t_ij, j] - H[t_ij, i]`` (or the same with suffix sums). A voter exactly at
   the midpoint contributes ``0`` either way.
 * ``|z| = max(0, z) + max(0, -z)`` gives ``Σ_k |cmp_k(a, b)| = M_ab + M_ba``; so the
   all-pairs denominator is ``2 Σ_{a,b} M_ab``, computed once per round from ``M``.
@@ -59,8 +59,10 @@ NONE, CONFRONTATION, COMPROMISE, CAPITULATION, RESISTED = range(5)
 
 #: games with at most this many actors count voters left of midpoints by broadcasting
 _COUNT_BROADCAST_MAX = 24
-#: bound on the elements of one direct-broadcast chunk (memory ~ 8 bytes each)
+#: bound on the elements of one broadcast chunk
 _CHUNK_ELEMENTS = 2_000_000
+#: key given to non-candidate offers (real keys are positions or distances)
+_FAR = 1e300
 
 
 @dataclass(frozen=True)
@@ -131,27 +133,33 @@ def _midpoint_counts(xs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _support(vote: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``M[b, i, j] = Σ_k max(0, vote[b, j, k] - vote[b, i, k])`` for actors sorted by position.
+def _gather_index(counts: np.ndarray) -> np.ndarray:
+    """Flat indices of ``H[b, t_ij, i]`` in a ``(B, N + 1, N)`` array of prefix sums."""
+    b, n, _ = counts.shape
+    return (np.arange(b)[:, None, None] * (n + 1) + counts) * n + np.arange(n)[None, :, None]
 
-    ``vote[b, a, k] = w_k g_k(a)`` with ``g_k`` increasing in ``|x_k - x_a|``; ``counts``
-    from :func:`_midpoint_counts`. ``O(N^2)`` per game.
+
+def _support(vote: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``M[b, i, j] = Σ_k max(0, vote[b, k, j] - vote[b, k, i])`` for actors sorted by position.
+
+    ``vote[b, k, a] = w_k g_k(a)`` (voter ``k`` first) with ``g_k`` increasing in
+    ``|x_k - x_a|``; ``index`` from :func:`_gather_index`. ``O(N^2)`` per game.
     """
     b, n, _ = vote.shape
-    h = np.zeros((b, n, n + 1))
-    np.cumsum(vote, axis=2, out=h[:, :, 1:])
-    row = (np.arange(b)[:, None, None] * n + np.arange(n)[None, :, None]) * (n + 1)
-    g = h.reshape(-1)[row + counts]  # g[i, j] = H[i, t_ij]; t is symmetric
-    # i < j (sorted): voters left of the midpoint back i: H[j, t] - H[i, t];
-    # i > j: voters right of it: (H[j, n] - H[j, t]) - (H[i, n] - H[i, t]).
+    h = np.empty((b, n + 1, n))
+    h[:, 0, :] = 0.0
+    np.cumsum(vote, axis=1, out=h[:, 1:, :])  # H[t, a] = Σ_{k < t} vote[k, a]
+    g = np.take(h.reshape(-1), index)  # g[i, j] = H[t_ij, i]; t is symmetric
+    # i < j (sorted): voters left of the midpoint back i: H[t, j] - H[t, i];
+    # i > j: voters right of it: (H[n, j] - H[t, j]) - (H[n, i] - H[t, i]).
     left = g.transpose(0, 2, 1) - g
-    tot = h[:, :, n]
+    tot = h[:, n, :]
     right = (tot[:, None, :] - tot[:, :, None]) - left
     m = np.where(np.triu(np.ones((n, n), dtype=bool), 1), left, right)
     return np.maximum(m, 0.0, out=m)
 
 
-def _probability(m: np.ndarray, distinct: np.ndarray, cfg: EUSettings) -> np.ndarray:
+def _probability(m: np.ndarray, cfg: EUSettings) -> np.ndarray:
     """P[i, j] that i prevails over j, from the supports ``M`` (zero for equal positions)."""
     mt = m.transpose(0, 2, 1)
     if cfg.variant == "dmasad":  # net support over total support, no exponent
@@ -160,8 +168,8 @@ def _probability(m: np.ndarray, distinct: np.ndarray, cfg: EUSettings) -> np.nda
         num, tot = m, m + mt
     else:  # Scholz's code: Σ_k Σ_a Σ_b |cmp_k(a, b)| = 2 Σ_ab M_ab
         num, tot = m, 2.0 * m.sum(axis=(1, 2))[:, None, None]
-    ok = distinct & (tot > 0)
-    return num / np.where(ok, tot, np.inf)
+    # num is 0 wherever tot is (equal positions, absent actors, nobody with weight)
+    return num / (tot + (tot <= 0.0))
 
 
 def _risk(danger: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -213,19 +221,19 @@ def _round(
     diff = xs[:, None, :] - xs[:, :, None]  # [i, j] = x_j - x_i
     # shares of the range; pairs with an absent actor get 0 (they take no part), and the
     # clip only guards against rounding above 1 (positions stay within their first spread)
-    dist = np.where(pair, np.minimum(np.abs(diff) / scale[:, None, None], 1.0), 0.0)
+    dist = np.minimum(np.abs(diff) / scale[:, None, None], 1.0) * pairf
     distinct = pair & (diff != 0)
-    counts = _midpoint_counts(xs)
+    index = _gather_index(_midpoint_counts(xs))
     s_col = ss[:, None, :]  # salience of the column actor j
     s_row = ss[:, :, None]
 
-    def support(g: np.ndarray) -> np.ndarray:
-        return _support(g * ws[:, None, :], counts) * pairf
+    def support(g: np.ndarray) -> np.ndarray:  # g[b, k, a] = g_k(a)
+        return _support(g * ws[:, :, None], index) * pairf
 
     # risk exponents from the dangers with every r = 1, where U_s - U_sq = 2d, U_s - U_f = 4d:
     # a[j, i] = E_j(U_ji) = 2d - 4d s_i (1 - P_ji); danger_i = Σ_j a[j, i]
-    p1 = _probability(support(dist), distinct, cfg)
-    danger = (pairf * dist * (2.0 - 4.0 * s_col * (1.0 - p1))).sum(axis=1)
+    p1 = _probability(support(dist), cfg)
+    danger = (dist * (2.0 - 4.0 * s_col * (1.0 - p1))).sum(axis=1)
     r = _risk(danger, ps)
 
     gain, spread = _gains(dist, r)
@@ -242,7 +250,7 @@ def _round(
         u_i, u_j = _gather(own, j), _gather(other, j)
         kind = _dmasad_kind(u_i, u_j, has)
     else:
-        p = _probability(support(dist ** r[:, None, :]), distinct, cfg)
+        p = _probability(support(dist ** r[:, :, None]), cfg)
         own = gain - s_col * (1.0 - p) * spread  # E_i(U_ij): i challenges j
         other = gain - s_row * (1.0 - p.transpose(0, 2, 1)) * spread  # E_i(U_ji)
         conf = distinct & (other > own) & (own > 0)
@@ -252,15 +260,18 @@ def _round(
         any_conf, any_comp, any_capit = conf.any(-1), comp.any(-1), capit.any(-1)
         use_comp = comp & ~any_conf[:, :, None]
         cand = conf | use_comp | (capit & ~(any_conf | any_comp)[:, :, None])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if cfg.choice == "scholz":  # Scholz's key for compromises
-                ao, at = np.abs(own), np.abs(other)
-                ckey = (ao * xi + at * xs[:, None, :]) / (ao + at)
-            else:  # the paper: the least change of position
-                ckey = np.abs(diff * own / other)
-        key = np.where(use_comp, ckey, np.abs(diff))
+        ao, at = np.abs(own), np.abs(other)
+        guard = (at == 0.0) | ~np.isfinite(at)  # never where a compromise is offered
+        if cfg.choice == "scholz":  # Scholz's key for compromises
+            ckey = (ao * xi + at * xs[:, None, :]) / (ao + at + guard)
+        else:  # the paper: the least change of position
+            ckey = np.minimum(np.abs(diff) * ao / (at + guard), _FAR)
+        # masks are applied by arithmetic (keys are finite): much faster than np.where on
+        # unpredictable masks. Non-candidates get a key far above any real one.
+        absd = np.abs(diff)
+        key = absd + use_comp * (ckey - absd) + (~cand) * _FAR
         # exact ties go to the proposer with the lower position (first in sorted order)
-        j = np.argmin(np.where(cand, key, np.inf), axis=-1)
+        j = np.argmin(key, axis=-1)
         has = any_conf | any_comp | any_capit
         kind = np.where(
             any_conf,
