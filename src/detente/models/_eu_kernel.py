@@ -269,7 +269,7 @@ def _round(
         # masks are applied by arithmetic (keys are finite): much faster than np.where on
         # unpredictable masks. Non-candidates get a key far above any real one.
         absd = np.abs(diff)
-        key = absd + use_comp * (ckey - absd) + (~cand) * _FAR
+        key = use_comp * ckey + (~use_comp) * absd + (~cand) * _FAR  # exact for 0/1 masks
         # exact ties go to the proposer with the lower position (first in sorted order)
         j = np.argmin(key, axis=-1)
         has = any_conf | any_comp | any_capit
