@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from detente.errors import InputError, InputNotice
 from detente.scenario import Scenario, Stance
@@ -587,6 +586,8 @@ def _truncnorm(
     u: np.ndarray, mean: np.ndarray, sd: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> np.ndarray:
     """Inverse CDF of a normal(mean, sd) truncated to [lo, hi] (hi may be +inf)."""
+    from scipy.special import ndtr, ndtri  # imported here: only normal draws need scipy
+
     with np.errstate(divide="ignore", invalid="ignore"):
         pa = ndtr((lo - mean) / sd)
         pb = ndtr((hi - mean) / sd)
