@@ -267,7 +267,7 @@ def test_every_option_runs(key: str, value: str) -> None:
         ({"victory": "logistic"}, "spatial.victory"),
         ({"outcome": "median"}, "spatial.outcome"),
         ({"max_turns": 0}, "spatial.max_turns"),
-        ({"min_turns": 5, "max_turns": 3}, "spatial.min_turns"),
+        ({"min_turns": 0}, "spatial.min_turns"),
         ({"stop_ratio": -1.0}, "spatial.stop_ratio"),
     ],
 )

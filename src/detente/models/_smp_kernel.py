@@ -174,8 +174,8 @@ def coalitions(rule: str, w: np.ndarray, u: np.ndarray) -> np.ndarray:
     lead = np.broadcast_shapes(w.shape[:-1], u.shape[:-2])
     k, m = u.shape[-2], u.shape[-1]
     if HAVE_NUMBA and not lead and k * m * m > 4096:
-        ut = np.ascontiguousarray(np.swapaxes(u, -1, -2))
-        return _NB[0](_RULE_CODE[rule], np.ascontiguousarray(w), ut)
+        ut = np.array(np.swapaxes(u, -1, -2), dtype=np.float64, order="C")
+        return _NB[0](np.int64(_RULE_CODE[rule]), np.array(w, dtype=np.float64), ut)
     size = int(np.prod(lead)) if lead else 1
     w = np.broadcast_to(w, (*lead, k)).reshape(size, k)
     u = np.broadcast_to(u, (*lead, k, m)).reshape(size, k, m)
@@ -439,15 +439,18 @@ def challenges(
     w = s_tot * cap
     if HAVE_NUMBA:
         rest = np.ascontiguousarray(est_risk(risk[:, None], risk[None, :], opt.risk_adjust))
-        prob, gain = _NB[1](
-            _RULE_CODE[opt.voting_rule],
-            _TP_CODE[opt.third_party],
-            np.ascontiguousarray(d),
-            np.ascontiguousarray(d.T),
-            rest,
-            np.ascontiguousarray(w, dtype=float),
-            np.ascontiguousarray(s_tot, dtype=float),
+        args = (
+            np.ascontiguousarray(d, dtype=np.float64),
+            np.ascontiguousarray(d.T, dtype=np.float64),
+            rest.astype(np.float64),
+            np.array(w, dtype=np.float64),
+            np.array(s_tot, dtype=np.float64),
         )
+        if opt.voting_rule == "proportional" and opt.third_party == "semi":
+            prob, gain = _NB[2](*args)
+        else:
+            rule, tp = np.int64(_RULE_CODE[opt.voting_rule]), np.int64(_TP_CODE[opt.third_party])
+            prob, gain = _NB[1](rule, tp, *args)
     else:
         prob, gain = _challenges_numpy(d, risk, s_tot, w, opt)
     eye = np.eye(n, dtype=bool)
@@ -728,12 +731,13 @@ def _build_numba() -> Any:  # pragma: no cover - exercised only where numba is i
             for b in range(a):
                 cab = 1e-8
                 cba = 1e-8
+                ua = ut[a]
+                ub = ut[b]
                 for q in range(k):
-                    v = nb_vote(rule, w[q], ut[a, q], ut[b, q])
-                    if v > 0.0:
-                        cab += v
-                    if v < 0.0:
-                        cba -= v
+                    v = nb_vote(rule, w[q], ua[q], ub[q])
+                    pos = max(v, 0.0)  # branch-free: adds exactly 0.0 on the other side
+                    cab += pos
+                    cba += pos - v
                 c[a, b] = cab
                 c[b, a] = cba
         return c
@@ -779,9 +783,8 @@ def _build_numba() -> Any:  # pragma: no cover - exercised only where numba is i
                     uj = nb_util(drow[q], r[q])
                     un = unn[q]
                     v0 = nb_vote(rule, w[q], ui, uj)
-                    cni = a0 + v0 if v0 > 0.0 else a0
-                    cnj = b0 - v0 if v0 < 0.0 else b0
-                    pin = cni / (cni + cnj)
+                    av = abs(v0)
+                    pin = (a0 + 0.5 * (v0 + av)) / (a0 + b0 + av)  # 0.5 (v + |v|) = max(v, 0)
                     pjn = 1.0 - pin
                     if tp == 1:  # semi
                         u1 = pin * (ui + ui + un) + pjn * (uj + uj + uj)
@@ -793,10 +796,9 @@ def _build_numba() -> Any:  # pragma: no cover - exercised only where numba is i
                         u1 = pin * (ui + ui + un) + pjn * (uj + uj + un)
                         u2 = pin * (ui + ui + un) + pjn * (uj + uj + un)
                     vn = nb_vote(rule, w[q], u1, u2)
-                    if vn > 0.0:
-                        chij += vn
-                    if vn < 0.0:
-                        chji -= vn
+                    pos = max(vn, 0.0)
+                    chij += pos
+                    chji += pos - vn
                 p = chij / (chij + chji)
                 sj = s_tot[j]
                 eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
@@ -804,7 +806,56 @@ def _build_numba() -> Any:  # pragma: no cover - exercised only where numba is i
                 gain[h, j] = eu - (uii + uij)
         return prob, gain
 
-    return coalitions_nb, challenge_nb
+    @jit
+    def challenge_prop_semi_nb(d, dt, rest, w, s_tot):
+        # KTAB's defaults (proportional votes, SemiCommit) with the third party's vote
+        # simplified algebraically: w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]
+        n = d.shape[0]
+        prob = np.zeros((n, n))
+        gain = np.zeros((n, n))
+        uni = np.empty(n)
+        unn = np.empty(n)
+        for h in range(n):
+            r = rest[h]
+            for q in range(n):
+                uni[q] = nb_util(d[q, h], r[q])
+                unn[q] = nb_util(d[q, q], r[q])
+            uii = unn[h]
+            for j in range(n):
+                if j == h:
+                    continue
+                uij = nb_util(d[h, j], r[h])
+                ci = w[h] * (uii - uij)
+                cj = w[j] * (uni[j] - unn[j])
+                a0 = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+                b0 = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+                ab = a0 + b0
+                chij = a0
+                chji = b0
+                drow = dt[j]
+                for q in range(n):
+                    if q == h or q == j:  # noqa: SIM109 (numba loop)
+                        continue
+                    ui = uni[q]
+                    dq = drow[q]
+                    uj = (1.0 - dq) * (1.0 + dq * r[q]) if dq <= 1.0 else (1.0 - dq) * (1.0 + r[q])
+                    un = unn[q]
+                    v0 = w[q] * (ui - uj)
+                    av = abs(v0)
+                    # branch-free: 0.5 (v0 + |v0|) = max(v0, 0) exactly
+                    pin = (a0 + 0.5 * (v0 + av)) / (ab + av)
+                    vn = w[q] * (pin * (un - ui) + (1.0 - pin) * (uj - un))
+                    pos = max(vn, 0.0)
+                    chij += pos
+                    chji += pos - vn
+                p = chij / (chij + chji)
+                sj = s_tot[j]
+                eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
+                prob[h, j] = p
+                gain[h, j] = eu - (uii + uij)
+        return prob, gain
+
+    return coalitions_nb, challenge_nb, challenge_prop_semi_nb
 
 
 _NB: Any = None

@@ -175,12 +175,6 @@ class Spatial(Model):
                     where=f"--param {self.name}.{key}",
                     allowed=f"integers >= {low}",
                 )
-        if min_turns > max_turns:
-            raise InputError(
-                f"min_turns ({min_turns}) exceeds max_turns ({max_turns})",
-                where=f"--param {self.name}.min_turns",
-                allowed=f"1..{max_turns}",
-            )
         self.max_turns = int(max_turns)
         self.min_turns = int(min_turns)
         try:
