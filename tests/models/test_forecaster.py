@@ -188,3 +188,19 @@ def test_chunked_pce_equals_one_pass(monkeypatch):
     assert e2 == pytest.approx(e1, abs=1e-12)
     assert p1.sum(axis=0) == pytest.approx(np.ones(4), abs=1e-12)
     assert (p1[~present] == 0).all()
+
+
+def test_fast_coalitions_equal_the_definition():
+    """The O(A² log A) coalitions equal Σ_a w_a max(0, d²(a,k) - d²(a,j)) computed
+    directly, up to the common factor of the per-row rescaling (tolerance 1e-12 relative),
+    with ties, absent actors (weight 0) and repeated positions."""
+    from detente.models.forecaster import _coalitions
+
+    rng = np.random.default_rng(4)
+    x = np.round(rng.uniform(0, 100, (50, 9)) / 10) * 10  # many ties
+    w = rng.uniform(0, 1, (50, 9)) * (rng.uniform(size=(50, 9)) < 0.8)
+    d2 = (x[:, :, None] - x[:, None, :]) ** 2
+    direct = np.einsum("ra,rajk->rjk", w, np.maximum(d2[:, :, None, :] - d2[:, :, :, None], 0))
+    width = x.max(axis=1) - x.min(axis=1)
+    fast = _coalitions(x, w) * (width**2)[:, None, None]
+    assert fast == pytest.approx(direct, rel=1e-12, abs=1e-9)

@@ -83,7 +83,7 @@ __all__ = [
     "position_spread",
 ]
 
-#: elements of the largest (…, A, A, A, I)-like temporary the PCE builds at once
+#: elements of the largest (rows, A, A) temporary the PCE builds at once
 _CHUNK_ELEMENTS = 4_000_000
 
 
@@ -130,7 +130,7 @@ def condorcet_expectation(
     pr = np.moveaxis(present, -1, -2).reshape(-1, n_a)
     n_rows = x.shape[0]
     probs = np.zeros_like(x)
-    step = max(1, _CHUNK_ELEMENTS // max(1, n_a**3))
+    step = max(1, _CHUNK_ELEMENTS // max(1, n_a**2))
     for lo in range(0, n_rows, step):
         sl = slice(lo, min(n_rows, lo + step))
         probs[sl] = _pce_rows(x[sl], np.where(pr[sl], w[sl], 0.0), pr[sl])
@@ -139,12 +139,49 @@ def condorcet_expectation(
     return expected, probs_full
 
 
+def _coalitions(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``C[r, j, k] = Σ_a w_a max(0, (x_a - x_k)² - (x_a - x_j)²)`` for ``R`` rows of ``A``
+    actors, in O(R·A²·log) rather than O(R·A³).
+
+    With quadratic utility on a line, the voters who prefer ``x_j`` to ``x_k`` are those on
+    ``j``'s side of the midpoint ``m``, and each gains ``2|x_k - x_j|·|m - x_a|``; so
+    ``C_jk = 2|x_k - x_j|·(m·W - XW)`` for ``x_j < x_k``, with ``W`` and ``XW`` the sums of
+    ``w`` and ``w·x`` over the voters below ``m`` (mirrored for ``x_j > x_k``). The sums come
+    from prefix sums over the sorted positions, found for every midpoint at once by one
+    search in the rows laid end to end (each row rescaled to [0, 1], which scales its
+    coalitions by one common factor, and offset by ``2r``).
+    """
+    n_r, n_a = x.shape
+    # the probabilities only use ratios of coalitions: put every row on [0, 1] first
+    lo = x.min(axis=1, keepdims=True)
+    width = x.max(axis=1, keepdims=True) - lo
+    x = (x - lo) / np.where(width > 0, width, 1.0)
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    ws = np.take_along_axis(w, order, axis=1)
+    zeros = np.zeros((n_r, 1))
+    cum_w = np.concatenate([zeros, np.cumsum(ws, axis=1)], axis=1)  # (R, A + 1)
+    cum_xw = np.concatenate([zeros, np.cumsum(ws * xs, axis=1)], axis=1)
+    offset = 2.0 * np.arange(n_r)[:, None]
+    flat = (xs + offset).ravel()
+    mid = 0.5 * (x[:, :, None] + x[:, None, :])  # (R, j, k)
+    below = np.searchsorted(flat, (mid + offset[:, :, None]).ravel(), side="left")
+    below = below.reshape(n_r, n_a, n_a) - (np.arange(n_r) * n_a)[:, None, None]
+    rows = np.arange(n_r)[:, None, None]
+    w_lo = cum_w[rows, below]
+    xw_lo = cum_xw[rows, below]
+    w_hi = cum_w[:, -1][:, None, None] - w_lo
+    xw_hi = cum_xw[:, -1][:, None, None] - xw_lo
+    gap = x[:, None, :] - x[:, :, None]  # x_k - x_j
+    lower_side = mid * w_lo - xw_lo  # voters below m, for j below k
+    upper_side = xw_hi - mid * w_hi  # voters above m, for j above k
+    c = 2.0 * np.abs(gap) * np.where(gap > 0, lower_side, upper_side)
+    return np.maximum(np.where(gap != 0, c, 0.0), 0.0)
+
+
 def _pce_rows(x: np.ndarray, w: np.ndarray, present: np.ndarray) -> np.ndarray:
     """Winning probabilities ``(R, A)`` for ``R`` independent one-issue elections."""
-    d2 = (x[:, :, None] - x[:, None, :]) ** 2  # (R, voter a, candidate j)
-    # C[r, j, k] = Σ_a w_a max(0, d2[a, k] - d2[a, j])
-    gain = d2[:, :, None, :] - d2[:, :, :, None]  # (R, a, j, k)
-    coalition = np.einsum("ra,rajk->rjk", w, np.maximum(gain, 0.0))
+    coalition = _coalitions(x, w)
     both = coalition + np.swapaxes(coalition, 1, 2)
     p_win = np.where(both > 0, coalition / np.where(both > 0, both, 1.0), 0.5)
     pair = present[:, :, None] & present[:, None, :]
