@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from statistics import fmean
@@ -183,6 +184,13 @@ def parse_rows(
     def num(line: int, cells: Sequence[Any], col: str, required: bool) -> float | None:
         if col not in cols:
             return None
+        value = cells[cols[col]]
+        try:  # the common case, fast; anything unusual goes through parse_number's checks
+            x = float(value)
+            if math.isfinite(x) and not isinstance(value, bool):
+                return x
+        except (TypeError, ValueError):
+            pass
         try:
             return parse_number(
                 cells[cols[col]], source=source, where=label(line), field=col, required=required
@@ -201,6 +209,7 @@ def parse_rows(
     actors: dict[str, dict[str, Any]] = {}
     actor_rows: dict[str, int] = {}
     actor_caps: dict[str, list[tuple[int, float]]] = {}
+    actor_stances: dict[str, list[int]] = {}  # indices into stances
     issues: dict[str, dict[str, Any]] = {}
     issue_rows: dict[str, int] = {}
     issue_attr_rows: dict[tuple[str, str], int] = {}
@@ -246,6 +255,8 @@ def parse_rows(
             actors[actor] = {"id": actor}
             actor_rows[actor] = line
             actor_caps[actor] = []
+            actor_stances[actor] = []
+        actor_stances[actor].append(len(stances))
         name = text(cells, "actor_name")
         if name:
             prev = actors[actor].get("name")
@@ -353,9 +364,8 @@ def parse_rows(
         values = {c for _, c in caps}
         if len(values) == 1:
             actors[actor]["capability"] = caps[0][1]
-            for st in stances:
-                if st["actor"] == actor:
-                    st.pop("capability", None)
+            for k in actor_stances[actor]:
+                stances[k].pop("capability", None)
         elif values:
             actors[actor]["capability"] = fmean(c for _, c in caps)
     issue_items = []
@@ -537,16 +547,20 @@ def write_csv(scenario: Scenario, path: str | Path) -> None:
 def write_xlsx(scenario: Scenario, path: str | Path) -> None:
     """Write the long-form table as an XLSX workbook with one sheet, ``stances``."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     header, rows = table_rows(scenario)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "stances"
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb = openpyxl.Workbook(write_only=True)  # streams rows: fast and lean on large tables
+    ws = wb.create_sheet("stances")
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for name in header:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
     for row in rows:
         ws.append(row)
-    ws.freeze_panes = "A2"
     wb.save(path)

@@ -18,6 +18,7 @@ that a scenario keeps it), which loads back to an equal scenario.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,23 @@ __all__ = ["MAX_NODES", "dump_yaml", "parse_yaml", "read_yaml"]
 #: the most nodes a document may expand to once aliases are followed
 MAX_NODES = 2_000_000
 
+#: the characters YAML forbids in a stream (control characters other than tab and newlines,
+#: surrogates, U+FFFE/U+FFFF), as PyYAML's reader checks them
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
 _ALLOWED = "a YAML mapping with the fields of a detente scenario (id, actors, issues, stances...)"
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """PyYAML's SafeLoader: builds only plain data (mappings, lists, strings, numbers...)."""
+# libyaml's parser when PyYAML was built with it (about 20 times faster), else pure Python;
+# either way only the safe constructors run
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _SafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """PyYAML's safe loader: builds only plain data (mappings, lists, strings, numbers...)."""
 
 
 def _tag(tag: str) -> str:
@@ -110,16 +123,15 @@ def _check_keys(node: MappingNode, source: str) -> None:
 
 
 def _load(text: str, source: str) -> tuple[Any, Node | None]:
-    try:
-        loader = _SafeLoader(text)
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
         raise InputError(
-            f"character {exc.character!r} is not allowed in YAML",
+            f"character {bad.group()!r} is not allowed in YAML",
             source=source,
-            where=f"line {line}",
+            where=f"line {text.count(chr(10), 0, bad.start()) + 1}",
             allowed="printable text (no control characters)",
-        ) from None
+        )
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -248,6 +260,11 @@ def dump_yaml(scenario: Scenario) -> str:
     data = scenario.model_dump(mode="json", exclude_defaults=True)
     data = {"id": scenario.id, **data}
     head = "# detente scenario (native YAML; see the README for the format)\n"
-    return head + yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    return head + yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
     )
