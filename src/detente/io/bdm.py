@@ -23,6 +23,7 @@ from detente.io.common import (
     fmt_num,
     notice,
     parse_number,
+    physical_lines,
     raise_problems,
     read_text,
     rescale_notice,
@@ -41,7 +42,7 @@ ISSUE_ID = "issue"
 
 def parse_bdm(text: str, source: str = "<bdm>", scenario_id: str = "scenario") -> Scenario:
     """A one-issue scenario from the text of a BDM/Scholz CSV."""
-    lines = text.splitlines()
+    lines = physical_lines(text)
     first = next(n for n, ln in enumerate(lines, 1) if ln.strip())
     delimiter = sniff_delimiter(lines[first - 1], source, where=f"line {first}")
     rows = split_lines(text, delimiter)

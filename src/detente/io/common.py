@@ -8,6 +8,7 @@ Readers never open a file for writing: input files are only ever read.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import warnings
@@ -19,7 +20,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from detente.errors import InputError, InputNotice
-from detente.scenario import Actor, Issue, Linkage, Scenario, Source, Stance, Variant
+from detente.scenario import Scenario
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -31,6 +32,7 @@ __all__ = [
     "fmt_num",
     "notice",
     "parse_number",
+    "physical_lines",
     "raise_problems",
     "read_text",
     "salience_divisor",
@@ -147,7 +149,8 @@ def sniff_delimiter(line: str, source: str, where: str = "line 1") -> str:
 
 def split_lines(text: str, delimiter: str, quotechar: str = '"') -> list[tuple[int, list[str]]]:
     """Rows of delimited text with the (1-based) line each row starts on; blank rows dropped."""
-    reader = csv.reader(text.splitlines(), delimiter=delimiter, quotechar=quotechar)
+    # newline="": the csv module sees the line ends, so quoted fields may hold line breaks
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
     rows: list[tuple[int, list[str]]] = []
     line = 1
     for fields in reader:
@@ -157,6 +160,15 @@ def split_lines(text: str, delimiter: str, quotechar: str = '"') -> list[tuple[i
             continue
         rows.append((start, fields))
     return rows
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines of a text as an editor numbers them (split at \\n, \\r\\n or \\r only,
+    unlike :meth:`str.splitlines`, which also splits at form feeds and Unicode separators)."""
+    return _LINE_BREAK.split(text)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def cell_text(value: object) -> str:
@@ -296,13 +308,13 @@ def rescale_notice(source: str, n: int) -> None:
 
 
 # ----------------------------------------------------------------------------- validation
-_ITEM_LISTS = {
-    "actors": ("actor", Actor),
-    "issues": ("issue", Issue),
-    "stances": ("stance", Stance),
-    "linkages": ("linkage", Linkage),
-    "variants": ("variant", Variant),
-    "sources": ("source", Source),
+_ITEM_WORDS = {
+    "actors": "actor",
+    "issues": "issue",
+    "stances": "stance",
+    "linkages": "linkage",
+    "variants": "variant",
+    "sources": "source",
 }
 
 Describe = Callable[[tuple[str | int, ...]], str | None]
@@ -311,8 +323,8 @@ Describe = Callable[[tuple[str | int, ...]], str | None]
 def _label(data: Any, loc: tuple[str | int, ...]) -> str:
     """A readable name for the object at ``loc`` in the raw data, e.g. 'stance 3 (USA on
     sanctions)'."""
-    if len(loc) >= 2 and loc[0] in _ITEM_LISTS and isinstance(loc[1], int):
-        word = _ITEM_LISTS[str(loc[0])][0]
+    if len(loc) >= 2 and loc[0] in _ITEM_WORDS and isinstance(loc[1], int):
+        word = _ITEM_WORDS[str(loc[0])]
         item = _get(data, loc[:2])
         name = ""
         if isinstance(item, dict):
@@ -407,7 +419,7 @@ def _problem_text(err: dict[str, Any], data: Any) -> tuple[tuple[str | int, ...]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     field_loc = loc
-    # drop pydantic's internal suffixes such as ('stances', 0, 'position', 'float_parsing')
+    # drop the validator steps pydantic may append to a location, e.g. 'function-after[...]'
     while field_loc and isinstance(field_loc[-1], str) and "[" in field_loc[-1]:
         field_loc = field_loc[:-1]
     if not loc and kind == "value_error":

@@ -38,6 +38,7 @@ from detente.io.common import (
     build_scenario,
     fmt_num,
     parse_number,
+    physical_lines,
     raise_problems,
     read_text,
     rescale_notice,
@@ -87,7 +88,7 @@ def looks_like_decide(first_line: str) -> bool:
 
 def parse_decide(text: str, source: str = "<decide>", scenario_id: str = "scenario") -> Scenario:
     """A scenario from the text of a decide input file."""
-    lines = text.splitlines()
+    lines = physical_lines(text)
     delimiter = _delimiter(lines)
     problems: list[tuple[int, Problem]] = []
 

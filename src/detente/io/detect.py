@@ -23,7 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from detente.errors import InputError
-from detente.io.common import DEFAULT_MAX_BYTES, check_file, read_text, sniff_delimiter
+from detente.io.common import (
+    DEFAULT_MAX_BYTES,
+    check_file,
+    physical_lines,
+    read_text,
+    sniff_delimiter,
+)
 from detente.io.decide import looks_like_decide
 from detente.io.ktab import looks_like_ktab
 
@@ -75,7 +81,7 @@ def _header(line: str) -> list[str]:
 
 def detect_text(text: str, *, suffix: str = "", source: str = "<text>") -> str:
     """The format of a text file's content (``suffix`` is its extension, for hints)."""
-    lines = text.splitlines()
+    lines = physical_lines(text)
     body = [ln for ln in lines if ln.strip()]
     first = body[0] if body else ""
     if suffix.lower() in _YAML_SUFFIXES:

@@ -42,6 +42,7 @@ from detente.io.common import (
     check_file,
     fmt_num,
     parse_number,
+    physical_lines,
     raise_problems,
     read_text,
     rescale_notice,
@@ -414,8 +415,9 @@ def parse_rows(
 # ----------------------------------------------------------------------------- CSV
 def parse_csv(text: str, source: str = "<csv>", scenario_id: str = "scenario") -> Scenario:
     """A scenario from the text of a long-form CSV table."""
-    first_line = next((n for n, ln in enumerate(text.splitlines(), 1) if ln.strip()), 1)
-    header_text = text.splitlines()[first_line - 1]
+    lines = physical_lines(text)
+    first_line = next((n for n, ln in enumerate(lines, 1) if ln.strip()), 1)
+    header_text = lines[first_line - 1]
     delimiter = sniff_delimiter(header_text, source, where=f"row {first_line}")
     return parse_rows(split_lines(text, delimiter), source=source, scenario_id=scenario_id)
 
