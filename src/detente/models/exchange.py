@@ -1,0 +1,383 @@
+"""The exchange model: actors trade positions across issues (Stokman & Van Oosten).
+
+Stokman & Van Oosten (1994), "The exchange of voting positions: an object-oriented model of
+policy networks", in Bueno de Mesquita & Stokman (eds.), *European Community Decision
+Making*, Yale University Press; Stokman (2015). Equal-gain variant as computed by decide
+(foarsitter/decide-exchange-model, commit 51dee66); the rules are summarised in MODELS.md §2
+and numbered here as there. Notation: actor ``i`` has position ``x``, salience ``s`` and
+capability ``c`` on each issue; positions are normalised to 0..100 with the issue's bounds.
+
+1. Outcome of issue d: ``O_d = Σ_i c_id s_id x_id / Σ_i c_id s_id``.
+2. For every issue pair (p, q) each actor belongs to a group by its side of the outcome on
+   both issues (a: right, right; b: left, right; c: right, left; d: left, left; "left" is
+   ``x < O``). Only a-d and b-c pairs can exchange.
+3. Roles: the actor that cares relatively less about p (``s_ip / s_iq < s_jp / s_jq``)
+   supplies p, i.e. moves on p toward the other, and demands q; call the supplier of q
+   ``I`` and the supplier of p ``J``.
+4. Exchange: ``J`` moves all the way to ``I``'s position on p, shifting the outcome by
+   ``Δp = |x_Ip - x_Jp| c_Jp s_Jp / Σ_k c_kp s_kp``; equal gain,
+   ``Δp s_Ip - Δq s_Iq = Δq s_Jq - Δp s_Jp``, gives ``Δq = Δp (s_Ip + s_Jp) / (s_Iq + s_Jq)``
+   and ``I``'s move ``Δq Σ_k c_kq s_kq / (c_Iq s_Iq)``. If that would carry ``I`` past
+   ``J``'s position, ``I`` moves all the way and ``J``'s move follows from the ratio. The
+   gain of both is ``|Δp s_Ip - Δq s_Iq|``.
+5. Cap: if a move would carry the outcome past the position of the actor demanding that
+   issue, it is cut so that the outcome lands there, and the other move follows.
+6. Invalid: a move of at most 1e-10 or more than 100, a voting position outside 0..100, a
+   move against the direction of the actor's earlier moves on that issue in this round, a
+   history of moves summing to more than 100, or a gain below 1e-10.
+7. Realisation, greedy: the exchange with the highest gain is carried out, every open
+   exchange sharing one of its (actor, supply issue) or (actor, demand issue) roles is
+   recalculated from the new positions (or dropped when no longer valid), and so on until
+   none is left. Exactly tied gains are broken by a seeded random draw.
+8. End of round: the voting positions are the realised positions; every actor that moved
+   takes the new preference position ``x + (fixed_weight + salience_weight (1 - s)) (y - x)``
+   (decide: 0.1 and 0.4) for the next round. The number of rounds is fixed (``rounds``).
+
+The forecast's ``outcome`` is the capability x salience weighted mean of the preference
+positions after the last round (as decide reports it); the trajectory holds the preference
+positions at the start of each round and after the last. Each realised exchange is an
+``Event`` of kind ``"exchange"``; the summary names the trades realised between the
+scenario's two principals.
+
+Randomised exchange rate (parameter ``p``, after Dijkstra et al. 2018 and decide's
+randomised variant): the exchange rate ``Δq / Δp`` is drawn between the equal-gain rate and
+the rate at which one side gains nothing: with probability 1/2 toward either side, a
+fraction ``p z`` of the way, ``z ~ U(0, 1)``. ``p = 0`` is the equal-gain model. The equal
+gain still ranks the exchanges.
+
+Departures from decide, and why:
+
+* Ties. decide compares the best gain only with the next one in its sorted list and, when
+  it keeps the first, lists the second a second time. Here every candidate tied with the
+  best (relative difference below 1e-12: float64 cannot resolve decide's 1e-20 on 28-digit
+  decimals) is drawn from with equal probability, from a ``numpy`` generator seeded with
+  the forecast's seed, in an order that does not depend on the order of the actors.
+  ``compat="decide"`` instead replays decide's own procedure on Python's ``random`` stream
+  seeded with the same seed, and recomputes in decide's Decimal arithmetic what float64
+  cannot see (which of two "tied" gains is larger in the 28th digit, whether an outcome
+  already sitting at a demander's position lets a move through, the realised positions);
+  with seeds 1, 2, 3 it reproduces decide's reference runs on COP21 and Copenhagen to
+  1e-13.
+* An outcome that has already reached the demanding actor's position stops further moves
+  toward it (rule 5 taken literally). decide lets such a move through, uncut, whenever its
+  Decimal arithmetic puts the outcome exactly on the position (typically a position that
+  is still an input value) and cuts it to nothing otherwise; ``compat="decide"`` follows
+  decide.
+* When decide cuts a move at the demander's position it sizes the cut with the mover at
+  the position recorded for it in the demander's view of the outcome, not at its current
+  position, which can carry the outcome past the demander. The default uses the current
+  position; ``compat="decide"`` follows decide.
+* Actors within 1e-9 of the outcome count as on its right (decide compares exactly), so
+  that rounding cannot move an actor between groups.
+* Actors with zero weight (``c s = 0``) on an issue cannot supply it: their move would not
+  shift the outcome (decide divides by zero). Stances with salience 0 take part in the
+  groups; decide skips them on input (``compat="decide"`` does too).
+* Linkages (detente's extension): an actor held on an issue by a linkage cannot supply that
+  issue in the round, and its position is restored after it.
+* The randomised rate is our reading of the randomised variant; decide's randomises the
+  split of the gain with one side's move fixed. ``compat="decide"`` requires ``p = 0``.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, ClassVar
+
+import numpy as np
+
+from detente.errors import InputError
+from detente.forecast import Event, Forecast
+from detente.linkage import apply_holds, held_mask
+from detente.models._exchange_kernel import DecideShadow, RoundResult, exchange_round
+from detente.models.base import Model, make_forecast
+from detente.models.compromise import weighted_mean, weighted_median
+from detente.models.registry import register
+from detente.scenario import Scenario
+
+__all__ = ["Exchange"]
+
+_COMPAT = ("none", "decide")
+#: trades between the principals listed in the summary, the most frequent first
+_SUMMARY_TRADES = 8
+
+
+def _unit(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(
+            f"{name} must be a number between 0 and 1, got {value!r}",
+            where=f"--param exchange.{name}",
+            allowed="0 <= value <= 1",
+        )
+    return float(value)
+
+
+def _outcome(
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    present: np.ndarray,
+    reference: np.ndarray,
+    midpoint: np.ndarray,
+) -> np.ndarray:
+    """Weighted mean per issue; an issue on which no actor takes a stance keeps its
+    reference point (else the middle of its scale) rather than becoming 0 / 0."""
+    nobody = ~present.any(axis=0)
+    if not nobody.any():
+        return weighted_mean(position, salience, capability, present)
+    fill = np.where(np.isnan(reference), midpoint, reference)
+    safe = present | nobody[None, :]
+    out = weighted_mean(position, salience, capability, safe)
+    return np.where(nobody, fill, out)
+
+
+@register
+class Exchange(Model):
+    """Stokman & Van Oosten's exchange model, equal-gain variant (see the module docs)."""
+
+    name: ClassVar[str] = "exchange"
+    summary: ClassVar[str] = (
+        "actors trade positions across issues, the best equal-gain exchanges first"
+    )
+    citation: ClassVar[str] = (
+        "Stokman & Van Oosten (1994), The exchange of voting positions, in European "
+        "Community Decision Making; Stokman (2015); equal-gain variant as in "
+        "foarsitter/decide-exchange-model"
+    )
+    stochastic: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        rounds: int = 10,
+        fixed_weight: float = 0.1,
+        salience_weight: float = 0.4,
+        p: float = 0.0,
+        compat: str = "none",
+    ) -> None:
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= 10_000:
+            raise InputError(
+                f"rounds must be a whole number from 0 to 10000, got {rounds!r}",
+                where="--param exchange.rounds",
+                allowed="0 ... 10000",
+            )
+        fw = _unit("fixed_weight", fixed_weight)
+        sw = _unit("salience_weight", salience_weight)
+        if fw + sw > 1:
+            raise InputError(
+                f"fixed_weight + salience_weight must not exceed 1, got {fw + sw:g}",
+                where="--param exchange.fixed_weight / exchange.salience_weight",
+                allowed="a sum <= 1 (a new position between the old and the voting one)",
+            )
+        _unit("p", p)
+        if compat not in _COMPAT:
+            raise InputError(
+                f"unknown compat {compat!r}",
+                where="--param exchange.compat",
+                allowed=", ".join(_COMPAT),
+            )
+        if compat == "decide" and p != 0:
+            raise InputError(
+                "compat=decide reproduces decide's equal-gain runs and needs p = 0",
+                where="--param exchange.p",
+                allowed="0 with compat=decide",
+            )
+        self.rounds = rounds
+        self.fixed_weight = fixed_weight
+        self.salience_weight = salience_weight
+        self.p = p
+        self.compat = compat
+
+    # ------------------------------------------------------------------ forecast
+    def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
+        arr = scenario.arrays()
+        low, high = arr.low, arr.high
+        span = high - low
+        sal, cap, present = arr.salience, arr.capability, arr.present
+        x = (arr.position - low) / span * 100.0  # decide's 0..100
+        rng = np.random.default_rng(seed)
+        tie_key = np.argsort(np.argsort(np.asarray(arr.actor_ids, dtype=object), kind="stable"))
+        shadow = None
+        decide_rng = None
+        if self.compat == "decide":
+            a_index = {a: k for k, a in enumerate(arr.actor_ids)}
+            i_index = {i: k for k, i in enumerate(arr.issue_ids)}
+            order: list[list[int]] = [[] for _ in arr.issue_ids]
+            for st in scenario.stances:
+                order[i_index[st.issue]].append(a_index[st.actor])
+            shadow = DecideShadow(
+                arr.position, sal, cap, present, low, high, order,
+                self.fixed_weight, self.salience_weight,
+            )  # fmt: skip
+            decide_rng = random.Random(seed)
+            x = np.where(present, shadow.floats(), x)
+
+        def scale(v: np.ndarray) -> np.ndarray:
+            return np.clip(low + v / 100.0 * span, low, high)
+
+        trajectory = [arr.position.astype(float)]
+        results: list[RoundResult] = []
+        voting = x
+        for _ in range(self.rounds):
+            current = _outcome(scale(x), sal, cap, present, arr.reference, (low + high) / 2)
+            held = held_mask(scenario.linkages, arr, current)
+            res = exchange_round(
+                x, sal, cap, present,
+                rng=rng,
+                can_supply=None if held is None else ~held,
+                fixed_weight=self.fixed_weight,
+                salience_weight=self.salience_weight,
+                p_random=self.p,
+                tie_key=tie_key,
+                shadow=shadow,
+                decide_rng=decide_rng,
+            )  # fmt: skip
+            new = np.where(present, res.preference, x)
+            x = apply_holds(x, new, held)
+            voting = np.where(present, res.voting, voting)
+            results.append(res)
+            trajectory.append(np.where(present, scale(x), arr.position))
+        positions = np.stack(trajectory)
+        final = positions[-1]
+        outcome = _outcome(final, sal, cap, present, arr.reference, (low + high) / 2)
+        events = self._events(scenario, results, low, span)
+        details = self._details(scenario, results, final, scale(voting), outcome)
+        return make_forecast(
+            self, scenario, positions, outcome,
+            seed=seed, details=details, events=events,
+            summary=self._summary(scenario, results),
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ explanation
+    def _details(
+        self,
+        scenario: Scenario,
+        results: list[RoundResult],
+        final: np.ndarray,
+        voting: np.ndarray,
+        outcome: np.ndarray,
+    ) -> dict[str, dict[str, Any]]:
+        arr = scenario.arrays()
+        nobody = ~arr.present.any(axis=0)
+        safe = arr.present | nobody[None, :]
+        median = np.where(
+            nobody, outcome, weighted_median(final, arr.salience, arr.capability, safe)
+        )
+        vote = np.where(nobody, outcome, weighted_mean(voting, arr.salience, arr.capability, safe))
+        n_i = arr.n_issues
+        count = np.zeros(n_i, dtype=np.int64)
+        for res in results:
+            count += np.bincount(res.issue_i, minlength=n_i) + np.bincount(
+                res.issue_j, minlength=n_i
+            )
+        ties = sum(r.ties for r in results)
+        return {
+            iss: {
+                "weighted_mean": float(outcome[k]),
+                "weighted_median": float(median[k]),
+                "voting_outcome": float(vote[k]) if results else float(outcome[k]),
+                "exchanges": int(count[k]),
+                "rounds": self.rounds,
+                "ties": ties,
+            }
+            for k, iss in enumerate(arr.issue_ids)
+        }
+
+    def _events(
+        self, scenario: Scenario, results: list[RoundResult], low: np.ndarray, span: np.ndarray
+    ) -> list[Event]:
+        arr = scenario.arrays()
+        actor = [scenario.actor(a).label for a in arr.actor_ids]
+        issue = [scenario.issue(i).label for i in arr.issue_ids]
+        events: list[Event] = []
+        for r, res in enumerate(results, start=1):
+            events.append(
+                Event(
+                    round=r,
+                    kind="round",
+                    actors=(),
+                    issues=(),
+                    text=(
+                        f"round {r}: {res.n_candidates} candidate exchanges "
+                        f"({res.n_valid} valid), {res.n_realised} realised, "
+                        f"{res.ties} exact ties broken at random"
+                    ),
+                    data={
+                        "candidates": res.n_candidates,
+                        "valid": res.n_valid,
+                        "realised": res.n_realised,
+                        "ties": res.ties,
+                    },
+                )
+            )
+            for k in range(res.n_realised):
+                a, b = int(res.actor_i[k]), int(res.actor_j[k])
+                qa, qb = int(res.issue_i[k]), int(res.issue_j[k])
+                fa = float(low[qa] + res.from_i[k] / 100 * span[qa])
+                ta = float(low[qa] + res.to_i[k] / 100 * span[qa])
+                fb = float(low[qb] + res.from_j[k] / 100 * span[qb])
+                tb = float(low[qb] + res.to_j[k] / 100 * span[qb])
+                gain = float(res.gain[k])
+                moves = [
+                    {"actor": arr.actor_ids[a], "issue": arr.issue_ids[qa], "from": fa, "to": ta,
+                     "gain": float(res.gain_i[k])},
+                    {"actor": arr.actor_ids[b], "issue": arr.issue_ids[qb], "from": fb, "to": tb,
+                     "gain": float(res.gain_j[k])},
+                ]  # fmt: skip
+                text = (
+                    f"{actor[a]} moves on {issue[qa]} from {fa:.4g} to {ta:.4g} toward "
+                    f"{actor[b]}; {actor[b]} moves on {issue[qb]} from {fb:.4g} to {tb:.4g} "
+                    f"toward {actor[a]} (gain {gain:.4g})"
+                )
+                events.append(
+                    Event(
+                        round=r,
+                        kind="exchange",
+                        actors=(arr.actor_ids[a], arr.actor_ids[b]),
+                        issues=(arr.issue_ids[qa], arr.issue_ids[qb]),
+                        text=text,
+                        data={"moves": moves, "gain": gain},
+                    )
+                )
+        return events
+
+    def _summary(self, scenario: Scenario, results: list[RoundResult]) -> list[str]:
+        arr = scenario.arrays()
+        total = sum(r.n_realised for r in results)
+        ties = sum(r.ties for r in results)
+        lines = [
+            f"{total} exchanges realised in {len(results)} rounds "
+            f"({ties} exact ties broken at random)."
+        ]
+        principals = scenario.principal_ids
+        if len(principals) < 2:
+            return lines
+        pa, pb = (arr.actor_ids.index(p) for p in principals[:2])
+        la, lb = (scenario.actor(p).label for p in principals[:2])
+        issue = [scenario.issue(i).label for i in arr.issue_ids]
+        trades: dict[tuple[int, int, int, int], list[int]] = {}
+        for r, res in enumerate(results, start=1):
+            for k in range(res.n_realised):
+                a, b = int(res.actor_i[k]), int(res.actor_j[k])
+                qa, qb = int(res.issue_i[k]), int(res.issue_j[k])
+                if {a, b} != {pa, pb}:
+                    continue
+                if a != pa:  # read it from the first principal's side
+                    a, b, qa, qb = b, a, qb, qa
+                trades.setdefault((a, qa, b, qb), []).append(r)
+        if not trades:
+            lines.append(
+                f"The model realises no trade between {la} and {lb} in {len(results)} rounds."
+            )
+            return lines
+        ranked = sorted(trades.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+        for (_, qa, _, qb), rounds in ranked[:_SUMMARY_TRADES]:
+            when = ", ".join(str(r) for r in rounds)
+            lines.append(
+                f"{la} moves on {issue[qa]} toward {lb} in exchange for {lb} moving on "
+                f"{issue[qb]} (round{'s' if len(rounds) > 1 else ''} {when})."
+            )
+        if len(ranked) > _SUMMARY_TRADES:
+            lines.append(
+                f"... and {len(ranked) - _SUMMARY_TRADES} more trades between {la} and {lb} "
+                "(see the trace)."
+            )
+        return lines
