@@ -300,3 +300,14 @@ def test_saliences_on_0_100_are_rescaled_with_notice(rich):
     with pytest.warns(InputNotice, match=r"r\.yaml: the saliences are on a 0\.\.100 scale"):
         back = parse_yaml(data, "r.yaml")
     assert back == rich  # stances, uncertainty ranges and variant changes all rescaled
+
+
+def test_bundled_scenario_reads_and_round_trips(tmp_path):
+    from importlib.resources import files
+
+    path = files("detente.scenarios") / "us_russia_reset.yaml"
+    if not path.is_file():
+        pytest.skip("the bundled scenario is not part of this checkout")
+    sc = load_scenario(str(path))
+    assert sc.id == "us-russia-reset"
+    assert load_scenario(save_scenario(sc, tmp_path / "copy.yaml")) == sc
