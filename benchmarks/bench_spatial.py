@@ -161,21 +161,29 @@ def main(argv: list[str] | None = None) -> int:
             r["target >= 10x"] = "met" if r["speed-up"] >= 10 else "MISSED"
         table.append(r)
 
-    df = pd.DataFrame(table)
-    fmt = {
-        "ours (s)": "{:.3f}".format,
-        "ours per turn (s)": "{:.4f}".format,
-        "NumPy per turn (s)": lambda v: "-" if v is None or pd.isna(v) else f"{v:.4f}",
-        "KTAB per turn (s)": lambda v: "-" if v is None or pd.isna(v) else f"{v:,.1f}",
-        "speed-up": lambda v: "-" if v is None or pd.isna(v) else f"{v:,.0f}x",
-    }
+    def num(v: float | None, spec: str) -> str:
+        return "-" if v is None else format(v, spec)
+
+    df = pd.DataFrame(
+        [
+            {
+                **r,
+                "ours (s)": num(r["ours (s)"], ".3f"),
+                "ours per turn (s)": num(r["ours per turn (s)"], ".4f"),
+                "NumPy per turn (s)": num(r["NumPy per turn (s)"], ".4f"),
+                "KTAB per turn (s)": num(r["KTAB per turn (s)"], ",.1f"),
+                "speed-up": "-" if r["speed-up"] is None else f"{r['speed-up']:,.0f}x",
+            }
+            for r in table
+        ]
+    )
     print("Spatial model (KTAB SMP) run time, N actors x 10 dimensions, seed", SEED)
     print(f"compiled kernels: {'numba' if kern.HAVE_NUMBA else 'none (NumPy only)'}")
     if cold is not None:
         print(f"first call, cold numba compile (fresh cache): {cold:.2f} s (not in the table)")
     print(f"first call in this process (compile or cache load): {warm:.2f} s (not in the table)")
     print()
-    print(df.to_string(index=False, formatters=fmt))
+    print(df.to_string(index=False))
     print()
     print(
         "speed-up: KTAB's stated time / our total time; above 100 actors, KTAB's 100-actor "

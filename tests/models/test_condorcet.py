@@ -17,7 +17,7 @@ from detente.errors import InputError
 from detente.models import _smp_kernel as kern
 from detente.models.condorcet import Condorcet, election
 from detente.models.registry import get_model
-from detente.scenario import Actor, Issue, Scenario, Stance
+from detente.scenario import Actor, Condition, Effect, Issue, Linkage, Scenario, Stance
 
 
 def ktab_scenario(path: Path) -> Scenario:
@@ -236,6 +236,26 @@ def test_bad_parameters_are_input_errors(params: dict) -> None:
     with pytest.raises(InputError) as err:
         Condorcet(**params)
     assert f"condorcet.{next(iter(params))}" in str(err.value)
+
+
+def test_freezing_linkage_keeps_the_reference_point(tiny: Scenario) -> None:
+    """A linkage that freezes x while its forecast is below 60 keeps x at its reference
+    point 50 (the closed-form convention), and y is unaffected."""
+    base = Condorcet().forecast(tiny)
+    assert base.outcome_of("x") != pytest.approx(50.0)
+    linked = tiny.replace(
+        linkages=(
+            Linkage(
+                id="freeze-x",
+                when=Condition(issue="x", op="<", value=60),
+                then=Effect(kind="freeze", issue="x"),
+            ),
+        )
+    )
+    fc = Condorcet().forecast(linked)
+    assert fc.outcome_of("x") == 50.0
+    assert fc.outcome_of("y") == base.outcome_of("y")
+    assert any(e.kind == "freeze" for e in fc.events)
 
 
 def test_trace_and_summary(tiny: Scenario) -> None:

@@ -9,7 +9,7 @@ most 1, capabilities >= 0. The model classes in :mod:`detente.models.spatial` an
 Sources: Wise, Lester, Efird et al., KAPSARC Toolkit for Behavioral Analysis (KTAB),
 "Spatial Model of Politics" (KTAB documentation and the MIT-licensed C++ reference,
 KAPSARC/KTAB, files ``smp.cpp``, ``smpbcn.cpp``, ``kmodel.cpp``); summarised in the team's
-MODELS.md §3. Equation numbers below refer to the items of that section:
+MODELS.md §3. We number the formulas of that section as follows:
 
 * (3.1) weighted distance ``d_ij = sqrt(Σ_k (s_ik (x_ik - x_jk))² / Σ_k s_ik²)``
 * (3.2) utility ``u(d, R) = (1 - d)(1 + d R)``
@@ -24,9 +24,12 @@ Everything is vectorised: the per-turn cost is O(N³) (every actor i evaluating 
 target j with every third party n), evaluated in chunks over i so that no N³ array is
 held at once. KTAB's own code evaluates the same estimates from every actor's perspective
 (N⁴) for its database log; only the N³ estimates of the initiators' own perspectives
-enter the dynamics, so we compute only those. When numba is importable the three O(N³)
-loops (coalitions, challenges) run as compiled kernels; the NumPy code is the reference
-and the fallback, and the tests check both give the same numbers.
+enter the dynamics, so we compute only those. When numba is importable the O(N³) loops
+(coalitions, challenges) run as compiled kernels (set ``DETENTE_NO_NUMBA=1`` to keep them
+off); the NumPy code is the reference and the fallback, and the tests check that both give
+the same numbers. The compiled kernel for KTAB's default rules (proportional votes,
+SemiCommit) writes a third party's vote in the equivalent form
+``w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]``, equal up to rounding.
 
 Departures from the C++ reference (all invisible on KTAB's own inputs):
 
@@ -606,16 +609,36 @@ def resolve(
     involved = np.zeros((n, inits.size), dtype=bool)
     involved[inits, np.arange(inits.size)] = True
     involved[rcvrs, np.arange(inits.size)] = True
-    for k in np.flatnonzero(involved.any(axis=1)):
-        cols = np.concatenate(([0], 1 + np.flatnonzero(involved[k])))
-        p = scalar_pce(cap, g[:, cols], rule=opt.voting_rule, victory=opt.victory, model=opt.pce)
-        m = int(np.argmax(p))
-        chosen_p[k] = p[m]
-        if m == 0:
-            continue
-        b = cols[m] - 1
-        chosen[k] = inits[b]
-        new[k] = bi[inits[b]] if inits[b] == k else bj[inits[b]]
+    count = involved.sum(axis=1)
+    movers = np.flatnonzero(count > 0)
+    n_opt = count[movers] + 1
+    # actors with similar numbers of bargains are solved together, padded to the bucket's
+    # width with masked-out options (power-of-two buckets bound the padding)
+    bucket = np.ceil(np.log2(n_opt)).astype(int)
+    for b in np.unique(bucket):
+        ks = movers[bucket == b]
+        width = int(n_opt[bucket == b].max())
+        inv = involved[ks]
+        rows, bargain = np.nonzero(inv)  # row-major: bargains in initiator order
+        slot = np.cumsum(inv, axis=1)[rows, bargain]
+        cols = np.zeros((ks.size, width), dtype=int)  # column 0 = status quo
+        cols[rows, slot] = 1 + bargain
+        mask = np.zeros((ks.size, width), dtype=bool)
+        mask[:, 0] = True
+        mask[rows, slot] = True
+        u = np.moveaxis(g[:, cols], 0, 1)  # (actors k, voters, options)
+        kw = {"rule": opt.voting_rule, "victory": opt.victory, "model": opt.pce}
+        if ks.size == 1:
+            p = scalar_pce(cap, u[0], options=mask[0], **kw)[None]
+        else:
+            p = scalar_pce(cap, u, options=mask, **kw)
+        m = np.argmax(p, axis=1)
+        chosen_p[ks] = p[np.arange(ks.size), m]
+        picked = m > 0
+        kk = ks[picked]
+        which = inits[cols[picked.nonzero()[0], m[picked]] - 1]
+        chosen[kk] = which
+        new[kk] = np.where((which == kk)[:, None], bi[which], bj[which])
     return new, chosen, chosen_p
 
 

@@ -38,8 +38,10 @@ Departures from KTAB, none visible on its inputs:
 * actors absent from an issue neither vote nor are candidates; an issue nobody takes a
   stance on forecasts its midpoint.
 
-The model is closed-form (no rounds): linkages, which hold positions between rounds, do
-not change it.
+The model is closed-form (no rounds). As in the team's other closed-form models,
+linkages (:mod:`detente.linkage`) are evaluated once on the forecast: a held position is
+the input position already, and an issue that a linkage freezes (every actor held) stays
+at its reference point (when it has one).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from detente.forecast import Event, Forecast
+from detente.linkage import held_mask
 from detente.models import _smp_kernel as kern
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
@@ -197,6 +200,11 @@ class Condorcet(Model):
         ids = arr.actor_ids
         details: dict[str, dict[str, Any]] = {}
         events: list[Event] = []
+        held = held_mask(scenario.linkages, arr, outcome)
+        frozen = np.zeros(arr.n_issues, dtype=bool)
+        if held is not None:
+            frozen = held.all(axis=0) & ~np.isnan(arr.reference)
+            outcome = np.where(frozen, arr.reference, outcome)
         for k, iss in enumerate(arr.issue_ids):
             pres = np.flatnonzero(arr.present[:, k])
             lead = int(top[k])
@@ -209,7 +217,19 @@ class Condorcet(Model):
                 "mode_actor": ids[lead] if pres.size else None,
                 "positions": int((p_opt[:, k] > 0).sum()),
                 "win_probability": {ids[a]: float(per_actor[a, k]) for a in pres},
+                "frozen": bool(frozen[k]),
             }
+            if frozen[k]:
+                events.append(
+                    Event(
+                        round=0,
+                        kind="freeze",
+                        actors=(),
+                        issues=(iss,),
+                        text=f"{iss} stays at its reference point {arr.reference[k]:g}: "
+                        "a linkage freezes it",
+                    )
+                )
             if pres.size:
                 events.append(
                     Event(

@@ -347,11 +347,14 @@ class Spatial(Model):
         """One ``challenge`` event per challenge and one ``bargain`` event per actor that
         adopted a bargain; texts list the visible moves (>= 0.05) on the actor's issues."""
         events: list[Event] = []
+        pres = present.tolist()
+        n_iss = len(issues)
 
-        def moves(a: int, frm: np.ndarray, to: np.ndarray) -> list[int]:
-            return [int(m) for m in np.flatnonzero(present[a] & (np.abs(to - frm) >= 0.05))]
+        def moves(a: int, frm: list[float], to: list[float]) -> list[int]:
+            row = pres[a]
+            return [m for m in range(n_iss) if row[m] and abs(to[m] - frm[m]) >= 0.05]
 
-        def say(a: int, frm: np.ndarray, to: np.ndarray) -> str:
+        def say(a: int, frm: list[float], to: list[float]) -> str:
             ms = moves(a, frm, to)
             if not ms:
                 return f"{actors[a]} stays"
@@ -359,41 +362,42 @@ class Spatial(Model):
                 f"{issues[m]} {frm[m]:.1f} -> {to[m]:.1f}" for m in ms
             )
 
-        def as_dict(v: np.ndarray) -> dict[str, float]:
-            return {iss: float(x) for iss, x in zip(issues, v, strict=True)}
+        def as_dict(v: list[float]) -> dict[str, float]:
+            return dict(zip(issues, v, strict=True))
 
         for t, log in enumerate(run.turns, start=1):
-            before, after = positions[t - 1], positions[t]
-            for i in np.flatnonzero(log.target >= 0):
-                j = int(log.target[i])
-                bi = low + log.bargain_init[i] * span
-                bj = low + log.bargain_rcvr[i] * span
+            before, after = positions[t - 1].tolist(), positions[t].tolist()
+            b_init = (low + log.bargain_init * span).tolist()
+            b_rcvr = (low + log.bargain_rcvr * span).tolist()
+            target, prob, gain = log.target.tolist(), log.prob.tolist(), log.gain.tolist()
+            for i in np.flatnonzero(log.target >= 0).tolist():
+                j = target[i]
+                bi, bj = b_init[i], b_rcvr[i]
+                touched = sorted(set(moves(i, before[i], bi) + moves(j, before[j], bj)))
                 events.append(
                     Event(
                         round=t,
                         kind="challenge",
                         actors=(actors[i], actors[j]),
-                        issues=tuple(
-                            issues[m]
-                            for m in sorted(set(moves(i, before[i], bi) + moves(j, before[j], bj)))
-                        ),
+                        issues=tuple(issues[m] for m in touched),
                         text=(
                             f"{actors[i]} challenges {actors[j]} "
-                            f"(P({actors[i]} wins) = {log.prob[i]:.2f}, expected gain "
-                            f"{log.gain[i]:+.3f}) and proposes: {say(i, before[i], bi)}; "
+                            f"(P({actors[i]} wins) = {prob[i]:.2f}, expected gain "
+                            f"{gain[i]:+.3f}) and proposes: {say(i, before[i], bi)}; "
                             f"{say(j, before[j], bj)}"
                         ),
                         data={
-                            "probability": float(log.prob[i]),
-                            "gain": float(log.gain[i]),
+                            "probability": prob[i],
+                            "gain": gain[i],
                             "proposal_initiator": as_dict(bi),
                             "proposal_target": as_dict(bj),
                         },
                     )
                 )
-            for k in np.flatnonzero(log.chosen >= 0):
+            chosen_p = log.chosen_prob.tolist()
+            for k in np.flatnonzero(log.chosen >= 0).tolist():
                 init = int(log.chosen[k])
-                other = int(log.target[init]) if init == k else init
+                other = target[init] if init == k else init
                 events.append(
                     Event(
                         round=t,
@@ -402,11 +406,11 @@ class Spatial(Model):
                         issues=tuple(issues[m] for m in moves(k, before[k], after[k])),
                         text=(
                             f"{actors[k]} accepts the bargain with {actors[other]} "
-                            f"(p = {log.chosen_prob[k]:.2f}): {say(k, before[k], after[k])}"
+                            f"(p = {chosen_p[k]:.2f}): {say(k, before[k], after[k])}"
                         ),
                         data={
                             "initiator": actors[init],
-                            "probability": float(log.chosen_prob[k]),
+                            "probability": chosen_p[k],
                             "from": as_dict(before[k]),
                             "to": as_dict(after[k]),
                         },
