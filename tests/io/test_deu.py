@@ -65,6 +65,15 @@ def test_actors_stances_reference_and_outcome(tmp_path):
     assert sc.metadata["procedure:n02002i1"] == "CNS"
 
 
+def test_missing_values_written_as_na(tmp_path):
+    rows = [r.replace(",,", ",NA,", 1) for r in ROWS]
+    rows[1] = rows[1].replace("d01001i2,0,100,NA,", "d01001i2,0,100,.,")
+    sc, _ = read(write(tmp_path, rows))
+    assert sc.stance("be", "d01001i1") is None
+    assert sc.stance("at", "d01001i2") is None
+    assert sc.issue("d01001i2").reference is None
+
+
 def test_missing_salience_rules(tmp_path):
     # 'be' has a position on n02002i1 but a blank salience
     path = write(tmp_path)

@@ -20,6 +20,9 @@ Columns read (names are case-insensitive):
   with a position but no salience (the EP party groups ``pepppty`` ...) are not actors;
 * ``rp`` reference point, ``out`` outcome (either may be blank).
 
+A number cell that is empty, or reads ``NA``, ``N/A``, ``NaN``, ``.`` or ``-`` (how R,
+Stata and spreadsheets write a missing value), is blank.
+
 What the reader makes of them:
 
 * an actor takes part in an issue where its position is not blank;
@@ -277,8 +280,14 @@ def read_deu_table(path: str | Path) -> DeuTable:
     )
 
 
+#: cell texts read as blank: how R, Stata and spreadsheets write a missing value
+_MISSING = {"na", "n/a", "nan", ".", "-"}
+
+
 def _scale_cell(text: str, name: str, src: str, where: str) -> float:
-    """A cell on the DEU 0..100 scale; NaN when blank."""
+    """A cell on the DEU 0..100 scale; NaN when blank (or NA, NaN, '.', '-')."""
+    if text.strip().lower() in _MISSING:
+        return np.nan
     x = parse_number(text, source=src, where=f"{where}, column {name}", field=name, required=False)
     if x is None:
         return np.nan
