@@ -48,9 +48,11 @@ takes no parameter from the data at run time and runs on any scenario.
 
 Departures from the sources, and why:
 
-* The PCE here uses quadratic, span-normalised utilities (KTAB's default utility is linear
-  in distance with a risk term): on the DEU data the linear form is worse than the
-  compromise model and the quadratic one is not (docs/validation.md).
+* The PCE here uses quadratic utilities (KTAB's default utility is linear in distance,
+  with a risk term): on the DEU data, blending the linear-utility election into the
+  weighted mean never helps (the cross-validation does not pick it), the quadratic one
+  does (docs/validation.md). Quadratic utility on a line also lets the coalitions be
+  summed from sorted prefix sums, in O(A² log A) per issue instead of O(A³).
 * The PCE candidate set is the actors' positions (as in KTAB); an actor's position is a
   candidate even when its weight is 0.
 * Step 5 is an empirical regularity of the DEU data, not a published model; it is kept
