@@ -54,6 +54,8 @@ _CAP_TOL = 1e-9
 _SIDE_TOL = 1e-9
 #: gains within this relative distance of the best are tied (decide: 1e-20 on Decimals)
 TIE_RTOL = 1e-12
+#: candidates per block when the best gain is searched for
+_BLOCK = 256
 #: gains within this relative distance may be ordered differently by decide's Decimals
 _NEAR_RTOL = 1e-9
 
@@ -119,6 +121,7 @@ def candidate_pairs(
 
 
 _CTX = Context(prec=28)  # decimal's default context, which decide computes in
+_WIDE = Context(prec=80)  # exact differences of 28-digit Decimals and floats
 _D0 = Decimal(0)
 _DMIN = Decimal("1e-10")
 _DTIE = Decimal("1e-20")
@@ -248,11 +251,20 @@ class DecideShadow:
         return ctx.divide(left, ctx.multiply(self.s[mover, k], self.c[mover, k]))
 
     def trade(
-        self, i: int, j: int, p: int, q: int, ok: Callable[[int, float, float], bool]
+        self,
+        i: int,
+        j: int,
+        p: int,
+        q: int,
+        ok: Callable[[int, float, float], bool],
+        hints: tuple[int, int] = (2, 2),
     ) -> tuple[Decimal, Decimal, Decimal, bool]:
         """decide's EqualGainExchange.calculate and check_nbs for I = ``i`` (supplies q)
         and J = ``j`` (supplies p): gain, I's move, J's move, and whether the trade was
-        valid before the cut (``ok(side, position, move)`` checks one side's move)."""
+        valid before the cut (``ok(side, position, move)`` checks one side's move).
+
+        ``hints[side]`` says what the float arrays found for the cut on that side: 0 none,
+        1 a cut, 2 too close to call; only 2 runs decide's crossing test in Decimal."""
         ctx = _CTX
         s, c, x = self.s, self.c, self.x
         xi, xj = self.pos(i, q), self.pos(j, p)  # supply positions
@@ -289,13 +301,16 @@ class DecideShadow:
             a, b, sup, dem = (i, j, q, p) if side == 0 else (j, i, p, q)
             xa = xi if side == 0 else xj
             ma = mi if side == 0 else mj
+            if hints[side] == 0:
+                continue
             view = self.views.get((b, sup), {})
             target = x[b, sup]
-            n0 = self._outcome(view, sup, a, xa)
-            n1 = self._outcome(view, sup, a, ctx.add(xa, ma))
-            d0, d1 = ctx.subtract(target, n0), ctx.subtract(target, n1)
-            if (d0 >= 0 and d1 >= 0) or (d0 <= 0 and d1 <= 0):
-                continue
+            if hints[side] == 2:
+                n0 = self._outcome(view, sup, a, xa)
+                n1 = self._outcome(view, sup, a, ctx.add(xa, ma))
+                d0, d1 = ctx.subtract(target, n0), ctx.subtract(target, n1)
+                if (d0 >= 0 and d1 >= 0) or (d0 <= 0 and d1 <= 0):
+                    continue
             delta = abs(self._to_reach(view, sup, a, xa, target))
             t_a = shift(delta, a, sup)
             t_b = ctx.multiply(ratio(a, b, sup, dem), t_a)
@@ -392,8 +407,9 @@ class _Round:
 
         self.cur = x0.astype(float).ravel().copy()  # supply positions after realisations
         self.vnum = np.repeat(num[None, :], n_a, axis=0).ravel()  # Σ c s x per view
-        self.ov_keys = np.zeros(0, dtype=np.int64)  # ((B * n_i + S) * n_a + k), sorted
-        self.ov_vals = np.zeros(0)
+        # the mover's own position in the demander's view, per candidate side (NaN: none)
+        self.ov = np.full((2, n), np.nan)
+        self.ov_rec: dict[tuple[int, int, int], float] = {}  # (demander, issue, mover)
         self.h_n = np.zeros((2, n), dtype=np.int64)
         self.h_min = np.full((2, n), np.inf)
         self.h_max = np.full((2, n), -np.inf)
@@ -406,6 +422,10 @@ class _Round:
         self.valid = np.zeros(n, dtype=bool)
         self.mult = np.zeros(n, dtype=np.int64)  # entries in the list of open exchanges
         self.ver = np.zeros(n, dtype=np.int64)  # evaluations so far (compat: cache key)
+        self.hint = np.full((2, n), 2, dtype=np.int8)  # compat: cut found by the floats
+        self.dhi = np.zeros(n)  # compat: sort key, the gain as dhi + dlo (exact once
+        self.dlo = np.zeros(n)  # resolved in Decimal, else the float gain)
+        self.dres = np.zeros(n, dtype=bool)
         self.dcache: dict[int, tuple[int, Decimal]] = {}  # compat: exact gains
 
         keys = n_a * n_i
@@ -414,13 +434,6 @@ class _Round:
         self.dem = _csr(np.concatenate([self.f_ip, self.f_jq]), np.tile(cand, 2), keys)
 
     # ------------------------------------------------------------------ evaluation
-    def _view(self, keys: np.ndarray, default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.ov_keys.size == 0:
-            return default, np.zeros(default.shape, dtype=bool)
-        k = np.minimum(np.searchsorted(self.ov_keys, keys), self.ov_keys.size - 1)
-        hit = self.ov_keys[k] == keys
-        return np.where(hit, self.ov_vals[k], default), hit
-
     def _moves_ok(self, side: int, idx: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
         a = np.abs(m)
         y = x + m
@@ -448,6 +461,7 @@ class _Round:
             int(self.p[e]),
             int(self.q[e]),
             lambda side, x, m: self._ok(e, side, x, m),
+            (int(self.hint[0, e]), int(self.hint[1, e])),
         )
 
     def _decimal_trade(self, e: int) -> tuple[float, float, float, bool]:
@@ -470,6 +484,8 @@ class _Round:
 
     def _room(
         self,
+        side: int,
+        idx: np.ndarray,
         view: np.ndarray,
         mover: np.ndarray,
         f_sup: np.ndarray,
@@ -485,7 +501,9 @@ class _Round:
         the demander's view with the mover at its current position, and (decide) with the
         mover at the position recorded in that view, when there is one.
         """
-        u, hit = self._view(view * self.n_actors + mover, self.x0f[f_sup])
+        ov = self.ov[side, idx]
+        hit = ~np.isnan(ov)
+        u = np.where(hit, ov, self.x0f[f_sup])
         nbs = (self.vnum[view] + w * (x - u)) / tot
         room = (demand - nbs) * direction
         if not self.compat:
@@ -494,13 +512,18 @@ class _Round:
 
     def _cut_mask(
         self, valid: np.ndarray, room: np.ndarray, shift: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Which trades are cut at the demander's position, and which sit so close to it
-        that only decide's Decimal arithmetic can say (compat mode)."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which trades are cut at the demander's position; which sit so close to it that
+        only decide's Decimal arithmetic can say whether a move goes through (compat mode);
+        and the hint for that arithmetic (0 no cut, 1 cut, 2 too close to call)."""
         cut = valid & (room > -_CAP_TOL) & (room < shift)
         if not self.compat:
-            return cut, np.zeros(cut.shape, dtype=bool)
-        return cut, valid & (np.abs(room) <= _CAP_TOL)
+            none = np.zeros(cut.shape, dtype=bool)
+            return cut, none, none.view(np.int8)
+        reached = valid & (np.abs(room) <= _CAP_TOL)
+        edge = valid & (np.abs(room - shift) <= _CAP_TOL * np.maximum(1.0, shift))
+        hint = np.where(reached | edge, 2, cut.astype(np.int8)).astype(np.int8)
+        return cut, reached, hint
 
     def _trade(
         self, idx: np.ndarray, r: np.ndarray
@@ -539,16 +562,23 @@ class _Round:
         # the outcome may not pass the demanding actor's position: cut on I's side (issue
         # q, demanded by J), then on J's side (issue p, demanded by I)
         f_jq, f_ip = self.f_jq[idx], self.f_ip[idx]
-        room, size = self._room(f_jq, self.ci[idx], self.f_iq[idx], x_iq, w_iq, tot_q, d_jq, dir_i)
-        cut, amb = self._cut_mask(valid, room, t_q)
+        room, size = self._room(
+            0, idx, f_jq, self.ci[idx], self.f_iq[idx], x_iq, w_iq, tot_q, d_jq, dir_i
+        )
+        cut, amb, hint_i = self._cut_mask(valid, room, t_q)
         if cut.any():
             t_q = np.where(cut, np.maximum(size, 0.0), t_q)
             t_p = np.where(cut, t_q / r, t_p)
             m_i = np.where(cut, t_q * tot_q / w_iq, m_i)
             m_j = np.where(cut, t_p * tot_p / w_jp, m_j)
-        room, size = self._room(f_ip, self.cj[idx], self.f_jp[idx], x_jp, w_jp, tot_p, d_ip, dir_j)
-        cut, amb_p = self._cut_mask(valid, room, t_p)
+        room, size = self._room(
+            1, idx, f_ip, self.cj[idx], self.f_jp[idx], x_jp, w_jp, tot_p, d_ip, dir_j
+        )
+        cut, amb_p, hint_j = self._cut_mask(valid, room, t_p)
         amb |= amb_p
+        if self.compat:
+            self.hint[0, idx] = hint_i
+            self.hint[1, idx] = hint_j
         if cut.any():
             t_p = np.where(cut, np.maximum(size, 0.0), t_p)
             t_q = np.where(cut, t_p * r, t_q)
@@ -573,6 +603,10 @@ class _Round:
                 m_i[k], m_j[k], graw[k], valid[k] = self._decimal_trade(int(idx[k]))
                 g_i[k] = g_j[k] = graw[k]
         self.graw[idx] = graw
+        if self.compat:
+            self.dhi[idx] = graw
+            self.dlo[idx] = 0.0
+            self.dres[idx] = False
         if self.p_random > 0 and valid.any():
             # randomised exchange rate, between the equal-gain rate and the rate at which
             # one side gains nothing; the equal gain still ranks the candidates
@@ -605,20 +639,21 @@ class _Round:
     def _record_view(self, demander: int, issue: int, mover: int, y: float) -> None:
         """Record ``mover``'s new position on ``issue`` in the view of ``demander``; a
         second record keeps whichever position lies nearer the start of the round."""
-        n_a, n_i = self.n_actors, self.n_issues
-        key = (demander * n_i + issue) * n_a + mover
-        start = self.x0[mover, issue]
-        k = int(np.searchsorted(self.ov_keys, key))
-        if k < self.ov_keys.size and self.ov_keys[k] == key:
-            old = float(self.ov_vals[k])
-            new = min(old, y) if start <= old else max(old, y)
-            self.ov_vals[k] = new
+        n_i = self.n_issues
+        start = float(self.x0[mover, issue])
+        old = self.ov_rec.get((demander, issue, mover))
+        if old is None:
+            old, new = start, y
         else:
-            old = float(start)
-            new = y
-            self.ov_keys = np.insert(self.ov_keys, k, key)
-            self.ov_vals = np.insert(self.ov_vals, k, new)
+            new = min(old, y) if start <= old else max(old, y)
+        self.ov_rec[demander, issue, mover] = new
         self.vnum[demander * n_i + issue] += self.w[mover, issue] * (new - old)
+        key = mover * n_i + issue
+        cand = self._lookup(self.sup, key)
+        side_i = cand[(self.f_iq[cand] == key) & (self.cj[cand] == demander)]
+        side_j = cand[(self.f_jp[cand] == key) & (self.ci[cand] == demander)]
+        self.ov[0, side_i] = new
+        self.ov[1, side_j] = new
 
     def _commit(self, idx: np.ndarray, k1: int, k2: int) -> None:
         """Sides of ``idx`` that supply (actor, issue) ``k1`` or ``k2`` keep their current
@@ -690,44 +725,74 @@ class _Round:
 
     def run_random(self, tie_key: np.ndarray) -> tuple[list[tuple[float, ...]], int]:
         """Realise the best exchange until none is left; exactly tied gains are broken by a
-        draw from ``rng`` among the tied candidates ordered by ``tie_key``."""
+        draw from ``rng`` among the tied candidates ordered by ``tie_key``. The best gain is
+        found through the maxima of blocks of candidates, kept up to date as gains change."""
         out: list[tuple[float, ...]] = []
         ties = 0
+        n = self.n
+        if n == 0:
+            return out, ties
         self.mult[:] = self.valid
-        gain = np.where(self.valid, self.graw, -np.inf)
-        while self.n:
-            best = int(np.argmax(gain))
-            g = float(gain[best])
+        size = _BLOCK
+        n_blocks = -(-n // size)
+        gain = np.full(n_blocks * size, -np.inf)
+        gain[:n] = np.where(self.valid, self.graw, -np.inf)
+        blocks = gain.reshape(n_blocks, size)
+        bmax = blocks.max(axis=1)
+        while True:
+            b = int(np.argmax(bmax))
+            g = float(bmax[b])
             if not np.isfinite(g):
                 break
-            tied = np.flatnonzero(gain >= g - TIE_RTOL * g)
+            floor = g - TIE_RTOL * g
+            hot = np.flatnonzero(bmax >= floor)
+            tied = np.concatenate([h * size + np.flatnonzero(blocks[h] >= floor) for h in hot])
+            best = int(tied[0])
             if tied.size > 1:
                 ties += 1
                 tied = tied[np.argsort(tie_key[tied], kind="stable")]
                 best = int(tied[self.rng.integers(tied.size)])
-                g = float(gain[best])
+            g = float(gain[best])
             self.mult[best] = 0
-            gain[best] = -np.inf
             aff, n_ok = self._realise_noted(best, g, out)
             self.mult[aff] = n_ok
-            gain[aff] = np.where(n_ok > 0, self.graw[aff], -np.inf)
+            idx = np.concatenate([[best], aff])
+            new = np.concatenate([[-np.inf], np.where(n_ok > 0, self.graw[aff], -np.inf)])
+            old = gain[idx]
+            blk = idx // size
+            was_max = old >= bmax[blk]
+            gain[idx] = new
+            np.maximum.at(bmax, blk, new)
+            redo = np.unique(blk[was_max & (new < old)])
+            if redo.size:
+                bmax[redo] = blocks[redo].max(axis=1)
         return out, ties
 
     def _sorted(self, ent: np.ndarray) -> np.ndarray:
-        """decide's list sorted by exact gain, stably. Float gains order it; runs of
-        entries whose gains lie within float noise of each other are ordered by their
-        Decimal gains (decide's sort key) and then by their place in the list."""
-        order = np.lexsort((np.arange(ent.size), -self.graw[ent]))
-        ent = ent[order]
-        g = self.graw[ent]
-        near = (g[:-1] - g[1:] <= _NEAR_RTOL * g[:-1]) & (g[:-1] > _MIN)
-        if not near.any():
-            return ent
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], near.astype(np.int8), [0]])))
-        for a, b in zip(edges[::2], edges[1::2] + 1, strict=True):
-            run = sorted(range(a, b), key=lambda k: (-self.decimal_gain(int(ent[k])), order[k]))
-            ent[a:b] = ent[np.asarray(run)]
-        return ent
+        """decide's list sorted by exact gain, stably (ties keep their place in the list).
+
+        The sort key is a candidate's Decimal gain written exactly as a pair of floats
+        (``dhi + dlo``); until it is needed that is just the float gain. It is needed for
+        the entries whose float gains lie within float noise of a neighbour's: those are
+        computed in Decimal, and the list is sorted again."""
+        place = np.arange(ent.size)
+        order = np.lexsort((place, -self.dlo[ent], -self.dhi[ent]))
+        out = ent[order]
+        g = self.dhi[out]
+        near = np.flatnonzero((g[:-1] - g[1:] <= _NEAR_RTOL * g[:-1]) & (g[:-1] > _MIN))
+        if near.size == 0:
+            return out
+        todo = np.unique(out[np.concatenate([near, near + 1])])
+        todo = todo[~self.dres[todo]]
+        if todo.size == 0:
+            return out
+        for e in todo.tolist():
+            gain = self.decimal_gain(e)
+            hi = float(gain)
+            self.dhi[e] = hi
+            self.dlo[e] = float(_WIDE.subtract(gain, Decimal(hi)))
+            self.dres[e] = True
+        return ent[np.lexsort((place, -self.dlo[ent], -self.dhi[ent]))]
 
     def run_decide(self, pyrng: random.Random) -> tuple[list[tuple[float, ...]], int]:
         """decide's selection: the list of open exchanges (valid or not, until the first
