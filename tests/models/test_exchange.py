@@ -189,6 +189,23 @@ def test_trade_between_principals_by_hand():
     assert f.outcome_of("west") == pytest.approx((62 * 0.3 + 0 * 0.9) / 1.2)
 
 
+def test_bundled_scenario_names_the_principals_trades():
+    try:
+        from detente.scenarios import load_bundled
+
+        sc = load_bundled("us-russia-reset")
+    except (ImportError, InputError) as exc:  # pragma: no cover - scenario not bundled yet
+        pytest.skip(f"bundled scenario not available: {exc}")
+    f = Exchange().forecast(sc, seed=0)
+    a, b = (sc.actor(p).label for p in sc.principal_ids)
+    trades = [line for line in f.summary if line.startswith(f"{a} moves on ")]
+    assert trades and all(f"toward {b} in exchange for {b} moving on " in t for t in trades)
+    ours = [e for e in f.events if e.kind == "exchange" and set(e.actors) == set(sc.principal_ids)]
+    assert ours  # the summary lines rest on realised exchanges between the two
+    assert np.all(np.isfinite(f.positions))
+    assert np.all((f.positions >= sc.arrays().low) & (f.positions <= sc.arrays().high))
+
+
 def test_summary_says_when_principals_do_not_trade(tiny):
     f = Exchange(rounds=2).forecast(tiny, seed=0)  # principals a and b trade; c does not
     g = Exchange(rounds=2).forecast(tiny.replace(principals=("a", "c")), seed=0)

@@ -33,6 +33,13 @@ capability ``c`` on each issue; positions are normalised to 0..100 with the issu
    takes the new preference position ``x + (fixed_weight + salience_weight (1 - s)) (y - x)``
    (decide: 0.1 and 0.4) for the next round. The number of rounds is fixed (``rounds``).
 
+Details of decide kept in both modes (they shape its results): the outcome a cut is measured
+against is the one *seen by the demanding actor*, the round-start positions plus the moves
+of suppliers in realised exchanges that actor demanded on that issue (when a supplier moves
+toward it twice, the record nearer the round-start position is kept); and when a realised
+exchange moves an actor on an issue it also supplies in an open exchange, that exchange's
+previous move joins the move history its next move is checked against (rule 6).
+
 The forecast's ``outcome`` is the capability x salience weighted mean of the preference
 positions after the last round (as decide reports it); the trajectory holds the preference
 positions at the start of each round and after the last. Each realised exchange is an
@@ -74,6 +81,10 @@ Departures from decide, and why:
   groups; decide skips them on input (``compat="decide"`` does too).
 * Linkages (detente's extension): an actor held on an issue by a linkage cannot supply that
   issue in the round, and its position is restored after it.
+* An issue on which no actor takes a stance keeps its reference point, else the middle of
+  its scale (the weighted mean would be 0 / 0).
+* ``seed=None`` draws fresh entropy (numpy's and Python's convention): pass a seed for a
+  reproducible forecast whenever the scenario has exact ties.
 * The randomised rate is our reading of the randomised variant; decide's randomises the
   split of the gain with one side's move fixed. ``compat="decide"`` requires ``p = 0``.
 """
