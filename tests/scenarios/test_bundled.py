@@ -348,9 +348,9 @@ def test_loader_reads_a_good_file(fake_package: Path) -> None:
     ("text", "expected"),
     [
         ("id: tiny-case\nactors: [a\n", "line"),
-        ("!!python/object/apply:os.system ['true']\n", "not valid YAML"),
+        ("!!python/object/apply:os.system ['true']\n", "safe loading only"),
         ("- just\n- a list\n", "mapping"),
-        (_minimal(salience="50"), "salience"),
+        (_minimal(salience="-0.5"), "salience must lie in [0, 1]"),
         (_minimal(scenario_id="other"), "does not match its file name"),
     ],
     ids=["broken", "python-object", "not-mapping", "bad-salience", "id-mismatch"],

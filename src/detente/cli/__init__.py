@@ -36,12 +36,14 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""
+    from rich.markup import escape
+
     from detente.cli.common import err_console
 
     try:
         app()
     except InputError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc.message}", soft_wrap=True)
+        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted")

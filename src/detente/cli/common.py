@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from detente.errors import InputError, InputNotice
 from detente.scenario import Scenario
@@ -24,7 +25,7 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def notice(text: str) -> None:
-    err_console.print(f"[yellow]notice:[/yellow] {text}", soft_wrap=True)
+    err_console.print(f"[yellow]notice:[/yellow] {escape(text)}", soft_wrap=True)
 
 
 def resolve_scenario(spec: str, *, fmt: str | None = None, variant: str | None = None) -> Scenario:

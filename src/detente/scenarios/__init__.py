@@ -4,7 +4,7 @@ Each bundled scenario is a YAML file in this package, in detente's native format
 the structure of :class:`detente.scenario.Scenario`); its id is the file name with ``_``
 written as ``-`` (``us_russia_reset.yaml`` is ``us-russia-reset``) and must equal the
 file's own ``id`` field. Files are read with :mod:`importlib.resources`, so they work from
-an installed wheel, and parsed with ``yaml.safe_load`` only.
+an installed wheel, and parsed by the native YAML reader (safe loading only).
 
 The default scenario, ``us-russia-reset`` (DESIGN.md §6), is built from two essays on
 U.S.-Russia relations: Carpenter (2019), "What Would Achieving a Real Reset in U.S.-Russia
@@ -19,9 +19,6 @@ import functools
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
-
-import yaml
-from pydantic import ValidationError
 
 from detente.errors import InputError
 from detente.scenario import Scenario
@@ -81,24 +78,13 @@ def load_bundled(scenario_id: str) -> Scenario:
 
 @functools.cache
 def _load(file_name: str, scenario_id: str) -> Scenario:
+    """Read through the native YAML reader (line-numbered errors, safe loading, duplicate
+    key and alias guards), then check that the file's id matches its name."""
+    from detente.io.yaml_io import parse_yaml
+
     file = resources.files(__name__).joinpath(file_name)
     where = f"bundled scenario {file_name}"
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else None
-        raise InputError(f"not valid YAML: {exc}", source=where, where=line) from None
-    if not isinstance(data, dict):
-        raise InputError(
-            "the file does not hold a mapping", source=where, allowed="a scenario mapping"
-        )
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        raise InputError(first["msg"], source=where, where=field) from None
+    scenario = parse_yaml(file.read_text(encoding="utf-8"), where)
     if scenario.id != scenario_id:
         raise InputError(
             f"the file's id {scenario.id!r} does not match its file name",
