@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from detente.errors import InputError
 from detente.models import _smp_kernel as kern
-from detente.models.condorcet import Condorcet, election
+from detente.models.condorcet import Condorcet, election, groups_1d
 from detente.models.registry import get_model
 from detente.scenario import Actor, Condition, Effect, Issue, Linkage, Scenario, Stance
 
@@ -266,21 +266,59 @@ def test_trace_and_summary(tiny: Scenario) -> None:
 
 
 # ----------------------------------------------------------------------------- invariants
-# Positions closer than KTAB's tolerance (0.1 on a 0..100 scale) count as one, represented
-# by the first actor holding it, so orderings agree to that tolerance; hypothesis draws
-# the seed of a random scenario (generic numbers) or the numbers themselves.
+# hypothesis draws either the numbers themselves or the seed of a random scenario
 _settings = settings(max_examples=15, deadline=None)
 
 
 @_settings
-@given(seed=st.integers(0, 2**32 - 1), perm_seed=st.integers(0, 1000))
-def test_permuting_actors_changes_nothing(seed: int, perm_seed: int) -> None:
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    perm_seed=st.integers(0, 1000),
+    outcome=st.sampled_from(["expected", "mode"]),
+)
+def test_permuting_actors_changes_nothing(seed: int, perm_seed: int, outcome: str) -> None:
     sc = random_scenario(seed, 6, 3, absent=0.2)
     order = np.random.default_rng(perm_seed).permutation(6)
     permuted = sc.replace(actors=tuple(sc.actors[k] for k in order))
     np.testing.assert_allclose(
-        Condorcet().forecast(sc).outcome, Condorcet().forecast(permuted).outcome, atol=0.1
+        Condorcet(outcome=outcome).forecast(sc).outcome,
+        Condorcet(outcome=outcome).forecast(permuted).outcome,
+        atol=1e-9,
     )
+
+
+@_settings
+@given(
+    xs=st.lists(
+        st.sampled_from([0.0, 10.0, 10.05, 10.1, 10.2, 50.0, 50.0, 99.95, 100.0]),
+        min_size=2,
+        max_size=7,
+    ),
+    perm_seed=st.integers(0, 1000),
+    outcome=st.sampled_from(["expected", "mode"]),
+)
+def test_near_duplicates_do_not_depend_on_order(
+    xs: list[float], perm_seed: int, outcome: str
+) -> None:
+    """Positions closer than 0.1 (KTAB's tolerance on 0..100), chained or exact, and
+    equal weights (ties): permuting the actors changes nothing."""
+    n = len(xs)
+    order = np.random.default_rng(perm_seed).permutation(n)
+    a = scenario_1d(xs, [0.5] * n, [1.0] * n)
+    b = scenario_1d([xs[k] for k in order], [0.5] * n, [1.0] * n)
+    assert Condorcet(outcome=outcome).forecast(a).outcome_of("q") == pytest.approx(
+        Condorcet(outcome=outcome).forecast(b).outcome_of("q"), abs=1e-9
+    )
+
+
+def test_groups_on_a_line() -> None:
+    """Chains closer than the tolerance form one group, represented by the smallest."""
+    x = np.array([0.5, 0.1005, 0.1, 0.9, 0.1014, 0.5])
+    unique, owner = groups_1d(x, np.ones(6, dtype=bool))
+    assert owner.tolist() == [0, 2, 2, 3, 2, 0]
+    assert unique.tolist() == [True, False, True, True, False, False]
+    _, owner = groups_1d(x, np.array([True, True, False, True, True, True]))
+    assert owner.tolist() == [0, 1, 2, 3, 1, 0]
 
 
 @_settings

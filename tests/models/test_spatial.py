@@ -358,16 +358,19 @@ _settings = settings(
 @_settings
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 7), perm_seed=st.integers(0, 1000))
 def test_permuting_actors_changes_nothing(seed: int, n: int, perm_seed: int) -> None:
-    """The trajectory is permuted exactly; the outcome to within KTAB's position
-    tolerance (1e-3 of the scale = 0.1 here): positions closer than that count as one,
-    represented by the first actor holding it, as in KTAB's win probabilities."""
+    """The trajectory is permuted exactly and every outcome is unchanged (positions within
+    KTAB's tolerance are grouped independently of the actors' order for the forecast)."""
     scenario = random_scenario(seed, n, 3, absent=0.15)
     order = np.random.default_rng(perm_seed).permutation(n)
     permuted = scenario.replace(actors=tuple(scenario.actors[k] for k in order))
-    a, b = Spatial().forecast(scenario), Spatial().forecast(permuted)
-    assert a.n_rounds == b.n_rounds
-    np.testing.assert_allclose(a.positions[:, order], b.positions, atol=1e-12)
-    np.testing.assert_allclose(a.outcome, b.outcome, atol=0.1)
+    for outcome in ("expected", "mode", "mean"):
+        a, b = (
+            Spatial(outcome=outcome).forecast(scenario),
+            Spatial(outcome=outcome).forecast(permuted),
+        )
+        assert a.n_rounds == b.n_rounds
+        np.testing.assert_allclose(a.positions[:, order], b.positions, atol=1e-12)
+        np.testing.assert_allclose(a.outcome, b.outcome, atol=1e-9)
 
 
 @_settings
@@ -422,3 +425,41 @@ def test_bundled_scenario_runs() -> None:
     assert np.all((fc.outcome >= arr.low) & (fc.outcome <= arr.high))
     assert fc.details[arr.issue_ids[0]]["converged"]
     assert {e.kind for e in fc.events} == {"challenge", "bargain"}
+
+
+def _edge_scenario(caps: list[float], sals: list[float], empty_issue: bool) -> Scenario:
+    issues = [Issue(id="x"), Issue(id="y", reference=40)]
+    if empty_issue:
+        issues.append(Issue(id="z", scale={"low": 10, "high": 30}))
+    stances = []
+    for a in range(len(caps)):
+        stances.append(Stance(actor=f"a{a}", issue="x", position=10 + 30 * a, salience=sals[a]))
+        stances.append(Stance(actor=f"a{a}", issue="y", position=90 - 20 * a, salience=sals[a]))
+    return Scenario(
+        actors=tuple(Actor(id=f"a{a}", capability=c) for a, c in enumerate(caps)),
+        issues=tuple(issues),
+        stances=tuple(stances),
+    )
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    ("caps", "sals", "empty_issue"),
+    [
+        ([1.0], [0.5], False),  # one actor
+        ([1.0, 2.0], [0.5, 0.3], False),  # two actors
+        ([0.0, 0.0, 0.0], [0.5, 0.3, 0.2], False),  # nobody has capability
+        ([1.0, 2.0, 3.0], [0.0, 0.0, 0.0], False),  # nobody cares
+        ([0.0, 2.0, 3.0], [0.4, 0.0, 0.2], True),  # mixed, and an issue without stances
+    ],
+)
+def test_degenerate_inputs_give_finite_forecasts(
+    caps: list[float], sals: list[float], empty_issue: bool
+) -> None:
+    """No warning, no NaN; an issue nobody takes a stance on forecasts its midpoint."""
+    scenario = _edge_scenario(caps, sals, empty_issue)
+    for outcome in ("expected", "mode", "mean"):
+        fc = Spatial(outcome=outcome).forecast(scenario)
+        assert np.all(np.isfinite(fc.positions)) and np.all(np.isfinite(fc.outcome))
+        if empty_issue:
+            assert fc.outcome_of("z") == 20.0

@@ -70,6 +70,7 @@ __all__ = [
     "unique_positions",
     "victory_prob",
     "vote",
+    "win_probabilities",
 ]
 
 VOTING_RULES = ("binary", "propbin", "proportional", "propcbc", "cubic", "asymprosp")
@@ -94,7 +95,7 @@ BINARY_VP_MIN = 1e-6
 _CHUNK_ELEMENTS = 2_000_000
 
 #: whether the compiled (numba) kernels are used; set at the end of the module
-HAVE_NUMBA = False
+HAVE_NUMBA = False  # set below, once the compiled kernels are defined
 
 
 # ----------------------------------------------------------------------------- basics
@@ -282,7 +283,11 @@ def scalar_pce(
 
 
 def unique_positions(
-    x: np.ndarray, tol: float = POS_TOL, candidates: np.ndarray | None = None
+    x: np.ndarray,
+    tol: float = POS_TOL,
+    candidates: np.ndarray | None = None,
+    *,
+    canonical: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """KTAB's unique positions (``ueIndices`` with ``equivNdx``).
 
@@ -292,18 +297,55 @@ def unique_positions(
     as KTAB's ``posProb`` looks it up). Only ``candidates`` (``(..., N)`` bool, default
     all) can be unique positions; an actor that is not a candidate and near none of them
     owns itself.
+
+    KTAB's grouping depends on the order of the actors when distinct positions lie within
+    ``tol`` of each other. ``canonical=True`` groups instead by connected components of
+    the "within tol" relation and represents each by its lexicographically smallest
+    position, which no reordering of the actors changes (2-D ``x`` only).
     """
     n = x.shape[-2]
     diff = x[..., :, None, :] - x[..., None, :, :]
     eq = np.sqrt((diff * diff).sum(-1)) < tol
     cand = np.ones(x.shape[:-1], dtype=bool) if candidates is None else candidates
     cand = np.broadcast_to(cand, x.shape[:-1])
+    if canonical:
+        return _canonical_groups(x, eq & cand[:, None] & cand[None, :], cand)
     unique = np.zeros(x.shape[:-1], dtype=bool)
     for i in range(n):
         unique[..., i] = cand[..., i] & ~np.any(eq[..., i, :i] & unique[..., :i], axis=-1)
     near = eq & unique[..., None, :]
     last = n - 1 - np.argmax(near[..., ::-1], axis=-1)
     owner = np.where(near.any(axis=-1), last, np.arange(n))
+    return unique, owner
+
+
+def _canonical_groups(
+    x: np.ndarray, eq: np.ndarray, cand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    n = x.shape[0]
+    # rank of every position in lexicographic order (identical positions share a rank)
+    order = np.lexsort(x.T[::-1])
+    xs = x[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = np.any(xs[1:] != xs[:-1], axis=1)
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.cumsum(new) - 1
+    # smallest rank reachable through "within tol": connected components
+    label = np.where(cand, rank, n + np.arange(n))
+    while True:
+        nxt = np.where(eq, label[None, :], n + n).min(axis=1)
+        nxt = np.minimum(nxt, label)
+        if np.array_equal(nxt, label):
+            break
+        label = nxt
+    # representative: the lowest-index actor holding the component's smallest position
+    rep = np.full(n, -1)
+    for i in np.flatnonzero(cand)[::-1]:
+        if rank[i] == label[i]:
+            rep[label[i]] = i
+    owner = np.where(cand, rep[np.minimum(label, n - 1)], np.arange(n))
+    unique = np.zeros(n, dtype=bool)
+    unique[owner[cand]] = True
     return unique, owner
 
 
@@ -411,15 +453,30 @@ def assess(x: np.ndarray, s: np.ndarray, cap: np.ndarray, opt: SMPOptions) -> Tu
     # risk-neutral PCE over every actor's position (no de-duplication), weights = capability
     p_rn = scalar_pce(cap, 1.0 - d, rule=opt.voting_rule, victory=opt.victory, model=opt.pce)
     risk = big_r(p_rn, opt.risk_range)
-    # win probabilities: PCE over unique positions, proportional voting (KTAB hard-codes it),
-    # each actor judging with its own risk-aware utility u^i(i, j)
+    p, unique, owner = win_probabilities(x, d, risk, cap, opt)
+    return TurnState(d=d, risk=risk, win=p[owner], unique=unique)
+
+
+def win_probabilities(
+    x: np.ndarray,
+    d: np.ndarray,
+    risk: np.ndarray,
+    cap: np.ndarray,
+    opt: SMPOptions,
+    *,
+    canonical: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """KTAB ``pDist(-1)``: PCE over the distinct positions, proportional votes (KTAB
+    hard-codes them) weighted by capability, each actor judging with its own risk-aware
+    utility. Returns (probability per option, 0 off the representatives), the
+    representatives and each actor's representative (see :func:`unique_positions`)."""
     r_self = est_risk(risk, risk, opt.risk_adjust)
     u_self = bs_util(d, r_self[:, None])
-    unique, owner = unique_positions(x)
+    unique, owner = unique_positions(x, canonical=canonical)
     p = scalar_pce(
         cap, u_self, rule="proportional", victory=opt.victory, model=opt.pce, options=unique
     )
-    return TurnState(d=d, risk=risk, win=p[owner], unique=unique)
+    return p, unique, owner
 
 
 def challenges(
@@ -711,183 +768,191 @@ _RULE_CODE = {r: k for k, r in enumerate(VOTING_RULES)}
 _TP_CODE = {r: k for k, r in enumerate(THIRD_PARTY)}
 
 
-def _build_numba() -> Any:  # pragma: no cover - exercised only where numba is installed
-    import numba
+try:  # optional compiled kernels
+    import numba as _numba
+except ImportError:  # pragma: no cover - numba not installed
+    _numba = None
 
-    jit = numba.njit(cache=True, fastmath=False, nogil=True)
+_NUMBA_OK = _numba is not None and os.environ.get("DETENTE_NO_NUMBA") is None
 
-    @jit
-    def nb_vote(rule, w, u1, u2):
-        du = u1 - u2
-        if rule == 2:  # proportional
+
+def _plain(fn: Any) -> Any:  # pragma: no cover - used only without numba
+    return fn
+
+
+# module-level functions, so that numba's on-disk cache can serve later processes
+_jit = _numba.njit(cache=True, nogil=True) if _NUMBA_OK else _plain
+
+
+@_jit
+def _nb_vote(rule, w, u1, u2):
+    du = u1 - u2
+    if rule == 2:  # proportional
+        return w * du
+    if rule == 4:  # cubic
+        return w * du * du * du
+    if rule == 3:  # propcbc
+        return w * (0.5 * du + 0.5 * du * du * du)
+    if rule == 5:  # asymprosp
+        if du < 0.0:
             return w * du
-        if rule == 4:  # cubic
-            return w * du * du * du
-        if rule == 3:  # propcbc
-            return w * (0.5 * du + 0.5 * du * du * du)
-        if rule == 5:  # asymprosp
-            if du < 0.0:
-                return w * du
-            if du > 0.0:
-                return (2.0 * w * du) / 3.0
-            return 0.0
-        rbin = du / 1e-8
-        rbin = 1.0 if rbin > 1.0 else rbin
-        rbin = -1.0 if rbin < -1.0 else rbin
-        if rule == 0:
-            return w * rbin
-        return w * (0.8 * du + 0.2 * rbin)
+        if du > 0.0:
+            return (2.0 * w * du) / 3.0
+        return 0.0
+    rbin = du / 1e-8
+    rbin = 1.0 if rbin > 1.0 else rbin
+    rbin = -1.0 if rbin < -1.0 else rbin
+    if rule == 0:
+        return w * rbin
+    return w * (0.8 * du + 0.2 * rbin)
 
-    @jit
-    def nb_util(d, r):
-        if d <= 1.0:
-            return (1.0 - d) * (1.0 + d * r)
-        return (1.0 - d) * (1.0 + r)
 
-    @jit
-    def coalitions_nb(rule, w, ut):
-        # ut[m, k]: utility of option m to voter k (transposed for contiguous access)
-        m, k = ut.shape
-        c = np.empty((m, m))
-        for a in range(m):
-            c[a, a] = 1e-8
-            for b in range(a):
-                cab = 1e-8
-                cba = 1e-8
-                ua = ut[a]
-                ub = ut[b]
-                for q in range(k):
-                    v = nb_vote(rule, w[q], ua[q], ub[q])
-                    pos = max(v, 0.0)  # branch-free: adds exactly 0.0 on the other side
-                    cab += pos
-                    cba += pos - v
-                c[a, b] = cab
-                c[b, a] = cba
-        return c
+@_jit
+def _nb_util(d, r):
+    if d <= 1.0:
+        return (1.0 - d) * (1.0 + d * r)
+    return (1.0 - d) * (1.0 + r)
 
-    @jit
-    def challenge_nb(rule, tp, d, dt, rest, w, s_tot):
-        n = d.shape[0]
-        prob = np.zeros((n, n))
-        gain = np.zeros((n, n))
-        uni = np.empty(n)
-        unn = np.empty(n)
-        for h in range(n):
-            r = rest[h]
+
+@_jit
+def _coalitions_nb(rule, w, ut):
+    # ut[m, k]: utility of option m to voter k (transposed for contiguous access)
+    m, k = ut.shape
+    c = np.empty((m, m))
+    for a in range(m):
+        c[a, a] = 1e-8
+        for b in range(a):
+            cab = 1e-8
+            cba = 1e-8
+            ua = ut[a]
+            ub = ut[b]
+            for q in range(k):
+                v = _nb_vote(rule, w[q], ua[q], ub[q])
+                pos = max(v, 0.0)  # branch-free: adds exactly 0.0 on the other side
+                cab += pos
+                cba += pos - v
+            c[a, b] = cab
+            c[b, a] = cba
+    return c
+
+
+@_jit
+def _challenge_nb(rule, tp, d, dt, rest, w, s_tot):
+    n = d.shape[0]
+    prob = np.zeros((n, n))
+    gain = np.zeros((n, n))
+    uni = np.empty(n)
+    unn = np.empty(n)
+    for h in range(n):
+        r = rest[h]
+        for q in range(n):
+            uni[q] = _nb_util(d[q, h], r[q])
+            unn[q] = _nb_util(d[q, q], r[q])
+        uii = unn[h]
+        for j in range(n):
+            if j == h:
+                continue
+            uij = _nb_util(d[h, j], r[h])
+            uji = uni[j]
+            ujj = unn[j]
+            ci = _nb_vote(rule, w[h], uii, uij)
+            cj = _nb_vote(rule, w[j], uji, ujj)
+            chij = 1e-10
+            chji = 1e-10
+            if ci > 0.0:
+                chij += ci
+            if ci < 0.0:
+                chji -= ci
+            if cj > 0.0:
+                chij += cj
+            if cj < 0.0:
+                chji -= cj
+            a0 = chij
+            b0 = chji
+            drow = dt[j]
             for q in range(n):
-                uni[q] = nb_util(d[q, h], r[q])
-                unn[q] = nb_util(d[q, q], r[q])
-            uii = unn[h]
-            for j in range(n):
-                if j == h:
+                if q == h or q == j:  # noqa: SIM109 (numba loop)
                     continue
-                uij = nb_util(d[h, j], r[h])
-                uji = uni[j]
-                ujj = unn[j]
-                ci = nb_vote(rule, w[h], uii, uij)
-                cj = nb_vote(rule, w[j], uji, ujj)
-                chij = 1e-10
-                chji = 1e-10
-                if ci > 0.0:
-                    chij += ci
-                if ci < 0.0:
-                    chji -= ci
-                if cj > 0.0:
-                    chij += cj
-                if cj < 0.0:
-                    chji -= cj
-                a0 = chij
-                b0 = chji
-                drow = dt[j]
-                for q in range(n):
-                    if q == h or q == j:  # noqa: SIM109 (numba loop)
-                        continue
-                    ui = uni[q]
-                    uj = nb_util(drow[q], r[q])
-                    un = unn[q]
-                    v0 = nb_vote(rule, w[q], ui, uj)
-                    av = abs(v0)
-                    pin = (a0 + 0.5 * (v0 + av)) / (a0 + b0 + av)  # 0.5 (v + |v|) = max(v, 0)
-                    pjn = 1.0 - pin
-                    if tp == 1:  # semi
-                        u1 = pin * (ui + ui + un) + pjn * (uj + uj + uj)
-                        u2 = pin * (ui + ui + ui) + pjn * (uj + uj + un)
-                    elif tp == 0:  # full
-                        u1 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
-                        u2 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
-                    else:  # none
-                        u1 = pin * (ui + ui + un) + pjn * (uj + uj + un)
-                        u2 = pin * (ui + ui + un) + pjn * (uj + uj + un)
-                    vn = nb_vote(rule, w[q], u1, u2)
-                    pos = max(vn, 0.0)
-                    chij += pos
-                    chji += pos - vn
-                p = chij / (chij + chji)
-                sj = s_tot[j]
-                eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
-                prob[h, j] = p
-                gain[h, j] = eu - (uii + uij)
-        return prob, gain
+                ui = uni[q]
+                uj = _nb_util(drow[q], r[q])
+                un = unn[q]
+                v0 = _nb_vote(rule, w[q], ui, uj)
+                av = abs(v0)
+                pin = (a0 + 0.5 * (v0 + av)) / (a0 + b0 + av)  # 0.5 (v + |v|) = max(v, 0)
+                pjn = 1.0 - pin
+                if tp == 1:  # semi
+                    u1 = pin * (ui + ui + un) + pjn * (uj + uj + uj)
+                    u2 = pin * (ui + ui + ui) + pjn * (uj + uj + un)
+                elif tp == 0:  # full
+                    u1 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+                    u2 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+                else:  # none
+                    u1 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+                    u2 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+                vn = _nb_vote(rule, w[q], u1, u2)
+                pos = max(vn, 0.0)
+                chij += pos
+                chji += pos - vn
+            p = chij / (chij + chji)
+            sj = s_tot[j]
+            eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
+            prob[h, j] = p
+            gain[h, j] = eu - (uii + uij)
+    return prob, gain
 
-    @jit
-    def challenge_prop_semi_nb(d, dt, rest, w, s_tot):
-        # KTAB's defaults (proportional votes, SemiCommit) with the third party's vote
-        # simplified algebraically: w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]
-        n = d.shape[0]
-        prob = np.zeros((n, n))
-        gain = np.zeros((n, n))
-        uni = np.empty(n)
-        unn = np.empty(n)
-        for h in range(n):
-            r = rest[h]
+
+@_jit
+def _challenge_prop_semi_nb(d, dt, rest, w, s_tot):
+    # KTAB's defaults (proportional votes, SemiCommit) with the third party's vote
+    # simplified algebraically: w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]
+    n = d.shape[0]
+    prob = np.zeros((n, n))
+    gain = np.zeros((n, n))
+    uni = np.empty(n)
+    unn = np.empty(n)
+    for h in range(n):
+        r = rest[h]
+        for q in range(n):
+            uni[q] = _nb_util(d[q, h], r[q])
+            unn[q] = _nb_util(d[q, q], r[q])
+        uii = unn[h]
+        for j in range(n):
+            if j == h:
+                continue
+            uij = _nb_util(d[h, j], r[h])
+            ci = w[h] * (uii - uij)
+            cj = w[j] * (uni[j] - unn[j])
+            a0 = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+            b0 = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+            ab = a0 + b0
+            chij = a0
+            chji = b0
+            drow = dt[j]
             for q in range(n):
-                uni[q] = nb_util(d[q, h], r[q])
-                unn[q] = nb_util(d[q, q], r[q])
-            uii = unn[h]
-            for j in range(n):
-                if j == h:
+                if q == h or q == j:  # noqa: SIM109 (numba loop)
                     continue
-                uij = nb_util(d[h, j], r[h])
-                ci = w[h] * (uii - uij)
-                cj = w[j] * (uni[j] - unn[j])
-                a0 = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
-                b0 = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
-                ab = a0 + b0
-                chij = a0
-                chji = b0
-                drow = dt[j]
-                for q in range(n):
-                    if q == h or q == j:  # noqa: SIM109 (numba loop)
-                        continue
-                    ui = uni[q]
-                    dq = drow[q]
-                    uj = (1.0 - dq) * (1.0 + dq * r[q]) if dq <= 1.0 else (1.0 - dq) * (1.0 + r[q])
-                    un = unn[q]
-                    v0 = w[q] * (ui - uj)
-                    av = abs(v0)
-                    # branch-free: 0.5 (v0 + |v0|) = max(v0, 0) exactly
-                    pin = (a0 + 0.5 * (v0 + av)) / (ab + av)
-                    vn = w[q] * (pin * (un - ui) + (1.0 - pin) * (uj - un))
-                    pos = max(vn, 0.0)
-                    chij += pos
-                    chji += pos - vn
-                p = chij / (chij + chji)
-                sj = s_tot[j]
-                eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
-                prob[h, j] = p
-                gain[h, j] = eu - (uii + uij)
-        return prob, gain
-
-    return coalitions_nb, challenge_nb, challenge_prop_semi_nb
+                ui = uni[q]
+                dq = drow[q]
+                uj = (1.0 - dq) * (1.0 + dq * r[q]) if dq <= 1.0 else (1.0 - dq) * (1.0 + r[q])
+                un = unn[q]
+                v0 = w[q] * (ui - uj)
+                av = abs(v0)
+                # branch-free: 0.5 (v0 + |v0|) = max(v0, 0) exactly
+                pin = (a0 + 0.5 * (v0 + av)) / (ab + av)
+                vn = w[q] * (pin * (un - ui) + (1.0 - pin) * (uj - un))
+                pos = max(vn, 0.0)
+                chij += pos
+                chji += pos - vn
+            p = chij / (chij + chji)
+            sj = s_tot[j]
+            eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
+            prob[h, j] = p
+            gain[h, j] = eu - (uii + uij)
+    return prob, gain
 
 
-_NB: Any = None
-if os.environ.get("DETENTE_NO_NUMBA") is None:
-    try:
-        _NB = _build_numba()
-        HAVE_NUMBA = True
-    except ImportError:  # pragma: no cover - numba not installed
-        _NB = None
+_NB: Any = (_coalitions_nb, _challenge_nb, _challenge_prop_semi_nb) if _NUMBA_OK else None
+HAVE_NUMBA = _NUMBA_OK
 
 
 def use_numba(flag: bool) -> bool:

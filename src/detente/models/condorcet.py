@@ -31,10 +31,13 @@ Departures from KTAB, none visible on its inputs:
 * weights are rescaled to sum to 1 on each issue, so that KTAB's additive 1e-8 does not
   make the result depend on the unit of capability; where every weight is 0 the actors
   present count equally;
-* positions closer than KTAB's tolerance (1e-3 of the scale) count as one, represented by
-  the first actor holding it (KTAB ``ueIndices``); an actor's win probability is that of
-  its position, so duplicates make the reported probabilities sum to more than 1, as in
-  KTAB's output;
+* positions closer than KTAB's tolerance (1e-3 of the scale) count as one (KTAB
+  ``ueIndices``); KTAB groups them greedily in actor order, we take the connected groups
+  of the sorted positions, represented by the smallest, so that the result does not
+  depend on the actors' order (the two agree unless distinct positions lie that close).
+  An actor's win probability is that of its position, so duplicates make the reported
+  probabilities sum to more than 1, as in KTAB's output; ties for the most probable
+  position go to the smallest;
 * actors absent from an issue neither vote nor are candidates; an issue nobody takes a
   stance on forecasts its midpoint.
 
@@ -58,7 +61,7 @@ from detente.models.registry import register
 from detente.models.spatial import check_choice
 from detente.scenario import Scenario
 
-__all__ = ["Condorcet", "election"]
+__all__ = ["Condorcet", "election", "groups_1d"]
 
 OUTCOMES = ("expected", "mode")
 WEIGHTS = ("capability_salience", "capability")
@@ -100,7 +103,7 @@ def election(
     tot = w.sum(axis=-1, keepdims=True)
     w = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), pres / pres.sum(-1, keepdims=True))
     d = np.abs(x[..., :, None] - x[..., None, :])  # d[k, m]
-    unique, owner = kern.unique_positions(x[..., None], candidates=pres)
+    unique, owner = groups_1d(x, pres)
     if risk == "ktab":
         p_rn = kern.pce(pce, victory, kern.coalitions(voting_rule, w, 1.0 - d), pres)
         r = kern.big_r(p_rn, "mid", mask=pres)
@@ -118,6 +121,32 @@ def election(
             wf[a:b], uf[a:b], rule=rule, victory=victory, model=pce, options=of[a:b]
         )
     return p.reshape(x.shape), owner, pres
+
+
+def groups_1d(
+    x: np.ndarray, candidates: np.ndarray, tol: float = kern.POS_TOL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct positions on a line, independent of the actors' order.
+
+    ``x`` and ``candidates`` are ``(..., A)``. Sorted positions closer than ``tol`` to
+    their neighbour form one group (connected components of KTAB's equivalence), whose
+    representative is its smallest position (lowest index among equal ones). Returns
+    ``unique`` (the representatives) and ``owner`` (each candidate's representative;
+    others own themselves)."""
+    a = x.shape[-1]
+    key = np.where(candidates, x, np.inf)
+    order = np.argsort(key, axis=-1, kind="stable")
+    xs = np.take_along_axis(key, order, axis=-1)
+    start = np.ones(xs.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        start[..., 1:] = ~(np.diff(xs, axis=-1) < tol)
+    first = np.maximum.accumulate(np.where(start, np.arange(a), 0), axis=-1)
+    rep_sorted = np.take_along_axis(order, first, axis=-1)
+    owner = np.empty_like(order)
+    np.put_along_axis(owner, order, rep_sorted, axis=-1)
+    owner = np.where(candidates, owner, np.arange(a))
+    unique = candidates & (owner == np.arange(a))
+    return unique, owner
 
 
 @register
@@ -179,7 +208,9 @@ class Condorcet(Model):
             risk=self.risk,
         )
         expected = low + (p * x).sum(axis=-1) * (high - low)
-        top = np.argmax(p, axis=-1)
+        # most probable position; ties (to 1e-12) go to the smallest position
+        tied = p >= p.max(axis=-1, keepdims=True) * (1.0 - 1e-12)
+        top = np.argmin(np.where(tied & (p > 0), x, np.inf), axis=-1)
         mode = low + np.take_along_axis(x, top[..., None], axis=-1)[..., 0] * (high - low)
         per_actor = np.where(used, np.take_along_axis(p, owner, axis=-1), 0.0)
         return (

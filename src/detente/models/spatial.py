@@ -40,10 +40,14 @@ Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB)
   100 (KTAB's inputs are on that scale), which makes the model exactly invariant to the
   unit of capability despite KTAB's small additive constants;
 * KTAB prints no single predicted outcome. ``outcome="expected"`` (default) is the
-  win-probability-weighted mean of the final positions on each issue (each unique
-  position's probability shared among the actors holding it, actors absent from the
-  issue left out); ``"mode"`` is the most probable final position; ``"mean"`` the
-  capability x salience weighted mean of the final positions;
+  win-probability-weighted mean of the final positions on each issue (each distinct
+  position weighted by its probability, at the mean of its holders who take part in the
+  issue); ``"mode"`` is the most probable final position; ``"mean"`` the capability x
+  salience weighted mean of the final positions. For these final win probabilities
+  positions closer than KTAB's tolerance are grouped by connected components and
+  represented by the lexicographically smallest, so that the forecast does not depend on
+  the order of the actors; KTAB groups them greedily in actor order, and
+  :meth:`Spatial.simulate` reports its per-turn win probabilities that way;
 * linkages (:mod:`detente.linkage`) hold positions after each turn's moves;
 * not implemented: KTAB's stochastic state transitions and its InitRcvrInterp /
   PWCompInterp bargain models (the latter reads an expected utility as a probability in
@@ -124,6 +128,21 @@ def actor_capability(
     c = np.where(hi == lo, np.where(np.isfinite(hi), hi, 0.0), c)
     top = c.max(axis=-1, keepdims=True)
     return c * np.where(top > 0, 100.0 / np.where(top > 0, top, 1.0), 1.0)
+
+
+def _mean(
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    present: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+) -> np.ndarray:
+    """Capability x salience weighted mean (Achen 2006); an issue nobody takes a stance
+    on gives its midpoint instead of 0/0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = weighted_mean(position, salience, capability, present)
+    return np.where(np.isfinite(out), out, (low + high) / 2.0)
 
 
 @register
@@ -222,7 +241,10 @@ class Spatial(Model):
 
     def simulate(self, scenario: Scenario) -> kern.SMPRun:
         """The full SMP run on the [0, 1] scale (positions, win probabilities and risk
-        attitudes at every turn, the turns' challenges and choices)."""
+        attitudes at every turn as KTAB logs them, the turns' challenges and choices)."""
+        return self._run(scenario)[0]
+
+    def _run(self, scenario: Scenario) -> tuple[kern.SMPRun, np.ndarray, np.ndarray]:
         arr = scenario.arrays()
         x, s, c = self._inputs(
             arr.position, arr.salience, arr.capability, arr.present, arr.low, arr.high
@@ -232,50 +254,79 @@ class Spatial(Model):
             span = arr.high - arr.low
 
             def hold(turn: int, old: np.ndarray, new: np.ndarray) -> np.ndarray:
-                current = weighted_mean(
-                    arr.low + old * span, arr.salience, arr.capability, arr.present
+                current = _mean(
+                    arr.low + old * span,
+                    arr.salience,
+                    arr.capability,
+                    arr.present,
+                    arr.low,
+                    arr.high,
                 )
                 return apply_holds(old, new, held_mask(scenario.linkages, arr, current))
 
-        return kern.run_smp(x, s, c, self.options(), hold=hold)
+        return kern.run_smp(x, s, c, self.options(), hold=hold), s, c
 
-    def _outcome(
-        self, run_x: np.ndarray, win: np.ndarray, present: np.ndarray, fallback: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(expected, mode, index of the modal actor) per issue on the [0, 1] scale."""
-        _, owner = kern.unique_positions(run_x)
-        n = run_x.shape[0]
-        # a position's probability is shared among the actors holding it who take part
-        # in the issue, so absent holders neither count nor dilute the present ones
-        onehot = owner[:, None] == np.arange(n)[None, :]  # (actor, position)
-        members = onehot.T.astype(float) @ present.astype(float)  # (position, issue)
-        q = np.where(present, win[:, None] / np.maximum(members[owner], 1.0), 0.0)
-        tot = q.sum(axis=0)
-        expected = np.where(tot > 0, (q * run_x).sum(axis=0) / np.where(tot > 0, tot, 1), fallback)
-        masked = np.where(present, win[:, None], -np.inf)
-        idx = np.argmax(masked, axis=0)
-        mode = np.where(present.any(axis=0), run_x[idx, np.arange(run_x.shape[1])], fallback)
-        return expected, mode, idx
+    def _final_election(
+        self, run: kern.SMPRun, s: np.ndarray, c: np.ndarray, present: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The win probabilities of the final positions with near-identical positions
+        grouped independently of the actors' order, and the outcome statistics per issue
+        on the [0, 1] scale: ``expected`` (NaN where nobody takes part), ``mode`` and the
+        modal group's representative ``mode_idx``."""
+        x = run.positions[-1]
+        d = kern.distances(x, s)
+        p, unique, owner = kern.win_probabilities(
+            x, d, run.risk[-1], c, self.options(), canonical=True
+        )
+        win = p[owner]
+        groups = np.flatnonzero(unique)
+        member = (owner[:, None] == groups[None, :]).astype(float)  # (actor, group)
+        pres = present.astype(float)
+        count = member.T @ pres  # present members per group and issue
+        mean_x = (member.T @ (pres * x)) / np.maximum(count, 1.0)
+        pg = p[groups][:, None] * (count > 0)
+        tot = pg.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            expected = (pg * mean_x).sum(axis=0) / tot
+        # the most probable group with a member on the issue; ties (to 1e-12) go to the
+        # group whose position comes first in lexicographic order
+        rank = np.empty(groups.size, dtype=int)
+        rank[np.lexsort(x[groups].T[::-1])] = np.arange(groups.size)
+        n_iss = x.shape[1]
+        mode = np.full(n_iss, np.nan)
+        mode_idx = np.full(n_iss, -1)
+        for k in range(n_iss):
+            ok = count[:, k] > 0
+            if not ok.any():
+                continue
+            best = np.where(ok, p[groups], -np.inf)
+            tied = np.flatnonzero(best >= best.max() * (1.0 - 1e-12))
+            g = tied[np.argmin(rank[tied])]
+            rep = groups[g]
+            mode[k] = x[rep, k] if present[rep, k] else mean_x[g, k]
+            mode_idx[k] = (
+                rep if present[rep, k] else int(np.flatnonzero(member[:, g] * pres[:, k])[0])
+            )
+        return {"win": win, "expected": expected, "mode": mode, "mode_idx": mode_idx}
 
     # ------------------------------------------------------------------ protocol
     def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
         arr = scenario.arrays()
-        run = self.simulate(scenario)
+        run, s, c = self._run(scenario)
         span = arr.high - arr.low
         positions = np.clip(arr.low + run.positions * span, arr.low, arr.high)
         final = positions[-1]
-        w_mean = weighted_mean(final, arr.salience, arr.capability, arr.present)
-        w_median = weighted_median(final, arr.salience, arr.capability, arr.present)
-        fallback = (w_mean - arr.low) / span
-        expected, mode, mode_idx = self._outcome(
-            run.positions[-1], run.win[-1], arr.present, fallback
-        )
-        expected = arr.low + expected * span
-        mode = arr.low + mode * span
+        w_mean = _mean(final, arr.salience, arr.capability, arr.present, arr.low, arr.high)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w_median = weighted_median(final, arr.salience, arr.capability, arr.present)
+        fin = self._final_election(run, s, c, arr.present)
+        expected = np.where(np.isnan(fin["expected"]), w_mean, arr.low + fin["expected"] * span)
+        mode = np.where(np.isnan(fin["mode"]), w_mean, arr.low + fin["mode"] * span)
         outcome = {"expected": expected, "mode": mode, "mean": w_mean}[self.outcome]
         outcome = np.clip(outcome, arr.low, arr.high)
 
         ids = arr.actor_ids
+        win = fin["win"]
         details: dict[str, dict[str, Any]] = {}
         for k, iss in enumerate(arr.issue_ids):
             pres = arr.present[:, k]
@@ -284,15 +335,15 @@ class Spatial(Model):
                 "converged": run.converged,
                 "expected": float(expected[k]),
                 "mode": float(mode[k]),
-                "mode_actor": ids[int(mode_idx[k])] if pres.any() else None,
+                "mode_actor": ids[int(fin["mode_idx"][k])] if pres.any() else None,
                 "weighted_mean": float(w_mean[k]),
-                "weighted_median": float(w_median[k]),
-                "win_probability": {ids[a]: float(run.win[-1, a]) for a in np.flatnonzero(pres)},
+                "weighted_median": float(w_median[k]) if pres.any() else None,
+                "win_probability": {ids[a]: float(win[a]) for a in np.flatnonzero(pres)},
             }
         events = self._events(
             run, positions, arr.actor_ids, arr.issue_ids, arr.present, arr.low, span
         )
-        summary = self._summary(run, arr.actor_ids, scenario)
+        summary = self._summary(run, win, arr.actor_ids, scenario)
         return make_forecast(
             self,
             scenario,
@@ -325,12 +376,13 @@ class Spatial(Model):
             x, s, c = self._inputs(position[n], salience[n], capability[n], present, low, high)
             run = kern.run_smp(x, s, c, opt)
             final = run.positions[-1]
-            w_mean = weighted_mean(low + final * span, salience[n], capability[n], present)
+            w_mean = _mean(low + final * span, salience[n], capability[n], present, low, high)
             if self.outcome == "mean":
                 out[n] = w_mean
                 continue
-            expected, mode, _ = self._outcome(final, run.win[-1], present, (w_mean - low) / span)
-            out[n] = low + (expected if self.outcome == "expected" else mode) * span
+            fin = self._final_election(run, s, c, present)
+            val = fin[self.outcome]
+            out[n] = np.where(np.isnan(val), w_mean, low + val * span)
         return np.clip(out, low, high)
 
     # ------------------------------------------------------------------ explanation
@@ -418,7 +470,9 @@ class Spatial(Model):
                 )
         return events
 
-    def _summary(self, run: kern.SMPRun, actors: tuple[str, ...], scenario: Scenario) -> list[str]:
+    def _summary(
+        self, run: kern.SMPRun, win: np.ndarray, actors: tuple[str, ...], scenario: Scenario
+    ) -> list[str]:
         last = float(run.ratio[-1]) if run.ratio.size else 0.0
         if run.converged:
             stop = (
@@ -427,10 +481,10 @@ class Spatial(Model):
             )
         else:
             stop = f"stopped at the {run.n_turns}-turn limit (movement ratio {last:.4f})"
-        best = int(np.argmax(run.win[-1]))
+        best = int(np.argmax(win))
         lines = [
             f"KTAB spatial model, {scenario.arrays().n_issues} issues as dimensions: {stop}",
-            f"most probable final position: {actors[best]}'s (p = {run.win[-1, best]:.2f})",
+            f"most probable final position: {actors[best]}'s (p = {win[best]:.2f})",
         ]
         arr = scenario.arrays()
         total = np.where(arr.present, arr.salience, 0.0).sum(axis=1)
