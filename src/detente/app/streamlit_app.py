@@ -35,21 +35,23 @@ for text in notices:
     st.warning(text)
 views.header(base)
 
-tabs = st.tabs(
-    [
-        "Scenario",
-        "Outcome",
-        "Trajectories",
-        "Actor map",
-        "Agreement",
-        "Ensemble",
-        "Sensitivity",
-        "What it takes",
-        "Downloads",
-    ]
+TABS = (
+    "Scenario",
+    "Outcome",
+    "Trajectories",
+    "Actor map",
+    "Agreement",
+    "Ensemble",
+    "Sensitivity",
+    "What it takes",
+    "Downloads",
 )
+if run_clicked:
+    st.session_state["tab"] = "Outcome"  # show what the run gives
+# lazy tabs: a rerun draws the scenario tables (their edits must persist) and the open tab
+tabs = dict(zip(TABS, st.tabs(TABS, key="tab", on_change="rerun"), strict=True))
 
-with tabs[0]:
+with tabs["Scenario"]:
     edited_tables = views.scenario_tab(
         base, stances_table(base), actors_table(base), issues_table(base)
     )
@@ -71,19 +73,17 @@ if run_clicked:
 
 results = views.current_results(scenario)
 
-with tabs[1]:
-    views.outcome_tab(scenario, results)
-with tabs[2]:
-    views.trajectories_tab(scenario, results)
-with tabs[3]:
-    views.actor_map_tab(scenario, results)
-with tabs[4]:
-    views.agreement_tab(scenario, results)
-with tabs[5]:
-    views.ensemble_tab(scenario, models, seed)
-with tabs[6]:
-    views.sensitivity_tab(scenario, models, seed)
-with tabs[7]:
-    views.what_it_takes_tab(scenario, models, seed)
-with tabs[8]:
-    views.downloads_tab(scenario, results)
+VIEWS = {
+    "Outcome": lambda: views.outcome_tab(scenario, results),
+    "Trajectories": lambda: views.trajectories_tab(scenario, results),
+    "Actor map": lambda: views.actor_map_tab(scenario, results),
+    "Agreement": lambda: views.agreement_tab(scenario, results),
+    "Ensemble": lambda: views.ensemble_tab(scenario, models, seed),
+    "Sensitivity": lambda: views.sensitivity_tab(scenario, models, seed),
+    "What it takes": lambda: views.what_it_takes_tab(scenario, models, seed),
+    "Downloads": lambda: views.downloads_tab(scenario, results),
+}
+for name, draw in VIEWS.items():
+    if tabs[name].open:
+        with tabs[name]:
+            draw()

@@ -71,13 +71,20 @@ def _scale_note(scenario: Scenario, issue_id: str) -> str:
     return f"{lo}<br>{hi}"
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int, *, legend_right: bool = False) -> go.Figure:
+    """Common look; the legend goes below panels without axis titles, else to the right
+    (where it cannot cover the x-axis title)."""
+    legend = (
+        {"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02, "xanchor": "left"}
+        if legend_right
+        else {"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0.0}
+    )
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
         template=_TEMPLATE,
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0.0},
+        legend=legend,
     )
     return fig
 
@@ -146,6 +153,7 @@ def outcome_chart(scenario: Scenario, forecasts: Sequence[Forecast]) -> go.Figur
         fig,
         "Forecast outcome per issue against the status quo",
         height=160 + 42 * len(labels),
+        legend_right=True,
     )
 
 
@@ -389,7 +397,7 @@ def pareto_chart(
     fig.update_xaxes(title=f"gain of {la} against the status quo")
     fig.update_yaxes(title=f"gain of {lb} against the status quo")
     verdict = "a real reset exists" if ag.reset_possible else "no package both prefer"  # type: ignore[attr-defined]
-    return _layout(fig, f"Pareto set of {la} and {lb}: {verdict}", height=520)
+    return _layout(fig, f"Pareto set of {la} and {lb}: {verdict}", height=520, legend_right=True)
 
 
 # ------------------------------------------------------------------------- ensemble
@@ -509,4 +517,4 @@ def tornado_chart(
             )
         )
     fig.update_xaxes(title=xlabel)
-    return _layout(fig, title, height=140 + 26 * max(len(items), 3))
+    return _layout(fig, title, height=140 + 26 * max(len(items), 3), legend_right=True)
