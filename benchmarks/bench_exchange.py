@@ -133,7 +133,8 @@ def main() -> int:
         base = float(np.mean([json.loads(p.read_text())["model_seconds"] for p in runs]))
         base = round(base, 1)
         rows.append(_row("COP21", sc, Exchange(rounds=10), base, REPEATS))
-        rows.append(_row("COP21 compat=decide", sc, Exchange(rounds=10, compat="decide"), base, 1))
+        compat = Exchange(rounds=10, compat="decide")
+        rows.append(_row("COP21 compat=decide", sc, compat, base, REPEATS))
     else:
         print(f"(shared data not found at {SHARED}: COP21 rows skipped)")
     for actors in (10, 40, 100, 250):
