@@ -10,10 +10,15 @@ order they run (each chunk carries its own draws' random streams, see
   (:func:`open_executor` with ``scheduler="tcp://HOST:PORT"``), or a
   ``distributed.LocalCluster`` started for the run (``dask_local=N``).
 
-Interruption: on Ctrl-C (or any error) the chunks not started are cancelled, the pool this
-module started is shut down and its worker processes are terminated, so no worker outlives
-the run. Pool workers ignore SIGINT themselves: the Ctrl-C a terminal sends to the whole
-process group reaches the parent, which stops them in order.
+Interruption: on Ctrl-C (or any error) the chunks not started are cancelled and the pool
+this module started is told to stop: each running chunk returns at its next block of draws
+(:func:`stop_requested`, :class:`Stopped`), the workers exit, and the pool is shut down, so
+no worker outlives the run. Workers are asked rather than killed because a worker killed
+while it sends a result leaves the pool's result pipe half-written and the parent waiting
+for ever; one that has not stopped after :data:`STOP_TIMEOUT` seconds is terminated. Pool
+workers ignore SIGINT themselves: the Ctrl-C a terminal sends to the whole process group
+reaches the parent, which stops them in order. The parent waits for results in short
+slices, so that a Ctrl-C delivered to one of its helper threads is noticed at once.
 """
 
 from __future__ import annotations
@@ -23,15 +28,29 @@ import contextlib
 import ctypes
 import ctypes.util
 import math
+import multiprocessing
+import multiprocessing.connection as mp_connection
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from detente.errors import InputError
 
-__all__ = ["chunk_bounds", "open_executor", "run_chunks", "tune_allocator"]
+__all__ = [
+    "STOP_TIMEOUT",
+    "Stopped",
+    "chunk_bounds",
+    "open_executor",
+    "run_chunks",
+    "stop_requested",
+    "tune_allocator",
+]
+
+#: seconds an interrupted worker gets to finish its current block before it is terminated
+STOP_TIMEOUT = 30.0
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,7 +64,22 @@ def chunk_bounds(total: int, chunk: int, align: int = 1) -> list[tuple[int, int]
     return [(s, min(s + chunk, total)) for s in range(0, total, chunk)]
 
 
-def _worker_init() -> None:  # pragma: no cover - runs in the worker processes
+#: set in pool workers: the parent's request to stop (an ``Event`` shared with the pool)
+_STOP: Any = None
+
+
+class Stopped(Exception):
+    """A chunk stopped early because the run was interrupted."""
+
+
+def stop_requested() -> bool:
+    """Whether the run this worker serves was interrupted (checked between blocks)."""
+    return _STOP is not None and _STOP.is_set()
+
+
+def _worker_init(stop: Any) -> None:  # pragma: no cover - runs in the worker processes
+    global _STOP
+    _STOP = stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tune_allocator()
 
@@ -84,6 +118,32 @@ def _noop(x: int) -> int:  # pragma: no cover - runs in the worker processes
     return x
 
 
+@contextlib.contextmanager
+def _deferred_sigint() -> Iterator[Callable[[], None]]:
+    """Hold Ctrl-C back while futures and pools are handled (a KeyboardInterrupt raised
+    inside their locks can leave a lock taken and the pool's thread waiting for ever):
+    SIGINT only sets a flag, and the ``check()`` this yields raises KeyboardInterrupt at a
+    safe point. Outside the main thread, or when SIGINT is not Python's default handler,
+    nothing changes."""
+    hit: list[int] = []
+
+    def check() -> None:
+        if hit:
+            hit.clear()
+            raise KeyboardInterrupt
+
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield check
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    check()
+
+
 def run_chunks(
     fn: Callable[[T], R],
     tasks: Sequence[T],
@@ -111,18 +171,26 @@ def run_chunks(
             return run_chunks(fn, tasks, executor=ex, on_result=on_result)
     futures: dict[cf.Future[R], int] = {}
     results: list[Any] = [None] * len(tasks)
-    try:
-        for k, t in enumerate(tasks):
-            futures[executor.submit(fn, t)] = k
-        for fut in cf.as_completed(futures):
-            k = futures[fut]
-            results[k] = fut.result()
-            if on_result is not None:
-                on_result(k, results[k])
-    except BaseException:
-        for fut in futures:
-            fut.cancel()
-        raise
+    with _deferred_sigint() as check:
+        try:
+            for k, t in enumerate(tasks):
+                futures[executor.submit(fn, t)] = k
+                check()
+            pending = set(futures)
+            while pending:
+                # short slices, so that a Ctrl-C is acted on at once
+                done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+                check()
+                for fut in sorted(done, key=futures.__getitem__):
+                    k = futures[fut]
+                    results[k] = fut.result()
+                    if on_result is not None:
+                        on_result(k, results[k])
+                    check()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
     return results
 
 
@@ -154,28 +222,54 @@ def open_executor(
     if workers == 1:
         yield None
         return
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-    try:
+    ctx = multiprocessing.get_context()
+    stop = ctx.Event()
+    clean = False
+    with _deferred_sigint() as check:
+        pool = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(stop,)
+        )
         # start every worker now, before the caller starts threads (progress bars)
         list(pool.map(_noop, range(workers)))
+        procs = list(getattr(pool, "_processes", {}).values())
+        try:
+            check()
+        except KeyboardInterrupt:
+            _stop_pool(pool, stop, procs)
+            raise
+    try:
         yield pool
+        clean = True
     finally:
-        _stop_pool(pool)
+        with _deferred_sigint():
+            if clean:
+                pool.shutdown(wait=True)
+            else:
+                _stop_pool(pool, stop, procs)
 
 
-def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
-    """Cancel what has not started, stop the workers, and wait for them to exit."""
-    procs = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
+def _stop_pool(pool: cf.ProcessPoolExecutor, stop: Any, procs: list[Any]) -> None:
+    """Stop an interrupted pool: cancel the chunks not started, ask the running ones to
+    stop at their next block (they return at once, so no result is cut in half), and shut
+    the pool down, which waits for its workers to exit. A watchdog terminates workers
+    still running after :data:`STOP_TIMEOUT` seconds. (The pool's own thread reaps the
+    workers: joining them here as well would race with it.)"""
+    stop.set()
+    watchdog = threading.Timer(STOP_TIMEOUT, _terminate, args=(procs,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        watchdog.cancel()
+
+
+def _terminate(procs: list[Any]) -> None:  # pragma: no cover - a block longer than the timeout
     for p in procs:
-        if p.is_alive():
-            p.terminate()
-    for p in procs:
-        p.join(timeout=5)
-        if p.is_alive():  # pragma: no cover - a worker that ignored SIGTERM
-            p.kill()
-            p.join(timeout=5)
-    pool.shutdown(wait=True)
+        # the sentinel is ready once the process has exited; until then its pid is its own
+        if not mp_connection.wait([p.sentinel], timeout=0):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p.pid, signal.SIGTERM)
 
 
 @contextlib.contextmanager

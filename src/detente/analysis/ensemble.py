@@ -35,7 +35,7 @@ import pandas as pd
 
 from detente.analysis.perturb import BLOCK, PerturbationPlan, Spread, block_seeds
 from detente.errors import InputError
-from detente.execution import chunk_bounds, run_chunks, tune_allocator
+from detente.execution import Stopped, chunk_bounds, run_chunks, stop_requested, tune_allocator
 from detente.models.base import Model
 from detente.models.registry import get_model
 from detente.scenario import Scenario
@@ -175,6 +175,8 @@ def _run_chunk(chunk: _Chunk) -> _ChunkResult:
     vbuf = np.empty((BLOCK, k)) if drawn and inputs is None else None
     work = plan.buffers(min(BLOCK, n))
     for b in range(chunk.start // BLOCK, (chunk.stop - 1) // BLOCK + 1):
+        if stop_requested():
+            raise Stopped(f"stopped at block {b}")
         lo, hi = max(chunk.start, b * BLOCK), min(chunk.stop, (b + 1) * BLOCK)
         a, z, m = lo - chunk.start, hi - chunk.start, hi - lo
         if u is not None:

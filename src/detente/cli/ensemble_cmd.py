@@ -123,6 +123,16 @@ def _workers(workers: int | None, runs: int) -> int:
 
 
 @contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C: once the executor has stopped its workers, one line and exit status 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err_console.print("interrupted: the run was stopped and its workers shut down")
+        raise typer.Exit(130) from None
+
+
+@contextlib.contextmanager
 def _bars(quiet: bool) -> Iterator[Any]:
     """A factory of progress bars on stderr: ``add(label, total)`` returns a callback."""
     show = not quiet and err_console.is_terminal
@@ -210,6 +220,7 @@ def ensemble(
     _default_notice(plan)
     t0 = time.perf_counter()
     with (
+        _interruptible(),
         open_executor(
             workers=_workers(workers, draws), scheduler=scheduler, dask_local=dask_local
         ) as ex,
@@ -339,6 +350,7 @@ def sensitivity(
     methods = method or ["sobol", "morris", "tornado"]
     runs = samples * (plan.n_inputs + 2) if "sobol" in methods else 2 * plan.n_inputs + 1
     with (
+        _interruptible(),
         open_executor(
             workers=_workers(workers, runs), scheduler=scheduler, dask_local=dask_local
         ) as ex,
@@ -452,6 +464,7 @@ def discover(
     tg = parse_target(target, sc)
     _default_notice(plan)
     with (
+        _interruptible(),
         open_executor(
             workers=_workers(workers, draws), scheduler=scheduler, dask_local=dask_local
         ) as ex,
