@@ -70,6 +70,8 @@ def _chart(panel: Locator, key: str) -> Locator:
     """A plotly chart in its keyed container, once drawn."""
     svg = panel.locator(f".st-key-{key} .js-plotly-plot .main-svg").first
     expect(svg).to_be_visible(timeout=TIMEOUT)
+    # drawn, not just laid out: the chart's data traces are in the SVG
+    assert panel.locator(f".st-key-{key} .js-plotly-plot .main-svg .trace").count() > 0
     return svg
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from detente.scenario import (
@@ -109,3 +111,34 @@ def documented() -> Scenario:
             ),
         ),
     )
+
+
+# ------------------------------------------------------------------------- browser
+#: Debian's ``chromium`` package (scripts/install-browser.sh installs it when root)
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's launch options, pointed at Debian's Chromium (the same options
+    as the dashboard's browser tests in tests/app)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: install Debian's package with "
+            "'bash scripts/install-browser.sh' (as root), or run 'make test'"
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
