@@ -402,14 +402,22 @@ def ensemble_tab(scenario: Scenario, models: list[str], seed: int) -> None:
         go = st.form_submit_button("Run ensemble")
     key = "ensemble_result"
     if go:
+        bar = st.progress(0.0, text=f"Running {draws} draws with {model}…")
         with st.spinner("Running the ensemble…"):
             try:
                 res = extras.run_ensemble(
-                    scenario, model, draws=draws, seed=seed, spread=[spread], targets=targets
+                    scenario,
+                    model,
+                    draws=draws,
+                    seed=seed,
+                    spread=[spread],
+                    targets=targets,
+                    progress=lambda share: bar.progress(share),
                 )
                 st.session_state[key] = (scenario.input_hash(), res, None)
             except InputError as exc:
                 st.session_state[key] = (scenario.input_hash(), None, exc.message)
+        bar.empty()
     stored = st.session_state.get(key)
     if stored is None or stored[0] != scenario.input_hash():
         st.info("Set the ensemble up and press **Run ensemble**.")
@@ -451,12 +459,20 @@ def sensitivity_tab(scenario: Scenario, models: list[str], seed: int) -> None:
         go = st.form_submit_button("Run sensitivity analysis")
     key = "sens_result"
     if go:
+        bar = st.progress(0.0, text=f"One input at a time, with {model}…")
         with st.spinner("Running the sensitivity analysis…"):
             try:
-                res = extras.run_sensitivity(scenario, model, seed=seed, spread=[spread])
+                res = extras.run_sensitivity(
+                    scenario,
+                    model,
+                    seed=seed,
+                    spread=[spread],
+                    progress=lambda share: bar.progress(share),
+                )
                 st.session_state[key] = (scenario.input_hash(), res, None)
             except InputError as exc:
                 st.session_state[key] = (scenario.input_hash(), None, exc.message)
+        bar.empty()
     stored = st.session_state.get(key)
     if stored is None or stored[0] != scenario.input_hash():
         st.info(

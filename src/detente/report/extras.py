@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -65,10 +66,19 @@ def run_ensemble(
     seed: int = 0,
     spread: list[str] | None = None,
     targets: list[str] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Any:
-    """:func:`detente.analysis.ensemble.run_ensemble` with spreads and targets as text."""
+    """:func:`detente.analysis.ensemble.run_ensemble` with spreads and targets as text;
+    ``progress(share)`` hears the share of draws done (0..1) after each chunk."""
     from detente.analysis.ensemble import run_ensemble as _run
     from detente.analysis.perturb import parse_spread
+
+    done = [0]
+
+    def _tick(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress(min(1.0, done[0] / draws))
 
     return _run(
         scenario,
@@ -77,6 +87,7 @@ def run_ensemble(
         seed=seed,
         spread=parse_spread(spread) or None,
         targets=list(targets or []),
+        progress=_tick,
     )
 
 
@@ -99,14 +110,31 @@ def run_sensitivity(
     seed: int = 0,
     methods: tuple[str, ...] = ("tornado",),
     spread: list[str] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Any:
     """:func:`detente.analysis.sensitivity.sensitivity` with spreads as text (by default
-    the one-at-a-time tornado only: ``2K + 1`` model runs for ``K`` inputs)."""
+    the one-at-a-time tornado only: ``2K + 1`` model runs for ``K`` inputs);
+    ``progress(share)`` hears the share of a method's runs done (0..1)."""
     from detente.analysis.perturb import parse_spread
     from detente.analysis.sensitivity import sensitivity
 
+    def _factory(_method: str, runs: int) -> Callable[[int], None]:
+        done = [0]
+
+        def _tick(n: int) -> None:
+            done[0] += n
+            if progress is not None:
+                progress(min(1.0, done[0] / max(runs, 1)))
+
+        return _tick
+
     return sensitivity(
-        scenario, model, methods=methods, seed=seed, spread=parse_spread(spread) or None
+        scenario,
+        model,
+        methods=methods,
+        seed=seed,
+        spread=parse_spread(spread) or None,
+        progress=_factory,
     )
 
 
