@@ -105,3 +105,25 @@ def test_unknown_model_is_an_input_error(documented):
 
     with pytest.raises(InputError, match="unknown model"):
         run_models(documented, ["no_such_model"])
+
+
+def test_a_failing_model_does_not_stop_the_others(documented, monkeypatch):
+    from detente.models import Model, registry
+
+    class Broken(Model):
+        name = "broken"
+
+        def __init__(self) -> None:
+            pass
+
+        def forecast(self, scenario, *, seed=None):
+            raise RuntimeError("division by nothing")
+
+    monkeypatch.setitem(registry._REGISTRY, "broken", Broken)
+    res = run_models(documented, ["broken", "compromise"])
+    assert res.models == ["compromise"]
+    assert res.errors == {
+        "broken": "the model failed on this scenario (RuntimeError: division by nothing)"
+    }
+    with pytest.raises(RuntimeError, match="division by nothing"):
+        run_models(documented, ["broken"], strict=True)

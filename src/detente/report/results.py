@@ -81,11 +81,14 @@ def run_models(
     *,
     seed: int | None = 0,
     params: dict[str, dict[str, Any]] | None = None,
+    strict: bool = False,
 ) -> Results:
     """Forecast ``scenario`` with each of ``models`` (registry names).
 
-    Unknown model names raise :class:`InputError` before any work. An
-    :class:`InputError` raised by one model while forecasting is recorded under its name.
+    Unknown model names raise :class:`InputError` before any work. When one model fails
+    on the scenario the others still run: its :class:`InputError` message (or, for any
+    other failure, the kind of error and its message, unless ``strict``) is recorded under
+    its name in :attr:`Results.errors`, for the dashboard and the report to show.
     """
     params = params or {}
     built = [(m, get_model(m, **params.get(m, {}))) for m in models]
@@ -96,4 +99,8 @@ def run_models(
             forecasts.append(model.forecast(scenario, seed=seed))
         except InputError as exc:
             errors[name] = exc.message
+        except Exception as exc:
+            if strict:
+                raise
+            errors[name] = f"the model failed on this scenario ({type(exc).__name__}: {exc})"
     return Results(scenario=scenario, seed=seed, forecasts=tuple(forecasts), errors=errors)
