@@ -72,6 +72,10 @@ def test_arrays_and_mask(tiny):
             "no stance on any issue: a",
         ),
         (dict(principals=("a", "nobody")), "principal 'nobody'"),
+        (
+            dict(issues=(Issue(id="x", scale=Scale(low=0, high=10)), Issue(id="z"))),
+            "no actor takes a stance: z",
+        ),
     ],
 )
 def test_invalid_scenarios_name_the_problem(kw, text):

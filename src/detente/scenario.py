@@ -333,6 +333,10 @@ class Scenario(_Frozen):
         missing = [a.id for a in self.actors if a.id not in with_stance]
         if missing:
             raise ValueError(f"actor(s) with no stance on any issue: {', '.join(missing)}")
+        covered = {i for _, i in seen}
+        empty = [i for i in issues if i not in covered]
+        if empty:
+            raise ValueError(f"issue(s) on which no actor takes a stance: {', '.join(empty)}")
         for p in self.principals:
             if p not in actors:
                 raise ValueError(f"principal {p!r} is not an actor of the scenario")

@@ -172,9 +172,11 @@ def test_absent_actors_neither_vote_nor_win(tiny: Scenario) -> None:
     assert set(fc.details["y"]["win_probability"]) == {"a", "b"}
 
 
-def test_issue_without_stances_forecasts_its_midpoint(tiny: Scenario) -> None:
-    sc = tiny.replace(issues=(*tiny.issues, Issue(id="z", scale={"low": 10, "high": 30})))
-    assert Condorcet().forecast(sc).outcome_of("z") == pytest.approx(20.0)
+def test_issue_without_stances_is_refused_by_the_scenario(tiny: Scenario) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="no actor takes a stance: z"):
+        tiny.replace(issues=(*tiny.issues, Issue(id="z", scale={"low": 10, "high": 30})))
 
 
 def test_outcome_batch_matches_forecast() -> None:
