@@ -73,6 +73,41 @@ def test_same_numbers_in_process_on_a_pool_and_on_dask(tiny):
         np.testing.assert_array_equal(r.met, ref.met, err_msg=name)
 
 
+def test_cli_on_a_dask_scheduler_prints_the_same_json(tiny, tmp_path):
+    """``--scheduler tcp://127.0.0.1:PORT``: a threaded LocalCluster in this process, the
+    CLI in a subprocess; its JSON equals the in-process run's, byte for byte."""
+    from distributed import LocalCluster
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny.model_dump(mode="json")))
+    args = ["ensemble", str(path), "-n", "3000", "--seed", "4", "-t", "x <= 40", "--json"]
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        dask = subprocess.run(
+            [sys.executable, "-m", "detente", *args, "--scheduler", cluster.scheduler_address],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+    local = subprocess.run(
+        [sys.executable, "-m", "detente", *args, "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert dask.returncode == 0, dask.stderr
+    assert dask.stdout == local.stdout
+
+
 def test_an_interrupt_stops_the_pool_and_its_workers():
     def stop(k: int, r: int) -> None:
         raise KeyboardInterrupt

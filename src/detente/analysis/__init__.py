@@ -1,7 +1,8 @@
 """Analyses over many forecasts: ensembles, sensitivity, scenario discovery, what it takes.
 
 The names below are imported on first use, so ``import detente.analysis`` stays light
-(SALib and PRIM load only when sensitivity or discovery runs).
+(SALib and PRIM load only when sensitivity or discovery runs). The sensitivity entry point
+is ``detente.analysis.sensitivity.sensitivity`` (its module has the same name).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ _LAZY = {
     "parse_spread": "detente.analysis.perturb",
     "EnsembleResult": "detente.analysis.ensemble",
     "run_ensemble": "detente.analysis.ensemble",
-    "sensitivity": "detente.analysis.sensitivity",
     "sobol_indices": "detente.analysis.sensitivity",
     "morris_indices": "detente.analysis.sensitivity",
     "tornado": "detente.analysis.sensitivity",
