@@ -12,7 +12,11 @@ evaluates a block of draws in one vectorised call; any other model is run draw b
 through :meth:`~detente.models.base.Model.forecast` on
 :meth:`~detente.scenario.Scenario.from_arrays` copies. A model that draws at random gets one
 seed per block (batch kernel) or per draw (forecast), derived from the run's seed and the
-block, never from the chunk.
+block, never from the chunk. Batch kernels that take the base scenario (``scenario=``,
+through which they apply its linkages) or the issues' reference points (``reference=``)
+get them; a kernel that declines a scenario (:class:`NotImplementedError`) is replaced by
+forecasts per draw; and when the scenario has linkages that a kernel cannot see and that
+change the outcome, the result carries a note saying so (:attr:`EnsembleResult.notes`).
 
 Departure: the ``reset`` target is judged with each draw's own positions and saliences of
 the principals (their preferences are uncertain too), where
@@ -120,10 +124,14 @@ def _probe(model: Model, scenario: Scenario, seed: int) -> tuple[bool, tuple[str
     freeze = any(k.then.kind == "freeze" for k in scenario.linkages)
     if gap <= 1e-9 * float(np.max(arr.high - arr.low)) and not freeze:
         return True, ()
+    why = (
+        f"at the scenario's own values it differs from the forecast by {gap:.3g}"
+        if gap > 0
+        else "a linkage that freezes an issue may hold in some draws"
+    )
     return True, (
         f"model {model.name!r}'s batch kernel does not apply the scenario's linkages "
-        f"(at the scenario's own values it differs from the forecast by {gap:.3g}); "
-        "run draw by draw (batch=False, --no-batch) for forecasts that honour them",
+        f"({why}); run draw by draw (batch=False, --no-batch) for forecasts that honour them",
     )
 
 
