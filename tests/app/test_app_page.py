@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from detente.app import APP_FILE
 from detente.app.state import scenario_yaml
+from detente.app.views import md
 from detente.report.results import run_models
 from detente.scenarios import DEFAULT_SCENARIO, load_bundled
 
 FAST = ["compromise", "median"]
+
+
+def plain(markdown: str) -> str:
+    """The text a reader sees of markdown whose special characters were escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 @pytest.fixture
@@ -38,7 +46,7 @@ def _outcomes(at: AppTest):
 def test_opens_on_the_bundled_scenario(app_page):
     assert app_page.selectbox(key="bundled_id").value == DEFAULT_SCENARIO
     sc = load_bundled(DEFAULT_SCENARIO)
-    assert app_page.subheader[0].value == sc.name
+    assert app_page.subheader[0].value == md(sc.name)
     # the actor x issue table, the actors, the issues, sources, linkages, variants
     frames = app_page.dataframe
     assert len(app_page.data_editor) == 3
@@ -84,7 +92,7 @@ def test_upload_of_a_malformed_file_shows_the_error(app_page, shared_data):
     app_page.radio(key="source").set_value("upload").run()
     app_page.file_uploader(key="upload").upload(path.name, path.read_bytes(), "text/csv").run()
     assert not app_page.exception
-    (err,) = [e.value for e in app_page.error]
+    (err,) = [plain(e.value) for e in app_page.error]
     assert err.startswith("Cannot read the uploaded file: decide_copenhagen_with_errors.csv")
     assert "line 86" in err and "position 160" in err
 
@@ -95,7 +103,7 @@ def test_upload_of_unsafe_yaml_is_refused(app_page):
         "evil.yaml", b"!!python/object/apply:os.system ['echo owned']\n", "application/x-yaml"
     ).run()
     assert not app_page.exception
-    (err,) = [e.value for e in app_page.error]
+    (err,) = [plain(e.value) for e in app_page.error]
     assert "evil.yaml, line 1" in err and "safe" in err
 
 
@@ -152,3 +160,15 @@ def test_each_view_draws(app_page, tab, submit):
         assert at.success[0].value.startswith("Feasible with compromise")
     else:
         assert at.get("plotly_chart"), f"no chart on the {tab} tab"
+
+
+def test_user_text_is_shown_as_text(app_page, tiny):
+    """A scenario's words cannot smuggle markdown (links, images, formatting) into the page."""
+    hostile = tiny.replace(name="**bold** ![pixel](http://example.org/p.png) $x$")
+    app_page.radio(key="source").set_value("upload").run()
+    app_page.file_uploader(key="upload").upload(
+        "hostile.yaml", scenario_yaml(hostile).encode(), "application/x-yaml"
+    ).run()
+    shown = app_page.subheader[0].value
+    assert shown == md(hostile.name)
+    assert "![" not in shown and "**" not in shown and "$x$" not in shown

@@ -6,6 +6,7 @@ problems (:class:`~detente.errors.InputError`) are shown with ``st.error``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -43,6 +44,13 @@ __all__ = [
 ]
 
 _NO_VARIANT = "(as written)"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """User text (from a scenario file, an error message) made inert for Streamlit's
+    markdown: no formatting, links or images are taken from it."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def _fmt(df: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
@@ -72,7 +80,7 @@ def sidebar_scenario() -> tuple[Scenario | None, list[str]]:
         try:
             base = scenarios.load_bundled(sid)
         except InputError as exc:
-            sb.error(exc.message)
+            sb.error(md(exc.message))
             return None, []
     else:
         from detente.io import FORMATS
@@ -97,7 +105,7 @@ def sidebar_scenario() -> tuple[Scenario | None, list[str]]:
             st.session_state["upload_cache"] = cached
         _, loaded, error = cached
         if error is not None:
-            st.error(f"Cannot read the uploaded file: {error}")
+            st.error(f"Cannot read the uploaded file: {md(error)}")
             return None, []
         base, notices = loaded
     assert base is not None
@@ -125,13 +133,14 @@ def sidebar_models() -> tuple[list[str], int]:
 
 
 def header(scenario: Scenario) -> None:
-    st.subheader(scenario.name or scenario.id)
+    st.subheader(md(scenario.name or scenario.id))
     if scenario.description:
-        st.caption(scenario.description)
+        st.caption(md(scenario.description))
     p = scenario.principal_ids
     if len(p) >= 2:
         st.markdown(
-            f"Principals: **{scenario.actor(p[0]).label}** and **{scenario.actor(p[1]).label}**"
+            f"Principals: **{md(scenario.actor(p[0]).label)}** and "
+            f"**{md(scenario.actor(p[1]).label)}**"
             f" · {len(scenario.actors)} actors · {len(scenario.issues)} issues"
         )
 
@@ -222,7 +231,7 @@ def run(scenario: Scenario, models: list[str], seed: int) -> None:
         try:
             st.session_state["results"] = run_models(scenario, models, seed=seed)
         except InputError as exc:
-            st.error(exc.message)
+            st.error(md(exc.message))
 
 
 def current_results(scenario: Scenario) -> Results | None:
@@ -253,7 +262,7 @@ def outcome_tab(scenario: Scenario, results: Results | None) -> None:
         _need_run()
         return
     for model, msg in results.errors.items():
-        st.error(f"{model}: {msg}")
+        st.error(f"{md(model)}: {md(msg)}")
     if not results.forecasts:
         return
     sc = results.scenario
@@ -271,7 +280,7 @@ def outcome_tab(scenario: Scenario, results: Results | None) -> None:
         st.table(_fmt(gains_table(sc, fc)).set_index("issue"))
     lines = [(f.model, line) for f in fc for line in f.summary]
     if lines:
-        st.markdown("\n".join(f"- **{m}**: {line}" for m, line in lines))
+        st.markdown("\n".join(f"- **{md(m)}**: {md(line)}" for m, line in lines))
 
 
 # ------------------------------------------------------------------------- trajectories
@@ -286,7 +295,7 @@ def trajectories_tab(scenario: Scenario, results: Results | None) -> None:
         st.plotly_chart(charts.trajectories_chart(results.scenario, f), key=f"chart-traj-{model}")
     if f.events:
         with st.expander(f"What happened, round by round ({len(f.events)} events)"):
-            st.markdown("\n".join(f"- round {e.round}: {e.text}" for e in f.events[:500]))
+            st.markdown("\n".join(f"- round {e.round}: {md(e.text)}" for e in f.events[:500]))
 
 
 # ------------------------------------------------------------------------- actor map
@@ -331,7 +340,7 @@ def agreement_tab(scenario: Scenario, results: Results | None) -> None:
         st.session_state["agreement_cache"] = cached
     _, ag, error = cached
     if error is not None:
-        st.info(error)
+        st.info(md(error))
         return
     fresh = results is not None and results.scenario.input_hash() == scenario.input_hash()
     fc = list(results.forecasts) if fresh and results is not None else []
@@ -356,7 +365,8 @@ def agreement_tab(scenario: Scenario, results: Results | None) -> None:
     st.table(_fmt(table))
     if ag.trades:
         st.markdown(
-            f"**Trades both gain from** ({labels[a]} concedes one issue, {labels[b]} another)"
+            f"**Trades both gain from** ({md(labels[a])} concedes one issue, "
+            f"{md(labels[b])} another)"
         )
         st.table(
             _fmt(
@@ -424,7 +434,7 @@ def ensemble_tab(scenario: Scenario, models: list[str], seed: int) -> None:
         return
     _, res, error = stored
     if error is not None:
-        st.error(error)
+        st.error(md(error))
         return
     bounds, probs = extras.ensemble_bounds(res)
     if probs:
@@ -482,7 +492,7 @@ def sensitivity_tab(scenario: Scenario, models: list[str], seed: int) -> None:
         return
     _, res, error = stored
     if error is not None:
-        st.error(error)
+        st.error(md(error))
         return
     labels = {i.id: i.label for i in scenario.issues}
     issue = st.selectbox("Issue", list(labels), format_func=labels.get, key="sens_issue")
@@ -532,7 +542,7 @@ def what_it_takes_tab(scenario: Scenario, models: list[str], seed: int) -> None:
         return
     _, res, error = stored
     if error is not None:
-        st.error(error)
+        st.error(md(error))
         return
     _what_it_takes_result(res)
 
