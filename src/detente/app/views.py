@@ -54,11 +54,18 @@ def md(text: object) -> str:
 
 
 def _fmt(df: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
-    """Numbers as text with ``digits`` decimals and "—" for missing (for ``st.table``)."""
+    """A table for ``st.table``: numbers as text with ``digits`` decimals and "—" for
+    missing; every other cell, the column names and the index escaped (``st.table``
+    renders cells as markdown, and names come from the scenario)."""
     out = df.copy()
     for c in out.columns:
         if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
             out[c] = [("—" if pd.isna(x) else f"{x:.{digits}f}") for x in out[c]]
+        else:
+            out[c] = ["" if x is None else md(x) for x in out[c]]
+    out.columns = [md(c) for c in out.columns]
+    if not isinstance(out.index, pd.RangeIndex):
+        out.index = pd.Index([md(i) for i in out.index], name=out.index.name)
     return out
 
 
@@ -439,9 +446,11 @@ def ensemble_tab(scenario: Scenario, models: list[str], seed: int) -> None:
     bounds, probs = extras.ensemble_bounds(res)
     if probs:
         st.table(
-            pd.DataFrame(
-                {"target": list(probs), "probability": [f"{p:.1%}" for p in probs.values()]}
-            ).set_index("target")
+            _fmt(
+                pd.DataFrame(
+                    {"target": list(probs), "probability": [f"{p:.1%}" for p in probs.values()]}
+                ).set_index("target")
+            )
         )
     with st.container(key="ensemble-chart"):
         st.plotly_chart(
