@@ -396,7 +396,7 @@ def agreement_tab(scenario: Scenario, results: Results | None) -> None:
 def _targets_text(scenario: Scenario, key: str) -> list[str]:
     default = "reset" if all(i.reference is not None for i in scenario.issues) else ""
     text = st.text_area(
-        "Targets, one per line (e.g. 'sanctions <= 30', or 'reset')", default, key=key
+        "Targets, one per line (e.g. `sanctions <= 30`, or `reset`)", default, key=key
     )
     return [t.strip() for t in text.splitlines() if t.strip()]
 
