@@ -265,8 +265,8 @@ def _targets_met(
 
 # ------------------------------------------------------------------------ parent side
 def _default_chunk(draws: int, batch: bool) -> int:
-    if not batch:
-        return BLOCK
+    if not batch:  # a forecast per draw: small chunks, so that every worker gets some
+        return max(1, min(BLOCK, math.ceil(draws / 32)))
     return min(MAX_CHUNK, max(BLOCK, math.ceil(draws / 16)))
 
 
@@ -280,7 +280,10 @@ def _run(
     chunk_size: int | None,
     progress: Progress | None,
 ) -> _ChunkResult:
-    bounds = chunk_bounds(total, chunk_size or _default_chunk(total, job.batch), align=BLOCK)
+    # a batch kernel that draws at random takes one seed per block: its chunks hold whole
+    # blocks; draws evaluated one by one have their own seeds and may be cut anywhere
+    align = BLOCK if job.batch else 1
+    bounds = chunk_bounds(total, chunk_size or _default_chunk(total, job.batch), align=align)
     tasks = [_Chunk(job, s, e, None if values is None else values[s:e]) for s, e in bounds]
 
     def done(k: int, _r: _ChunkResult) -> None:

@@ -115,11 +115,15 @@ def _spread(items: list[str] | None) -> Any:
     return None if not items else parse_spread(items)
 
 
-def _workers(workers: int | None, runs: int) -> int:
+def _workers(workers: int | None, runs: int, model: Any) -> int:
+    """The pool size: as asked (default one per core), but no more than there are chunks
+    of work (a batch kernel's chunks hold whole blocks of draws)."""
+    from detente.analysis.ensemble import has_batch
     from detente.analysis.perturb import BLOCK
 
     n = workers or os.cpu_count() or 1
-    return max(1, min(n, math.ceil(runs / BLOCK)))
+    per_chunk = BLOCK if has_batch(model) else 1
+    return max(1, min(n, math.ceil(runs / per_chunk)))
 
 
 @contextlib.contextmanager
@@ -222,7 +226,7 @@ def ensemble(
     with (
         _interruptible(),
         open_executor(
-            workers=_workers(workers, draws), scheduler=scheduler, dask_local=dask_local
+            workers=_workers(workers, draws, m), scheduler=scheduler, dask_local=dask_local
         ) as ex,
         _bars(quiet) as bars,
     ):
@@ -352,7 +356,7 @@ def sensitivity(
     with (
         _interruptible(),
         open_executor(
-            workers=_workers(workers, runs), scheduler=scheduler, dask_local=dask_local
+            workers=_workers(workers, runs, m), scheduler=scheduler, dask_local=dask_local
         ) as ex,
         _bars(quiet) as bars,
     ):
@@ -466,7 +470,7 @@ def discover(
     with (
         _interruptible(),
         open_executor(
-            workers=_workers(workers, draws), scheduler=scheduler, dask_local=dask_local
+            workers=_workers(workers, draws, m), scheduler=scheduler, dask_local=dask_local
         ) as ex,
         _bars(quiet) as bars,
     ):
