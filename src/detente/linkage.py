@@ -66,3 +66,19 @@ def apply_holds(old: np.ndarray, new: np.ndarray, held: np.ndarray | None) -> np
     if held is None:
         return new
     return np.where(held, old, new)
+
+
+def freeze_outcome(
+    linkages: Sequence[Linkage], arrays: ScenarioArrays, outcome: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For closed-form models: an issue on which a linkage holds every actor (a freeze)
+    stays at its reference point (where it has one).
+
+    ``outcome`` is ``(..., I)``; returns the outcome with frozen issues replaced and the
+    ``(..., I)`` mask of frozen issues.
+    """
+    held = held_mask(linkages, arrays, outcome)
+    if held is None:
+        return outcome, np.zeros(np.shape(outcome), dtype=bool)
+    frozen = held.all(axis=-2) & ~np.isnan(arrays.reference)
+    return np.where(frozen, arrays.reference, outcome), frozen

@@ -37,7 +37,9 @@ class _Noisy(Model):
         out = out + np.random.default_rng(seed).normal(size=out.shape)
         return make_forecast(self, scenario, arr.position[None], out, seed=seed)
 
-    def outcome_batch(self, position, salience, capability, present, low, high, *, seed=None):
+    def outcome_batch(
+        self, position, salience, capability, present, low, high, *, seed=None, scenario=None
+    ):
         out = weighted_mean(position, salience, capability, present)
         return out + np.random.default_rng(seed).normal(size=out.shape)
 
@@ -51,7 +53,9 @@ class _Broken(Model):
     def forecast(self, scenario, *, seed=None):  # pragma: no cover - not called
         raise AssertionError
 
-    def outcome_batch(self, position, salience, capability, present, low, high, *, seed=None):
+    def outcome_batch(
+        self, position, salience, capability, present, low, high, *, seed=None, scenario=None
+    ):
         out = weighted_mean(position, salience, capability, present)
         if len(out) > 3:  # the single-draw probe passes
             out[3, 0] = np.nan
@@ -262,3 +266,41 @@ def test_cli_ensemble_on_the_bundled_scenario():
     assert res.returncode == 0, res.stderr
     assert "sanctions" in res.stdout and "reset" in res.stdout and "draws/s" in res.stdout
     assert "no --spread given" in res.stderr
+
+
+@pytest.mark.parametrize("name", ["compromise", "median", "condorcet", "detente"])
+def test_batch_kernels_apply_freeze_linkages(name):
+    """Every closed-form batch kernel honours a freeze linkage as its forecast does."""
+    from detente.models import get_model
+    from detente.scenario import Actor, Condition, Effect, Issue, Linkage, Scenario, Stance
+
+    sc = Scenario(
+        actors=(Actor(id="a"), Actor(id="b", capability=2)),
+        issues=(Issue(id="x", reference=50), Issue(id="y", reference=20)),
+        stances=(
+            Stance(actor="a", issue="x", position=10, salience=1),
+            Stance(actor="b", issue="x", position=90, salience=0.5),
+            Stance(actor="a", issue="y", position=30, salience=0.5),
+            Stance(actor="b", issue="y", position=80, salience=1),
+        ),
+        linkages=(
+            Linkage(
+                id="f",
+                when=Condition(issue="y", op=">", value=40),
+                then=Effect(kind="freeze", issue="x"),
+            ),
+        ),
+    )
+    model = get_model(name)
+    arr = sc.arrays()
+    batch = model.outcome_batch(
+        arr.position[None],
+        arr.salience[None],
+        arr.capability[None],
+        arr.present,
+        arr.low,
+        arr.high,
+        scenario=sc,
+    )[0]
+    np.testing.assert_allclose(batch, model.forecast(sc).outcome, atol=1e-12)
+    assert batch[0] == 50.0

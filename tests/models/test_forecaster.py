@@ -144,7 +144,7 @@ def test_batch_matches_forecast(tiny):
     pos = np.clip(arr.position + rng.normal(0, 5, (e, *arr.position.shape)), 0, 100)
     sal = np.broadcast_to(arr.salience, pos.shape)
     cap = np.broadcast_to(arr.capability, pos.shape)
-    batch = m.outcome_batch(pos, sal, cap, arr.present, arr.low, arr.high, reference=arr.reference)
+    batch = m.outcome_batch(pos, sal, cap, arr.present, arr.low, arr.high, scenario=tiny)
     assert batch.shape == (e, arr.n_issues)
     for k in range(e):
         one = detente_outcome(
@@ -152,7 +152,7 @@ def test_batch_matches_forecast(tiny):
         )["outcome"]
         assert batch[k] == pytest.approx(one, abs=1e-12)
     assert batch[0] != pytest.approx(m.forecast(tiny).outcome)  # perturbed, so different
-    # without the reference points the batch kernel declines (callers fall back)
+    # without the scenario (its reference points) the batch kernel declines
     with pytest.raises(NotImplementedError):
         m.outcome_batch(pos, sal, cap, arr.present, arr.low, arr.high)
 

@@ -12,11 +12,9 @@ evaluates a block of draws in one vectorised call; any other model is run draw b
 through :meth:`~detente.models.base.Model.forecast` on
 :meth:`~detente.scenario.Scenario.from_arrays` copies. A model that draws at random gets one
 seed per block (batch kernel) or per draw (forecast), derived from the run's seed and the
-block, never from the chunk. Batch kernels that take the base scenario (``scenario=``,
-through which they apply its linkages) or the issues' reference points (``reference=``)
-get them; a kernel that declines a scenario (:class:`NotImplementedError`) is replaced by
-forecasts per draw; and when the scenario has linkages that a kernel cannot see and that
-change the outcome, the result carries a note saying so (:attr:`EnsembleResult.notes`).
+block, never from the chunk. Batch kernels get the base scenario (``scenario=``), from
+which they apply its linkages and reference points as their forecasts do; a kernel that
+declines a scenario (:class:`NotImplementedError`) is replaced by forecasts per draw.
 
 Departure: the ``reset`` target is judged with each draw's own positions and saliences of
 the principals (their preferences are uncertain too), where
@@ -26,8 +24,6 @@ the principals (their preferences are uncertain too), where
 from __future__ import annotations
 
 import concurrent.futures as cf
-import functools
-import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +50,6 @@ __all__ = [
     "has_batch",
     "resolve_model",
     "run_ensemble",
-    "takes_scenario",
 ]
 
 #: the quantiles (percent) reported per issue
@@ -70,43 +65,14 @@ def has_batch(model: Model) -> bool:
     return type(model).outcome_batch is not Model.outcome_batch
 
 
-#: keywords beyond the base protocol that some batch kernels take, and what we pass
-_EXTRAS = ("scenario", "reference")
-
-
-@functools.cache
-def _batch_keywords(cls: type[Model]) -> frozenset[str]:
-    params = inspect.signature(cls.outcome_batch).parameters
-    return frozenset(k for k in _EXTRAS if k in params)
-
-
-def takes_scenario(model: Model) -> bool:
-    """Whether the model's batch kernel accepts the base scenario (``scenario=``), through
-    which it applies the scenario's linkages in every draw as its forecast does."""
-    return "scenario" in _batch_keywords(type(model))
-
-
-def _batch_extras(model: Model, scenario: Scenario) -> dict[str, Any]:
-    """The extra keywords the model's batch kernel takes: the base scenario (for its
-    linkages) and the issues' reference points."""
-    keys = _batch_keywords(type(model))
-    out: dict[str, Any] = {}
-    if "scenario" in keys:
-        out["scenario"] = scenario
-    if "reference" in keys:
-        out["reference"] = scenario.arrays().reference
-    return out
-
-
 def _probe(model: Model, scenario: Scenario, seed: int) -> tuple[bool, tuple[str, ...]]:
-    """Whether the batch kernel works on this scenario (a kernel may decline with
-    :class:`NotImplementedError`), and notes for the user: a scenario with linkages whose
-    kernel cannot see them, when that changes the outcome."""
+    """Whether the batch kernel serves this scenario (a kernel may decline with
+    :class:`NotImplementedError`, and the draws then run one forecast each)."""
     if not has_batch(model):
         return False, ()
     arr = scenario.arrays()
     try:
-        batch = model.outcome_batch(
+        model.outcome_batch(
             arr.position[None],
             arr.salience[None],
             arr.capability[None],
@@ -114,25 +80,11 @@ def _probe(model: Model, scenario: Scenario, seed: int) -> tuple[bool, tuple[str
             arr.low,
             arr.high,
             seed=seed,
-            **_batch_extras(model, scenario),
-        )[0]
+            scenario=scenario,
+        )
     except NotImplementedError:
         return False, ()
-    if not scenario.linkages or takes_scenario(model):
-        return True, ()
-    gap = float(np.max(np.abs(batch - model.forecast(scenario, seed=seed).outcome)))
-    freeze = any(k.then.kind == "freeze" for k in scenario.linkages)
-    if gap <= 1e-9 * float(np.max(arr.high - arr.low)) and not freeze:
-        return True, ()
-    why = (
-        f"at the scenario's own values it differs from the forecast by {gap:.3g}"
-        if gap > 0
-        else "a linkage that freezes an issue may hold in some draws"
-    )
-    return True, (
-        f"model {model.name!r}'s batch kernel does not apply the scenario's linkages "
-        f"({why}); run draw by draw (batch=False, --no-batch) for forecasts that honour them",
-    )
+    return True, ()
 
 
 def resolve_model(model: Model | str, params: Mapping[str, Any] | None = None) -> Model:
@@ -215,10 +167,16 @@ def _evaluate(
     seeds = block_seeds(job.seed, block) if model.stochastic else None
     if job.batch:
         seed = int(seeds[0]) if seeds is not None else job.seed
-        extra = _batch_extras(model, plan.scenario)
         out = np.asarray(
             model.outcome_batch(
-                pos, sal, cap, plan.present, plan.low, plan.high, seed=seed, **extra
+                pos,
+                sal,
+                cap,
+                plan.present,
+                plan.low,
+                plan.high,
+                seed=seed,
+                scenario=plan.scenario,
             ),
             dtype=float,
         )

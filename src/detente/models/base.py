@@ -94,12 +94,17 @@ class Model(ABC):
         high: np.ndarray,
         *,
         seed: int | None = None,
+        scenario: Scenario | None = None,
     ) -> np.ndarray:
         """Outcomes ``(E, I)`` for ``E`` perturbed copies of a scenario at once.
 
         ``position``, ``salience`` and ``capability`` are ``(E, A, I)``; ``present`` is
-        ``(A, I)``; ``low`` and ``high`` are ``(I,)``. Models without a batch kernel raise
-        :class:`NotImplementedError` and callers fall back to :meth:`forecast` per draw.
+        ``(A, I)``; ``low`` and ``high`` are ``(I,)``. ``scenario`` is the scenario the
+        draws perturb (same actors and issues): kernels take from it what the arrays do not
+        carry, its linkages and reference points, so that every draw is forecast as
+        :meth:`forecast` would; callers always pass it. Models without a batch kernel (or
+        that cannot serve a given call) raise :class:`NotImplementedError` and callers fall
+        back to :meth:`forecast` per draw.
         """
         raise NotImplementedError(f"model {self.name!r} has no batch kernel")
 

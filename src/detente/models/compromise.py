@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from detente.forecast import Event, Forecast
-from detente.linkage import held_mask
+from detente.linkage import freeze_outcome
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
 from detente.scenario import Scenario
@@ -43,8 +43,15 @@ def weighted_mean(
     position: np.ndarray, salience: np.ndarray, capability: np.ndarray, present: np.ndarray
 ) -> np.ndarray:
     """Σ c s x / Σ c s over the actor axis (-2); arrays shaped ``(..., A, I)``."""
-    w = _weights(salience, capability, present)
-    return (w * position).sum(axis=-2) / w.sum(axis=-2)
+    w = capability * salience * present
+    num = np.einsum("...ai,...ai->...i", w, position)
+    den = w.sum(axis=-2)
+    zero = den <= 0
+    if np.any(zero):  # nobody carries weight: the plain mean of those present
+        eq = np.broadcast_to(present, w.shape).astype(float)
+        num = np.where(zero, np.einsum("...ai,...ai->...i", eq, position), num)
+        den = np.where(zero, eq.sum(axis=-2), den)
+    return num / den
 
 
 def weighted_median(
@@ -71,24 +78,20 @@ class _ClosedForm(Model):
     def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
         arr = scenario.arrays()
         out = self._kernel(arr.position, arr.salience, arr.capability, arr.present)
-        events = []
-        held = held_mask(scenario.linkages, arr, out)
-        if held is not None:
-            # a held position is the input position already; an issue on which every actor
-            # is held (a freeze) does not move from its reference point
-            frozen = held.all(axis=0) & ~np.isnan(arr.reference)
-            for k in np.flatnonzero(frozen):
-                events.append(
-                    Event(
-                        round=0,
-                        kind="freeze",
-                        actors=(),
-                        issues=(arr.issue_ids[k],),
-                        text=f"{arr.issue_ids[k]} stays at its reference point "
-                        f"{arr.reference[k]:g}: a linkage freezes it",
-                    )
-                )
-            out = np.where(frozen, arr.reference, out)
+        # a held position is the input position already; an issue on which every actor is
+        # held (a freeze) does not move from its reference point
+        out, frozen = freeze_outcome(scenario.linkages, arr, out)
+        events = [
+            Event(
+                round=0,
+                kind="freeze",
+                actors=(),
+                issues=(arr.issue_ids[k],),
+                text=f"{arr.issue_ids[k]} stays at its reference point "
+                f"{arr.reference[k]:g}: a linkage freezes it",
+            )
+            for k in np.flatnonzero(frozen)
+        ]
         return make_forecast(
             self, scenario, arr.position[None, :, :], out, seed=seed, events=events
         )
@@ -103,8 +106,12 @@ class _ClosedForm(Model):
         high: np.ndarray,
         *,
         seed: int | None = None,
+        scenario: Scenario | None = None,
     ) -> np.ndarray:
-        return self._kernel(position, salience, capability, present)
+        out = self._kernel(position, salience, capability, present)
+        if scenario is not None and scenario.linkages:
+            out, _ = freeze_outcome(scenario.linkages, scenario.arrays(), out)
+        return out
 
 
 @register

@@ -54,7 +54,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from detente.forecast import Event, Forecast
-from detente.linkage import held_mask
+from detente.linkage import freeze_outcome
 from detente.models import _smp_kernel as kern
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
@@ -231,11 +231,7 @@ class Condorcet(Model):
         ids = arr.actor_ids
         details: dict[str, dict[str, Any]] = {}
         events: list[Event] = []
-        held = held_mask(scenario.linkages, arr, outcome)
-        frozen = np.zeros(arr.n_issues, dtype=bool)
-        if held is not None:
-            frozen = held.all(axis=0) & ~np.isnan(arr.reference)
-            outcome = np.where(frozen, arr.reference, outcome)
+        outcome, frozen = freeze_outcome(scenario.linkages, arr, outcome)
         for k, iss in enumerate(arr.issue_ids):
             pres = np.flatnonzero(arr.present[:, k])
             lead = int(top[k])
@@ -303,10 +299,14 @@ class Condorcet(Model):
         high: np.ndarray,
         *,
         seed: int | None = None,
+        scenario: Scenario | None = None,
     ) -> np.ndarray:
         """Outcomes ``(E, I)`` of ``E`` perturbed scenarios in one vectorised call."""
         expected, mode, *_ = self._solve(position, salience, capability, present, low, high)
-        return expected if self.outcome == "expected" else mode
+        out = expected if self.outcome == "expected" else mode
+        if scenario is not None and scenario.linkages:
+            out, _ = freeze_outcome(scenario.linkages, scenario.arrays(), out)
+        return out
 
     def probabilities(self, scenario: Scenario) -> dict[str, dict[str, float]]:
         """Issue -> actor -> probability that the actor's position wins."""

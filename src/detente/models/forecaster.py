@@ -71,7 +71,7 @@ from __future__ import annotations
 import numpy as np
 
 from detente.forecast import Event, Forecast
-from detente.linkage import held_mask
+from detente.linkage import freeze_outcome
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
 from detente.scenario import Scenario
@@ -332,21 +332,18 @@ class DetenteForecaster(Model):
         )
         out = steps["outcome"]
         events: list[Event] = []
-        held = held_mask(scenario.linkages, arr, out)
-        if held is not None:
-            frozen = held.all(axis=0) & ~np.isnan(arr.reference)
-            for k in np.flatnonzero(frozen):
-                events.append(
-                    Event(
-                        round=0,
-                        kind="freeze",
-                        actors=(),
-                        issues=(arr.issue_ids[k],),
-                        text=f"{arr.issue_ids[k]} stays at its reference point "
-                        f"{arr.reference[k]:g}: a linkage freezes it",
-                    )
+        out, frozen = freeze_outcome(scenario.linkages, arr, out)
+        for k in np.flatnonzero(frozen):
+            events.append(
+                Event(
+                    round=0,
+                    kind="freeze",
+                    actors=(),
+                    issues=(arr.issue_ids[k],),
+                    text=f"{arr.issue_ids[k]} stays at its reference point "
+                    f"{arr.reference[k]:g}: a linkage freezes it",
                 )
-            out = np.where(frozen, arr.reference, out)
+            )
         details = {}
         for k, iss in enumerate(arr.issue_ids):
             top = int(np.argmax(steps["pce"][:, k]))
@@ -378,13 +375,19 @@ class DetenteForecaster(Model):
         high: np.ndarray,
         *,
         seed: int | None = None,
-        reference: np.ndarray | None = None,
+        scenario: Scenario | None = None,
     ) -> np.ndarray:
-        """Outcomes ``(E, I)``. The departure step needs the issues' reference points
-        (``reference``, ``(I,)``, NaN where none); without them the batch kernel declines
+        """Outcomes ``(E, I)``. The departure step needs the issues' reference points, which
+        come from ``scenario``; without it the batch kernel declines
         (:class:`NotImplementedError`) so that callers fall back to :meth:`forecast`."""
-        if reference is None:
+        if scenario is None:
             raise NotImplementedError(
-                "model 'detente' needs reference= (the issues' reference points) in batch"
+                "model 'detente' needs scenario= (for the issues' reference points) in batch"
             )
-        return self._steps(position, salience, capability, present, low, high, reference)["outcome"]
+        arr = scenario.arrays()
+        out = self._steps(position, salience, capability, present, low, high, arr.reference)[
+            "outcome"
+        ]
+        if scenario.linkages:
+            out, _ = freeze_outcome(scenario.linkages, arr, out)
+        return out

@@ -365,9 +365,26 @@ class Spatial(Model):
         high: np.ndarray,
         *,
         seed: int | None = None,
+        scenario: Scenario | None = None,
     ) -> np.ndarray:
         """Outcomes ``(E, I)`` of ``E`` perturbed scenarios: one SMP run per draw (the
-        turns are sequential, so draws are not vectorised; linkages are not applied)."""
+        turns are sequential, so draws are not vectorised). A scenario with linkages is
+        forecast draw by draw through :meth:`forecast`, which applies them."""
+        if scenario is not None and scenario.linkages:
+            return np.stack(
+                [
+                    self.forecast(
+                        Scenario.from_arrays(
+                            scenario,
+                            position=position[n],
+                            salience=salience[n],
+                            capability=capability[n],
+                        ),
+                        seed=seed,
+                    ).outcome
+                    for n in range(position.shape[0])
+                ]
+            )
         e = position.shape[0]
         out = np.empty((e, position.shape[-1]))
         opt = self.options()
