@@ -71,3 +71,32 @@ def test_every_reference_case_runs_as_json(cli, shared_data):
         assert code == 0, (path.name, err)
         data = json.loads(out)
         assert data["forecasts"][0]["issues"], path.name
+
+
+def test_ctrl_c_is_one_line_and_exit_130():
+    """SIGINT during a long run: 'interrupted' on stderr, status 130, no traceback."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "detente",
+            "run",
+            "--model",
+            "exchange",
+            "--param",
+            "exchange.rounds=10000000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)  # past start-up, inside the rounds (the whole run takes ~15 s)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err

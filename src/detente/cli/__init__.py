@@ -35,19 +35,32 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point of the ``detente`` console script."""
+    """Entry point of the ``detente`` console script.
+
+    Runs the typer app outside click's standalone mode, so that detente decides how each
+    ending looks: an input problem is one line on stderr and exit status 2, Ctrl-C one line
+    and 130, a usage error click's own message and 2; never a traceback for these.
+    """
+    import typer
     from rich.markup import escape
 
     from detente.cli.common import err_console
 
     try:
-        app()
+        code = app(standalone_mode=False)
     except InputError as exc:
         err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         err_console.print("interrupted")
         sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: click's own message
+        if type(exc).__name__ != "NoArgsIsHelpError":  # (help was printed already)
+            exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
