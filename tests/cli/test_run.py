@@ -89,7 +89,7 @@ def test_ctrl_c_is_one_line_and_exit_130():
             "--model",
             "exchange",
             "--param",
-            "exchange.rounds=10000000",
+            "exchange.rounds=10000",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
