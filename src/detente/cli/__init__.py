@@ -54,7 +54,9 @@ def main() -> None:
     except (KeyboardInterrupt, typer.Abort):
         err_console.print("interrupted")
         sys.exit(130)
-    except typer.Exit as exc:
+    except typer.Exit as exc:  # typer turns Ctrl-C into Exit(130) from KeyboardInterrupt
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            err_console.print("interrupted")
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: click's own message
         if type(exc).__name__ != "NoArgsIsHelpError":  # (help was printed already)
