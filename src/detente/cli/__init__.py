@@ -44,7 +44,7 @@ def main() -> None:
     import typer
     from rich.markup import escape
 
-    from detente.cli.common import err_console
+    from detente.cli.common import err_console, report_interrupt
 
     try:
         code = app(standalone_mode=False)
@@ -52,17 +52,17 @@ def main() -> None:
         err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", soft_wrap=True)
         sys.exit(2)
     except (KeyboardInterrupt, typer.Abort):
-        err_console.print("interrupted")
-        sys.exit(130)
-    except typer.Exit as exc:  # typer turns Ctrl-C into Exit(130) from KeyboardInterrupt
-        if isinstance(exc.__cause__, KeyboardInterrupt):
-            err_console.print("interrupted")
-        sys.exit(exc.exit_code)
+        code = 130
+    except typer.Exit as exc:
+        code = exc.exit_code
     except typer.TyperException as exc:  # usage errors: click's own message
         if type(exc).__name__ != "NoArgsIsHelpError":  # (help was printed already)
             exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if code == 130:  # typer turns Ctrl-C into exit status 130
+        report_interrupt()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,17 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+_interrupt_reported = False
+
+
+def report_interrupt(text: str = "interrupted") -> None:
+    """Say once that the run was stopped by Ctrl-C (commands may say more than main)."""
+    global _interrupt_reported
+    if not _interrupt_reported:
+        err_console.print(escape(text))
+        _interrupt_reported = True
+
+
 def notice(text: str) -> None:
     err_console.print(f"[yellow]notice:[/yellow] {escape(text)}", soft_wrap=True)
 

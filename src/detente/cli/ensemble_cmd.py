@@ -36,6 +36,7 @@ from detente.cli.common import (
     notice,
     parse_params,
     print_json,
+    report_interrupt,
     resolve_scenario,
 )
 from detente.errors import InputError
@@ -132,7 +133,7 @@ def _interruptible() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        err_console.print("interrupted: the run was stopped and its workers shut down")
+        report_interrupt("interrupted: the run was stopped and its workers shut down")
         raise typer.Exit(130) from None
 
 
