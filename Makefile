@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test setup setup-test lint bench browser clean
+.PHONY: demo test setup setup-test lint bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,13 @@ lint: setup-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# the browser tests' screenshots go to a scratch folder; `make screenshots` refreshes docs/
 test: setup-test
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest
+	DETENTE_SCREENSHOTS=$${DETENTE_SCREENSHOTS:-.pytest_cache/screenshots} $(BIN)/python -m pytest
+
+screenshots: setup-test
+	DETENTE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/app -m browser
 
 bench: setup
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
