@@ -1,9 +1,11 @@
 """The expected-utility model: reference trajectories, a plain transcription of the
-reference formulas, invariants, linkages, ensembles, options and the command line."""
+reference formulas, invariants, linkages, ensembles, options, the compiled kernel for many
+small games and the command line."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import detente.models._eu_kernel as kernel
+import detente.models._eu_numba as compiled
 import detente.models.expected_utility as eu_module
 from detente.errors import InputError
 from detente.models.expected_utility import ExpectedUtility
@@ -533,6 +536,159 @@ def test_bad_parameters_are_input_errors(params, key):
         ExpectedUtility(**params)
     assert err.value.where == f"--param expected_utility.{key}"
     assert err.value.allowed
+
+
+# --------------------------------------------------------------------------- compiled kernel
+needs_numba = pytest.mark.skipif(
+    not compiled.ENABLED, reason="numba is not installed or DETENTE_NO_NUMBA is set"
+)
+
+#: every option combination the batch path takes (the outcome is computed after the play)
+_BATCH_OPTIONS = [
+    {"variant": "scholz", "denominator": d, "choice": c, "capitulation": cap}
+    for d in ("all_pairs", "pair")
+    for c in ("scholz", "least_change")
+    for cap in (False, True)
+] + [{"variant": "dmasad"}]
+
+
+def _small_games(seed: int, games: int, actors: int):
+    """Random games with what a kernel can trip on: absent actors, shared positions,
+    saliences of 0 and 1, zero capabilities, games with one actor and with none."""
+    rng = np.random.default_rng(seed)
+    shape = (games, actors)
+    x = rng.uniform(0, 100, shape)
+    x = np.where(rng.random(shape) < 0.25, np.round(x / 25) * 25, x)
+    s = rng.uniform(0, 1, shape)
+    s = np.where(rng.random(shape) < 0.1, 1.0, np.where(rng.random(shape) < 0.05, 0.0, s))
+    c = np.where(rng.random(shape) < 0.05, 0.0, rng.lognormal(0, 1, shape))
+    present = rng.random(shape) > 0.2
+    present[:2] = False
+    present[1, 0] = True
+    return x, s, c, present, np.zeros(games), np.full(games, 100.0)
+
+
+def _both_kernels(monkeypatch, fn):
+    """``fn()`` on the NumPy kernel, then on the compiled one (for any number of games)."""
+    monkeypatch.setattr(compiled, "MIN_GAMES", 1)
+    before = compiled.use_numba(False)
+    try:
+        plain = fn()
+        compiled.use_numba(True)
+        fast = fn()
+    finally:
+        compiled.use_numba(before)
+    return plain, fast
+
+
+def _assert_same_play(plain: kernel.GameResult, fast: kernel.GameResult) -> None:
+    # the compiled kernel does the NumPy kernel's floating-point operations in the same
+    # order (the powers by np.power in both): they agree to the last bit; 1e-12 is promised
+    assert fast.trajectory.shape == plain.trajectory.shape
+    np.testing.assert_allclose(fast.trajectory, plain.trajectory, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.risk, plain.risk, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(fast.rounds_played, plain.rounds_played)
+    np.testing.assert_array_equal(fast.converged, plain.converged)
+
+
+@needs_numba
+@pytest.mark.parametrize("options", _BATCH_OPTIONS, ids=lambda o: "-".join(map(str, o.values())))
+@pytest.mark.parametrize("stop", ["rounds", "positions", "mean"])
+@pytest.mark.parametrize("scale", ["positions", "issue"])
+def test_compiled_kernel_equals_the_numpy_kernel_on_random_games(monkeypatch, options, stop, scale):
+    cfg = kernel.EUSettings(**options, stop=stop, rounds=10, tol=1e-3, max_rounds=25)
+    # 13 actors: the all-pairs denominator sums more than 128 terms (NumPy splits the sum)
+    for seed, actors in ((1, 3), (2, 8), (3, 13)):
+        args = _small_games(seed, 100, actors)
+        plain, fast = _both_kernels(monkeypatch, lambda a=args: kernel.play(*a, cfg, scale=scale))
+        _assert_same_play(plain, fast)
+        assert np.any(fast.trajectory[-1] != fast.trajectory[0])  # the games did move
+
+
+@needs_numba
+@pytest.mark.parametrize("options", _BATCH_OPTIONS, ids=lambda o: "-".join(map(str, o.values())))
+@pytest.mark.parametrize("stop", ["rounds", "mean"])
+def test_compiled_kernel_equals_the_numpy_kernel_on_the_reference_case(
+    shared_data, monkeypatch, options, stop
+):
+    sc, _ = _bdm_case(shared_data)
+    model = ExpectedUtility(**options, stop=stop, tol=1e-9, max_rounds=30, trace="none")
+    plain, fast = _both_kernels(monkeypatch, lambda: model.forecast(sc))
+    np.testing.assert_allclose(fast.positions, plain.positions, rtol=0, atol=1e-12)
+    assert fast.details == plain.details
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    ("variant", "ref"),
+    [
+        ("scholz", "jmckib_ExampleActors_10rounds.json"),
+        ("dmasad", "dmasad_ExampleActors_10rounds.json"),
+    ],
+)
+def test_compiled_kernel_reproduces_the_reference_runs(shared_data, monkeypatch, variant, ref):
+    sc, names = _bdm_case(shared_data)
+    monkeypatch.setattr(compiled, "MIN_GAMES", 1)
+    fc = ExpectedUtility(variant=variant, trace="none").forecast(sc)
+    hist = json.loads((shared_data / OUT / ref).read_text())["history"]
+    want = np.array([[h["positions"][a] for a in names] for h in hist])
+    np.testing.assert_allclose(fc.positions[:, :, 0], want, rtol=0, atol=1e-12)
+
+
+@needs_numba
+@pytest.mark.parametrize("params", [{}, {"stop": "positions", "tol": 1e-3}, {"outcome": "median"}])
+def test_compiled_kernel_applies_linkages_like_the_numpy_kernel(monkeypatch, params):
+    scenarios = pytest.importorskip("detente.scenarios")
+    sc = scenarios.load_bundled("us-russia-reset")
+    arr = sc.arrays()
+    assert sc.linkages
+    rng = np.random.default_rng(11)
+    e = 12  # 108 games: the compiled kernel's regime without lowering MIN_GAMES
+    shape = (e, *arr.position.shape)
+    pos = np.clip(arr.position + rng.normal(0, 10, shape), arr.low, arr.high)
+    sal = np.clip(arr.salience + rng.normal(0, 0.1, shape), 0, 1)
+    cap = arr.capability * rng.uniform(0.8, 1.2, shape)
+    model = ExpectedUtility(**params)
+    batch = (pos, sal, cap, arr.present, arr.low, arr.high)
+    plain, fast = _both_kernels(monkeypatch, lambda: model.outcome_batch(*batch, scenario=sc))
+    np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-12)
+    assert not np.allclose(fast, model.outcome_batch(*batch))  # the linkages held something
+
+
+@needs_numba
+@pytest.mark.parametrize("threads", [1, 3])
+def test_compiled_kernel_splits_the_games_between_threads(monkeypatch, threads):
+    monkeypatch.setattr(compiled, "_threads", lambda games: threads)
+    args = _small_games(4, 301, 6)
+    cfg = kernel.EUSettings(stop="positions", tol=1e-3, max_rounds=25)
+    plain, fast = _both_kernels(monkeypatch, lambda: kernel.play(*args, cfg))
+    _assert_same_play(plain, fast)
+
+
+@needs_numba
+def test_only_many_small_games_without_a_trace_go_to_the_compiled_kernel(monkeypatch):
+    calls: list[int] = []
+    play = compiled.play
+    monkeypatch.setattr(
+        compiled, "play", lambda *a, **k: calls.append(a[0].shape[0]) or play(*a, **k)
+    )
+    cfg = kernel.EUSettings(rounds=2)
+    many = compiled.MIN_GAMES
+    kernel.play(*_small_games(5, many, 6), cfg)
+    kernel.play(*_small_games(5, many, 6), cfg, record="moves")
+    kernel.play(*_small_games(5, many - 1, 6), cfg)
+    kernel.play(*_small_games(5, many, compiled.MAX_ACTORS + 1), cfg)
+    assert calls == [many]
+
+
+def test_detente_no_numba_keeps_the_numpy_kernel():
+    code = "import detente.models._eu_numba as m; print(m.ENABLED, m.enabled())"
+    env = {**os.environ, "DETENTE_NO_NUMBA": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]
 
 
 # --------------------------------------------------------------------------- command line

@@ -33,6 +33,14 @@ as an ``N^3`` sum, and Scholz's denominator ``Σ_k Σ_a Σ_b |cmp_k(a, b)|`` as 
 The counts ``t_ij`` come from one broadcast comparison for small games and from a sorted
 search per game for large ones. The tests check the kernel against a plain
 transcription of the reference formulas.
+
+Many small games
+----------------
+An ensemble plays hundreds of thousands of games of a handful of actors, where these
+array passes cost more in overhead than in arithmetic. :func:`play` hands such games
+(without a trace) to the compiled kernel of :mod:`._eu_numba`, which plays them game by
+game in numba and gives the same numbers to the last bit; ``DETENTE_NO_NUMBA=1`` keeps
+everything here.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from detente.models import _eu_numba
 from detente.models.compromise import weighted_mean
 
 __all__ = [
@@ -178,7 +187,8 @@ def _risk(danger: np.ndarray, present: np.ndarray) -> np.ndarray:
     small = np.where(present, danger, np.inf).min(axis=1, keepdims=True)
     span = big - small
     ok = np.isfinite(span) & (span > 0)
-    rr = np.where(ok, (2.0 * danger - big - small) / np.where(ok, span, 1.0), 0.0)
+    with np.errstate(invalid="ignore"):  # a game nobody is present in: inf - inf, unused
+        rr = np.where(ok, (2.0 * danger - big - small) / np.where(ok, span, 1.0), 0.0)
     rr = np.clip(rr, -1.0, 1.0)  # rounding only; the formula lies in [-1, 1]
     return np.where(present, (1.0 - rr / 3.0) / (1.0 + rr / 3.0), 1.0)
 
@@ -359,7 +369,8 @@ def play(
     ``"positions"`` takes R as the spread of each game's initial positions (the
     references), ``"issue"`` the issue's scale. ``hold(x)`` returns the positions a
     linkage keeps this round (``(B, N)`` bool or ``None``). ``record``: ``None``,
-    ``"moves"`` (accepted moves) or ``"offers"`` (every offer too).
+    ``"moves"`` (accepted moves) or ``"offers"`` (every offer too). Many small games
+    without a record go to the compiled kernel (:func:`_compiled`), with the same result.
     """
     x = np.array(position, dtype=float)
     s = np.asarray(salience, dtype=float)
@@ -377,13 +388,34 @@ def play(
 
     fixed = settings.stop == "rounds"
     limit = settings.rounds if fixed else settings.max_rounds
+    tol = settings.tol * (high - low)
+    if record is None and _compiled(b, n):
+        traj_c, risk_c, played_c, converged_c = _eu_numba.play(
+            x,
+            s,
+            w,
+            present,
+            span,
+            low,
+            high,
+            tol,
+            variant=settings.variant,
+            denominator=settings.denominator,
+            choice=settings.choice,
+            capitulation=settings.capitulation,
+            stop=settings.stop,
+            limit=limit,
+            hold=hold,
+        )
+        return GameResult(
+            trajectory=traj_c, risk=risk_c, rounds_played=played_c, converged=converged_c
+        )
     active = np.ones(b, dtype=bool)
     played = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
     traj = [x.copy()]
     risks: list[np.ndarray] = []
     records: list[RoundRecord] = []
-    tol = settings.tol * (high - low)
     for _ in range(limit):
         if not active.any():
             break
@@ -402,7 +434,8 @@ def play(
         played[idx] += 1
         if not fixed:
             if settings.stop == "mean":
-                change = np.abs(_mean(new, w, present) - _mean(x, w, present))
+                with np.errstate(invalid="ignore"):  # nobody present: no mean, never stops
+                    change = np.abs(_mean(new, w, present) - _mean(x, w, present))
             else:
                 change = np.where(present, np.abs(new - x), 0.0).max(axis=1)
             was_held = np.zeros(b, bool) if held is None else (held & present).any(axis=1)
@@ -421,6 +454,14 @@ def play(
         rounds_played=played,
         converged=converged,
         records=records,
+    )
+
+
+def _compiled(games: int, actors: int) -> bool:
+    """Whether :func:`play` hands the games to the compiled kernel (:mod:`._eu_numba`):
+    many small games without a trace, numba available and not switched off."""
+    return (
+        _eu_numba.enabled() and games >= _eu_numba.MIN_GAMES and 0 < actors <= _eu_numba.MAX_ACTORS
     )
 
 

@@ -1,0 +1,804 @@
+"""Compiled kernel (numba) of the expected-utility model for many small games.
+
+An ensemble plays a very large number of small games (the bundled scenario: 100,000 draws
+x 9 issues of at most 8 actors). The NumPy kernel of :mod:`._eu_kernel` spends most of
+its time there on the overhead of a few dozen passes a round over ``(B, N, N)`` arrays;
+this module plays each game in compiled loops instead, one game at a time, every pairwise
+quantity in small scratch arrays that stay in the cache. :func:`._eu_kernel.play` hands
+the games here when they are many and small (:data:`MIN_GAMES`, :data:`MAX_ACTORS`) and
+no trace is recorded; the NumPy kernel stays the general path and the reference.
+``DETENTE_NO_NUMBA=1`` (read at import) keeps this module off, as for the spatial model.
+
+The formulas are those of :mod:`detente.models.expected_utility` ((E1)-(E7)), computed
+as :mod:`._eu_kernel` computes them (actors sorted by position, supports ``M_ij`` from
+prefix sums over the sorted voters and the midpoint counts), with the same floating-point
+operations in the same order, so that the two kernels agree to the last bit. That
+matters: the game amplifies a difference in the last place (a compromise moves by the
+ratio of two differences of nearly equal utilities), and after ten rounds a few percent
+of random games take another offer somewhere if the kernels differ by rounding alone.
+How the compiled kernel gets there:
+
+* A round runs in two compiled halves. :func:`_prepare` computes what needs ``r = 1``
+  only (the dangers (E5), where ``U_s - U_sq = 2d`` and ``U_s - U_f = 4d``, with the
+  win probabilities of (E2) from linear votes; the dmasad reading needs no other
+  probability) and the risk exponents, and lists the powers the rest of the round needs
+  (``0.5^{r_i}``, ``(0.5 -+ 0.5 d_ij)^{r_i}`` of (E3), and ``d_ka^{r_k}`` of (E1) for the
+  Scholz reading) in one flat array; ``np.power`` evaluates them all at once; and
+  :func:`_finish` does the rest (votes, probabilities, offers, choices, moves, linkages,
+  clipping, stopping rules). ``np.power`` gives the NumPy kernel's values exactly (a
+  compiled ``pow`` or ``exp(r log x)`` differs from NumPy's vectorised one in the last
+  place for 5-30 % of the values) and is faster than either here (about 2 ns a value
+  against 6-12 ns).
+* Absent actors are skipped: they add exact zeros to the NumPy kernel's sums in position
+  order. The exception is the all-pairs denominator of (E2), which ``np.sum`` adds
+  pairwise (eight running sums, a tree, then the tail): :func:`_total` reproduces that
+  over the game's full ``N x N`` matrix, absent actors' zeros in their sorted places.
+* Each actor's offers are classified and the best of each kind kept in one pass over the
+  proposers (the first of equal keys in position order, as ``np.argmin`` takes it).
+* The only sum not reproduced bit for bit is the weighted mean of the ``stop="mean"``
+  rule (``np.einsum`` there, position order here): a game could stop a round earlier or
+  later only if its mean moved by exactly ``tol`` to within rounding.
+
+The tests compare both kernels on random games and on the reference case for every option
+the batch path takes, linkages and the thread split included.
+
+Parallelism: the compiled functions release the GIL (``nogil``) and :func:`play` splits
+the games between Python threads, one per available core (one thread inside a worker
+process of a pool, whose parent already spreads the work over the cores). numba's
+``parallel=True`` is not used: none of its threading layers installed here is both
+fork-safe and thread-safe (GNU OpenMP fails in a forked pool worker once the parent has
+used it, the workqueue layer aborts when two threads call it at once), and detente forks
+pools and runs ensembles from the dashboard's threads. The code is cached on disk
+(``cache=True``): the first call in a fresh environment compiles it (about 8 s here),
+later processes load it (about 0.3 s); ``benchmarks/bench_expected_utility.py`` reports
+both. Nothing here is recursive: numba's cache does not reload recursive functions
+reliably (the reloaded code crashed).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ENABLED", "MAX_ACTORS", "MIN_GAMES", "enabled", "play", "use_numba"]
+
+try:  # numba is a core dependency; the guard keeps the NumPy path alive without it
+    import numba as _numba
+except ImportError:  # pragma: no cover - numba not installed
+    _numba = None
+
+#: whether numba is importable and not switched off by ``DETENTE_NO_NUMBA``
+ENABLED = _numba is not None and os.environ.get("DETENTE_NO_NUMBA") is None
+#: games with more actors than this stay on the NumPy kernel (O(N^2) arrays pay off there)
+MAX_ACTORS = 32
+#: fewer games than this stay on the NumPy kernel (a forecast plays one game per issue)
+MIN_GAMES = 64
+#: rounds whose trajectory is allocated at once (and played in one go without linkages)
+SEGMENT = 64
+#: a thread gets at least this many games
+MIN_GAMES_PER_THREAD = 256
+
+_on = ENABLED
+#: option codes passed to the compiled kernel
+_VARIANT = {"scholz": 0, "dmasad": 1}
+_STOP = {"rounds": 0, "positions": 1, "mean": 2}
+
+
+def enabled() -> bool:
+    """Whether :func:`detente.models._eu_kernel.play` may dispatch here."""
+    return _on
+
+
+def use_numba(flag: bool) -> bool:
+    """Switch the compiled kernel on or off (the tests compare both paths); returns the
+    previous setting. Switching on without numba (or with ``DETENTE_NO_NUMBA``) keeps it off."""
+    global _on
+    before = _on
+    _on = bool(flag) and ENABLED
+    return before
+
+
+def _plain(fn: Any) -> Any:  # pragma: no cover - used only without numba
+    return fn
+
+
+# module-level functions, so that numba's on-disk cache can serve later processes;
+# error_model="numpy": IEEE division (the code never divides by zero where it matters)
+_jit = _numba.njit(cache=True, nogil=True, error_model="numpy") if ENABLED else _plain
+#: helpers, inlined into the two round kernels at numba's IR level (no call overhead)
+_inline = (
+    _numba.njit(cache=True, nogil=True, error_model="numpy", inline="always") if ENABLED else _plain
+)
+
+
+@_inline
+def _before(xa: float, a: int, xb: float, b: int) -> bool:
+    """Whether actor ``a`` at ``xa`` comes before ``b`` at ``xb`` in a stable argsort
+    (NaN last, as NumPy sorts; only absent actors could carry one)."""
+    na, nb = np.isnan(xa), np.isnan(xb)
+    if na != nb:
+        return nb
+    if na or xa == xb:
+        return a < b
+    return xa < xb
+
+
+@_inline
+def _setup(
+    g: int,
+    x: np.ndarray,
+    present: np.ndarray,
+    order: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    o: np.ndarray,
+    rank: np.ndarray,
+    xs: np.ndarray,
+    ss: np.ndarray,
+    ws: np.ndarray,
+) -> int:
+    """Sort game ``g``'s actors by position (insertion sort from last round's order, kept
+    in ``order[g]``) and gather the ``n`` present ones: actor ``o[k]``, its place
+    ``rank[k]`` among all actors, position, salience and weight. Returns ``n``."""
+    na = order.shape[1]
+    for k in range(1, na):
+        a = order[g, k]
+        v = x[g, a]
+        j = k - 1
+        while j >= 0 and _before(v, a, x[g, order[g, j]], order[g, j]):
+            order[g, j + 1] = order[g, j]
+            j -= 1
+        order[g, j + 1] = a
+    n = 0
+    for k in range(na):
+        a = order[g, k]
+        if present[g, a]:
+            o[n] = a
+            rank[n] = k
+            xs[n] = x[g, a]
+            ss[n] = s[g, a]
+            ws[n] = w[g, a]
+            n += 1
+    return n
+
+
+@_inline
+def _geometry(n: int, xs: np.ndarray, scale: float, dist: np.ndarray, cnt: np.ndarray) -> None:
+    """Distances as shares of the range and, for every pair, the number of voters
+    strictly left of its midpoint."""
+    for i in range(n):
+        dist[i, i] = 0.0
+        cnt[i, i] = 0
+        t = 0
+        for j in range(i + 1, n):
+            d = abs(xs[j] - xs[i]) / scale
+            d = d if d < 1.0 else 1.0
+            dist[i, j] = d
+            dist[j, i] = d
+            mid = 0.5 * (xs[i] + xs[j])
+            while t < n and xs[t] < mid:
+                t += 1
+            cnt[i, j] = t
+            cnt[j, i] = t
+
+
+@_inline
+def _support(n: int, vote: np.ndarray, cnt: np.ndarray, h: np.ndarray, m: np.ndarray) -> None:
+    """``m[i, j] = Σ_k max(0, vote[k, j] - vote[k, i])`` by prefix sums over the sorted
+    voters, with the arithmetic of ``_eu_kernel._support`` in the same order."""
+    for a in range(n):
+        h[0, a] = 0.0
+    for k in range(n):
+        for a in range(n):
+            h[k + 1, a] = h[k, a] + vote[k, a]
+    for i in range(n):
+        m[i, i] = 0.0
+        for j in range(i + 1, n):
+            t = cnt[i, j]
+            left = h[t, j] - h[t, i]  # voters left of the midpoint back i (i before j)
+            m[i, j] = left if left > 0.0 else 0.0
+            right = (h[n, i] - h[n, j]) - (h[t, i] - h[t, j])  # voters right of it back j
+            m[j, i] = right if right > 0.0 else 0.0
+
+
+@_jit
+def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
+    """NumPy's pairwise summation of a run of at most 128 values."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@_jit
+def _pairwise(a: np.ndarray, n: int, stack: np.ndarray, vals: np.ndarray) -> float:
+    """NumPy's pairwise summation of ``a[:n]`` (``np.sum`` of a contiguous run): runs of
+    more than 128 values are split in two near halves (a multiple of 8 first) and summed
+    separately. Reproduced so that the all-pairs denominator agrees to the last bit; the
+    split is walked with explicit stacks (``stack`` (K, 3) ints, ``vals`` K floats)
+    because numba's cache does not reload recursive functions reliably."""
+    if n <= 128:
+        return _pairwise_block(a, 0, n)
+    top = 0
+    nv = 0
+    stack[0, 0], stack[0, 1], stack[0, 2] = 0, n, 0
+    while top >= 0:
+        lo, m, seen = stack[top, 0], stack[top, 1], stack[top, 2]
+        top -= 1
+        if m <= 128:
+            vals[nv] = _pairwise_block(a, lo, m)
+            nv += 1
+        elif seen == 0:
+            m2 = m // 2
+            m2 -= m2 % 8
+            stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2] = lo, m, 1
+            stack[top + 2, 0], stack[top + 2, 1], stack[top + 2, 2] = lo + m2, m - m2, 0
+            stack[top + 3, 0], stack[top + 3, 1], stack[top + 3, 2] = lo, m2, 0
+            top += 3
+        else:
+            vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+            nv -= 1
+    return vals[0]
+
+
+@_inline
+def _total(
+    n: int,
+    na: int,
+    m: np.ndarray,
+    rank: np.ndarray,
+    flat: np.ndarray,
+    stack: np.ndarray,
+    vals: np.ndarray,
+) -> float:
+    """``np.sum`` of the game's full ``na x na`` support matrix in sorted order (absent
+    actors' rows and columns are zeros) to the last bit, from the ``n x n`` present part.
+    Up to 128 entries NumPy adds entry ``f`` (row-major) to accumulator ``f % 8`` in
+    order, sums the eight as a tree and adds the tail past the last multiple of 8 one by
+    one; zeros change none of these sums, so only the present entries are visited."""
+    size = na * na
+    if size > 128:  # split runs: lay the full matrix out and sum it as NumPy does
+        flat[:size] = 0.0
+        for i in range(n):
+            for j in range(n):
+                flat[rank[i] * na + rank[j]] = m[i, j]
+        return _pairwise(flat, size, stack, vals)
+    if size < 8:
+        res = 0.0
+        for i in range(n):
+            for j in range(n):
+                res += m[i, j]
+        return res
+    body = size - size % 8
+    for c in range(8):
+        vals[c] = 0.0
+    for i in range(n):
+        row = rank[i] * na
+        for j in range(n):
+            f = row + rank[j]
+            if f < body:
+                vals[f % 8] += m[i, j]
+    res = ((vals[0] + vals[1]) + (vals[2] + vals[3])) + ((vals[4] + vals[5]) + (vals[6] + vals[7]))
+    for i in range(n):
+        row = rank[i] * na
+        for j in range(n):
+            if row + rank[j] >= body:
+                res += m[i, j]
+    return res
+
+
+@_inline
+def _probability(
+    n: int,
+    na: int,
+    m: np.ndarray,
+    p: np.ndarray,
+    variant: int,
+    pair: bool,
+    rank: np.ndarray,
+    flat: np.ndarray,
+    stack: np.ndarray,
+    vals: np.ndarray,
+) -> None:
+    """Win probabilities (E2) from the supports, as ``_eu_kernel._probability``. The
+    all-pairs total is summed over the game's full ``na x na`` matrix in sorted order,
+    absent actors' zero rows and columns included, as ``np.sum`` does there."""
+    if variant == 1 or pair:
+        for i in range(n):
+            p[i, i] = 0.0
+            for j in range(i + 1, n):
+                a = m[i, j]
+                b = m[j, i]
+                tot = a + b
+                den = tot + (1.0 if tot <= 0.0 else 0.0)
+                if variant == 1:
+                    d = a - b
+                    p[i, j] = (d if d > 0.0 else 0.0) / den
+                    d = b - a
+                    p[j, i] = (d if d > 0.0 else 0.0) / den
+                else:
+                    p[i, j] = a / den
+                    p[j, i] = b / den
+        return
+    tot = 2.0 * _total(n, na, m, rank, flat, stack, vals)
+    den = tot + (1.0 if tot <= 0.0 else 0.0)
+    for i in range(n):
+        for j in range(n):
+            p[i, j] = m[i, j] / den
+
+
+@_jit
+def _prepare(
+    g0: int,
+    g1: int,
+    x: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    present: np.ndarray,
+    scale: np.ndarray,
+    variant: int,
+    pair: bool,
+    active: np.ndarray,
+    order: np.ndarray,
+    rbuf: np.ndarray,
+    base: np.ndarray,
+    expo: np.ndarray,
+    off: np.ndarray,
+) -> None:
+    """First half of a round for games ``g0 .. g1 - 1``: the risk exponents (E5), from
+    dangers with every r = 1, into ``rbuf`` (sorted order), and the powers the rest of
+    the round needs as ``base ** expo`` at ``off[g]``: ``0.5^{r_i}``, then for every pair
+    ``(i, j)`` ``d_ij^{r_i}``, ``(0.5 - 0.5 d_ij)^{r_i}`` and ``(0.5 + 0.5 d_ij)^{r_i}``."""
+    na = x.shape[1]
+    o = np.empty(na, np.int64)
+    rank = np.empty(na, np.int64)
+    xs = np.empty(na)
+    ss = np.empty(na)
+    ws = np.empty(na)
+    dist = np.empty((na, na))
+    cnt = np.empty((na, na), np.int64)
+    vote = np.empty((na, na))
+    h = np.empty((na + 1, na))
+    m = np.empty((na, na))
+    p = np.empty((na, na))
+    flat = np.empty(na * na)
+    stack = np.empty((64, 3), np.int64)
+    vals = np.empty(64)
+    danger = np.empty(na)
+    per = 3 if variant == 0 else 2  # powers a pair: d^r for the votes (scholz), utilities
+    for g in range(g0, g1):
+        if not active[g]:
+            continue
+        n = _setup(g, x, present, order, s, w, o, rank, xs, ss, ws)
+        if n == 0:
+            continue
+        _geometry(n, xs, scale[g], dist, cnt)
+        for k in range(n):
+            for a in range(n):
+                vote[k, a] = dist[k, a] * ws[k]
+        _support(n, vote, cnt, h, m)
+        _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
+        # (E5): a[j, i] = E_j(U_ji) = 2d - 4d s_i (1 - P_ji) with r = 1; D_i = Σ_j a[j, i]
+        big = -np.inf
+        small = np.inf
+        for i in range(n):
+            si = 4.0 * ss[i]
+            acc = dist[0, i] * (2.0 - si * (1.0 - p[0, i]))
+            for j in range(1, n):
+                acc += dist[j, i] * (2.0 - si * (1.0 - p[j, i]))
+            danger[i] = acc
+            big = acc if acc > big else big
+            small = acc if acc < small else small
+        span = big - small
+        ok = np.isfinite(span) and span > 0.0
+        q = off[g]
+        for i in range(n):
+            rr = (2.0 * danger[i] - big - small) / span if ok else 0.0
+            rr = -1.0 if rr < -1.0 else (1.0 if rr > 1.0 else rr)
+            ri = (1.0 - rr / 3.0) / (1.0 + rr / 3.0)
+            rbuf[g, i] = ri
+            base[q + i] = 0.5
+            expo[q + i] = ri
+            for j in range(n):
+                if j == i:
+                    continue
+                d = dist[i, j]
+                k = _slot(q, n, per, i, j)
+                if per == 3:
+                    base[k] = d
+                    expo[k] = ri
+                    k += 1
+                base[k] = 0.5 - 0.5 * d
+                base[k + 1] = 0.5 + 0.5 * d
+                expo[k] = ri
+                expo[k + 1] = ri
+
+
+@_jit
+def _finish(
+    g0: int,
+    g1: int,
+    x: np.ndarray,
+    xn: np.ndarray,
+    risk: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    present: np.ndarray,
+    scale: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    tol: np.ndarray,
+    held: np.ndarray,
+    use_held: bool,
+    variant: int,
+    pair: bool,
+    least_change: bool,
+    capitulation: bool,
+    stop: int,
+    active: np.ndarray,
+    played: np.ndarray,
+    converged: np.ndarray,
+    order: np.ndarray,
+    rbuf: np.ndarray,
+    pw: np.ndarray,
+    off: np.ndarray,
+) -> None:
+    """Second half of a round for games ``g0 .. g1 - 1``, with the powers ``pw`` asked for
+    by :func:`_prepare`: offers, choices and moves; linkages, clipping and the stopping
+    rules of ``_eu_kernel.play``. Positions ``x`` -> ``xn``, exponents into ``risk``."""
+    na = x.shape[1]
+    o = np.empty(na, np.int64)
+    rank = np.empty(na, np.int64)
+    xs = np.empty(na)
+    ss = np.empty(na)
+    ws = np.empty(na)
+    dist = np.empty((na, na))
+    cnt = np.empty((na, na), np.int64)
+    vote = np.empty((na, na))
+    h = np.empty((na + 1, na))
+    m = np.empty((na, na))
+    p = np.empty((na, na))
+    own = np.empty((na, na))
+    flat = np.empty(na * na)
+    stack = np.empty((64, 3), np.int64)
+    vals = np.empty(64)
+    new = np.empty(na)
+    for g in range(g0, g1):
+        for a in range(na):
+            xn[g, a] = x[g, a]
+            risk[g, a] = 1.0
+        if not active[g]:
+            continue
+        played[g] += 1
+        n = _setup(g, x, present, order, s, w, o, rank, xs, ss, ws)
+        if n > 0:  # nobody present: nothing moves (the stopping rule still applies)
+            _geometry(n, xs, scale[g], dist, cnt)
+            q = off[g]
+            if variant == 0:  # (E1)-(E2) with the risk exponents: votes w_k d_ka^{r_k}
+                for k in range(n):
+                    for a in range(n):
+                        g_ka = pw[_slot(q, n, 3, k, a)] if a != k else 0.0  # 0^r = 0
+                        vote[k, a] = g_ka * ws[k]
+                _support(n, vote, cnt, h, m)
+                _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
+                _choose_scholz(n, xs, ss, p, pw, q, least_change, capitulation, new)
+            else:  # dmasad: the r = 1 probabilities of the dangers
+                for k in range(n):
+                    for a in range(n):
+                        vote[k, a] = dist[k, a] * ws[k]
+                _support(n, vote, cnt, h, m)
+                _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
+                _choose_dmasad(n, xs, ss, p, pw, q, own, new)
+        was_held = False
+        for k in range(n):
+            a = o[k]
+            risk[g, a] = rbuf[g, k]
+            v = new[k]
+            if use_held and held[g, a]:
+                v = x[g, a]
+                was_held = True
+            v = v if v > low[g] else low[g]
+            xn[g, a] = v if v < high[g] else high[g]
+        if stop != 0:
+            change = 0.0
+            if stop == 1:
+                for k in range(n):
+                    c = abs(xn[g, o[k]] - x[g, o[k]])
+                    change = c if c > change else change
+            else:
+                change = abs(_mean(xn, w, g, o, n) - _mean(x, w, g, o, n))
+            if change <= tol[g] and not was_held:
+                converged[g] = True
+                active[g] = False
+
+
+@_inline
+def _slot(q: int, n: int, per: int, i: int, j: int) -> int:
+    """Where the powers of pair ``(i, j)``, ``i != j``, start in a game's block at ``q``:
+    ``0.5^{r_i}`` for every ``i`` first, then ``per`` values a pair in row-major order
+    (``d^{r_i}`` when the votes need it, ``(0.5 - 0.5 d)^{r_i}``, ``(0.5 + 0.5 d)^{r_i}``)."""
+    return q + n + per * (i * (n - 1) + (j if j < i else j - 1))
+
+
+@_inline
+def _utilities(pw: np.ndarray, q: int, n: int, per: int, i: int, j: int) -> tuple[float, float]:
+    """``U_s - U_sq`` and ``U_s - U_f`` of (E3) for actor ``i``'s exponent, pair ``(i, j)``."""
+    k = _slot(q, n, per, i, j) + per - 2
+    near = pw[k]
+    return 4.0 * (pw[q + i] - near), 4.0 * (pw[k + 1] - near)
+
+
+@_inline
+def _choose_scholz(
+    n: int,
+    xs: np.ndarray,
+    ss: np.ndarray,
+    p: np.ndarray,
+    pw: np.ndarray,
+    q: int,
+    least_change: bool,
+    capitulation: bool,
+    new: np.ndarray,
+) -> None:
+    """(E4), (E6), (E7): every actor's offers and the one it takes."""
+    for i in range(n):
+        xi = xs[i]
+        si = ss[i]
+        # best offer of each kind: key and proposer (first of equal keys, as np.argmin)
+        kc, jc, kp, jp, kq, jq = np.inf, -1, np.inf, -1, np.inf, -1
+        up_own, up_oth = 0.0, 0.0
+        for j in range(n):
+            xj = xs[j]
+            if xj == xi:
+                continue
+            gain, spread = _utilities(pw, q, n, 3, i, j)
+            own = gain - ss[j] * (1.0 - p[i, j]) * spread  # E^i(U_ij)
+            oth = gain - si * (1.0 - p[j, i]) * spread  # E^i(U_ji)
+            absd = abs(xj - xi)
+            if oth > own and own > 0.0:  # confrontation
+                if absd < kc:
+                    kc, jc = absd, j
+            elif oth > 0.0 and own < 0.0:
+                if oth > -own:  # compromise
+                    ao, at = abs(own), abs(oth)
+                    if least_change:
+                        key = absd * ao / at
+                        key = key if key < 1e300 else 1e300
+                    else:
+                        key = (ao * xi + at * xj) / (ao + at)
+                    if key < kp:
+                        kp, jp, up_own, up_oth = key, j, own, oth
+                elif capitulation and oth < -own and absd < kq:  # capitulation
+                    kq, jq = absd, j
+        if jc >= 0:
+            new[i] = xs[jc]
+        elif jp >= 0:
+            new[i] = xi + (xs[jp] - xi) * abs(up_own / up_oth)
+        elif jq >= 0:
+            new[i] = xs[jq]
+        else:
+            new[i] = xi
+
+
+@_inline
+def _choose_dmasad(
+    n: int,
+    xs: np.ndarray,
+    ss: np.ndarray,
+    p: np.ndarray,
+    pw: np.ndarray,
+    q: int,
+    own: np.ndarray,
+    new: np.ndarray,
+) -> None:
+    """The dmasad reading: E(U) from each challenger's own perspective, the offer with the
+    largest sender E(U) (ties: the nearest) and its resolution."""
+    for i in range(n):
+        for j in range(n):
+            if xs[j] == xs[i]:  # no offer either way between equal positions
+                own[i, j] = 0.0
+                continue
+            gain, spread = _utilities(pw, q, n, 2, i, j)
+            own[i, j] = gain - ss[j] * (1.0 - p[i, j]) * spread
+    for i in range(n):
+        xi = xs[i]
+        best, jb, kb = -np.inf, -1, np.inf
+        for j in range(n):
+            if xs[j] == xi:
+                continue
+            oth = own[j, i]
+            if oth > 0.0:
+                absd = abs(xs[j] - xi)
+                if oth > best:
+                    best, jb, kb = oth, j, absd
+                elif oth == best and absd < kb:
+                    jb, kb = j, absd
+        new[i] = xi
+        if jb < 0:
+            continue
+        ui = own[i, jb]
+        uj = own[jb, i]
+        if 0.0 < ui < uj:  # confrontation
+            new[i] = xs[jb]
+        elif ui < 0.0 and -ui < uj:  # compromise
+            new[i] = xi + (xs[jb] - xi) * abs(ui / uj)
+        elif ui < 0.0 and -ui > uj:  # capitulation
+            new[i] = xs[jb]
+
+
+@_inline
+def _mean(x: np.ndarray, w: np.ndarray, g: int, o: np.ndarray, n: int) -> float:
+    """Capability x salience weighted mean of game ``g``'s actors ``o[:n]`` (the plain
+    mean when none carries weight), as ``compromise.weighted_mean`` (summed in position
+    order)."""
+    num = 0.0
+    den = 0.0
+    for k in range(n):
+        a = o[k]
+        num += w[g, a] * x[g, a]
+        den += w[g, a]
+    if den <= 0.0:
+        num = 0.0
+        for k in range(n):
+            num += x[g, o[k]]
+        den = float(n)
+    return num / den
+
+
+# --------------------------------------------------------------------------- driver
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _threads(games: int) -> int:
+    """Threads for ``games`` games: one per available core, one in a pool's worker."""
+    if multiprocessing.parent_process() is not None:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, games // MIN_GAMES_PER_THREAD))
+
+
+def _pool(k: int) -> ThreadPoolExecutor:
+    """A thread pool of this process (a forked child makes its own)."""
+    global _POOL
+    pid = os.getpid()
+    if _POOL is None or _POOL[0] != pid or _POOL[1]._max_workers < k:
+        _POOL = (pid, ThreadPoolExecutor(max_workers=k, thread_name_prefix="detente-eu"))
+    return _POOL[1]
+
+
+def play(
+    x: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    present: np.ndarray,
+    scale: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    tol: np.ndarray,
+    *,
+    variant: str,
+    denominator: str,
+    choice: str,
+    capitulation: bool,
+    stop: str,
+    limit: int,
+    hold: Callable[[np.ndarray], np.ndarray | None] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Play ``B`` games of ``N`` actors; arguments as prepared by ``_eu_kernel.play``
+    (``w = c s`` of the actors present, ``scale`` the range R, ``tol`` absolute).
+
+    Returns ``trajectory (T + 1, B, N)``, ``risk (T, B, N)``, ``rounds_played (B,)`` and
+    ``converged (B,)`` with ``T`` the rounds played by the longest game, as the NumPy
+    kernel's play loop. ``hold`` is evaluated before every round, as there.
+    """
+    b, n = x.shape
+    # fresh C-ordered, writable copies: numba compiles (and caches) one version only
+    x, s, w, scale, low, high, tol = (
+        np.array(v, dtype=float, order="C") for v in (x, s, w, scale, low, high, tol)
+    )
+    present = np.array(present, dtype=bool, order="C")
+    var, pair = _VARIANT[variant], denominator == "pair"
+    opts = (var, pair, choice == "least_change", bool(capitulation), _STOP[stop])
+    active = np.ones(b, dtype=bool)
+    played = np.zeros(b, dtype=np.int64)
+    converged = np.zeros(b, dtype=bool)
+    order = np.argsort(x, axis=1, kind="stable")
+    rbuf = np.ones((b, n))
+    npres = present.sum(axis=1)
+    off = np.zeros(b + 1, dtype=np.int64)
+    per = 3 if var == 0 else 2
+    np.cumsum(npres + per * npres * (npres - 1), out=off[1:])
+    # every game's block is written in its first round, stale values are never read
+    base = np.empty(off[-1])
+    expo = np.empty(off[-1])
+    pw = np.empty(off[-1])
+    k = _threads(b)
+    bounds = np.linspace(0, b, k + 1).astype(np.int64)
+    no_hold = np.zeros((1, 1), dtype=bool)
+
+    def rounds_of(
+        lo: int, hi: int, t0: int, t1: int, traj: np.ndarray, risk: np.ndarray, hm: np.ndarray
+    ) -> None:
+        """Games ``lo .. hi - 1`` through rounds ``t0 .. t1 - 1`` of a segment."""
+        q0, q1 = off[lo], off[hi]
+        for t in range(t0, t1):
+            if not active[lo:hi].any():  # every game of the slice has stopped
+                traj[t + 1 : t1 + 1, lo:hi] = traj[t, lo:hi]
+                risk[t:t1, lo:hi] = 1.0
+                return
+            _prepare(
+                lo, hi, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
+                base, expo, off,
+            )  # fmt: skip
+            with np.errstate(all="ignore"):
+                np.power(base[q0:q1], expo[q0:q1], out=pw[q0:q1])
+            _finish(
+                lo, hi, traj[t], traj[t + 1], risk[t], s, w, present, scale, low, high, tol,
+                hm, hm is not no_hold, *opts, active, played, converged, order, rbuf, pw, off,
+            )  # fmt: skip
+
+    # segments of at most SEGMENT rounds, each played by every thread in one go (round by
+    # round, the linkages evaluated in between, when there are any)
+    trajs: list[np.ndarray] = []
+    risks: list[np.ndarray] = []
+    cur = x
+    done = 0
+    while done < limit and active.any():
+        rounds = min(SEGMENT, limit - done)
+        traj = np.empty((rounds + 1, b, n))
+        traj[0] = cur
+        risk = np.empty((rounds, b, n))
+        t = 0
+        while t < rounds and active.any():
+            held = hold(traj[t]) if hold is not None else None
+            step = 1 if hold is not None else rounds - t
+            hm = no_hold if held is None else np.array(held, dtype=bool, order="C")
+            if k == 1:
+                rounds_of(0, b, t, t + step, traj, risk, hm)
+            else:
+                pool = _pool(k - 1)
+                futures = [
+                    pool.submit(rounds_of, bounds[c], bounds[c + 1], t, t + step, traj, risk, hm)
+                    for c in range(1, k)
+                ]
+                rounds_of(bounds[0], bounds[1], t, t + step, traj, risk, hm)
+                for f in futures:
+                    f.result()
+            t += step
+        trajs.append(traj[: t + 1] if not trajs else traj[1 : t + 1])
+        risks.append(risk[:t])
+        cur = traj[t]
+        done += t
+    total = int(played.max()) if b else 0
+    if not trajs:
+        return x[None], np.ones((0, b, n)), played, converged
+    trajectory = trajs[0] if len(trajs) == 1 else np.concatenate(trajs)
+    risk_all = risks[0] if len(risks) == 1 else np.concatenate(risks)
+    return trajectory[: total + 1], risk_all[:total], played, converged
