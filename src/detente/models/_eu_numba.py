@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -671,6 +672,7 @@ def _mean(x: np.ndarray, w: np.ndarray, g: int, o: np.ndarray, n: int) -> float:
 
 # --------------------------------------------------------------------------- driver
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
 
 
 def _threads(games: int) -> int:
@@ -688,9 +690,10 @@ def _pool(k: int) -> ThreadPoolExecutor:
     """A thread pool of this process (a forked child makes its own)."""
     global _POOL
     pid = os.getpid()
-    if _POOL is None or _POOL[0] != pid or _POOL[1]._max_workers < k:
-        _POOL = (pid, ThreadPoolExecutor(max_workers=k, thread_name_prefix="detente-eu"))
-    return _POOL[1]
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != pid or _POOL[1]._max_workers < k:
+            _POOL = (pid, ThreadPoolExecutor(max_workers=k, thread_name_prefix="detente-eu"))
+        return _POOL[1]
 
 
 def play(
