@@ -81,7 +81,8 @@ def main() -> int:
         ]
     )
     rows.append(("detente kernel, arrays of the 75 proposals", t_kernel, None))
-    big = max(ds.cases, key=lambda c: c.arrays().n_actors * c.arrays().n_issues).arrays()
+    big_case = max(ds.cases, key=lambda c: c.arrays().n_actors * c.arrays().n_issues)
+    big = big_case.arrays()
     rng = np.random.default_rng(0)
     e = 1000
     pos = np.clip(big.position + rng.normal(0, 5, (e, *big.position.shape)), 0, 100)
@@ -90,7 +91,7 @@ def main() -> int:
     model = DetenteForecaster()
     t_batch, _ = best_of(
         lambda: model.outcome_batch(
-            pos, sal, cap, big.present, big.low, big.high, reference=big.reference
+            pos, sal, cap, big.present, big.low, big.high, scenario=big_case
         )
     )
     rows.append(
