@@ -87,6 +87,9 @@ Departures from the references, and why
 * Computation: pairwise quantities are arrays and the win probabilities are computed in
   ``O(N^2)`` per round instead of the references' ``O(N^6)`` (:mod:`._eu_kernel`); the
   results agree with the references to rounding (about 1e-14 on the reference case).
+  Many small games (ensembles: at least 64 games of at most 32 actors, no trace) are
+  played by a compiled kernel (:mod:`._eu_numba`) with the same arithmetic in the same
+  order, so both paths give identical numbers; ``DETENTE_NO_NUMBA=1`` keeps NumPy only.
 """
 
 from __future__ import annotations
