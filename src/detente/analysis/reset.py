@@ -65,7 +65,7 @@ def reset_summary(
     """Forecast every course of action with every model and summarise."""
     models = models or available()
     parties = (scenario.principal_ids[0], scenario.principal_ids[1])
-    courses: list[tuple[str, str, Scenario]] = [("base", "as the scenario stands", scenario)]
+    courses: list[tuple[str, str, Scenario]] = [("base", "the scenario as written", scenario)]
     for v in scenario.variants:
         if v.changes:
             courses.append((v.id, v.name or v.id, scenario.variant(v.id)))
