@@ -6,6 +6,7 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich import box
 from rich.table import Table
 
 from detente.cli.app import app
@@ -94,52 +95,75 @@ def _forecast_json(f: Forecast, trace: bool) -> dict:
     return out
 
 
+#: short column headers, used when the full model names do not fit the terminal
+_SHORT = {
+    "compromise": "comp",
+    "median": "med",
+    "expected_utility": "EU",
+    "exchange": "exch",
+    "spatial": "SMP",
+    "condorcet": "PCE",
+    "detente": "det",
+}
+
+
+def _headers(models: list[str], issue_width: int, extra: int) -> tuple[list[str], str]:
+    """Model names as column headers, abbreviated (with a legend) when they do not fit.
+
+    Output to a file or pipe is made as wide as the tables need (nothing is cut); on a
+    terminal the terminal's width rules.
+    """
+    short = [_SHORT.get(m, m[:6]) for m in models]
+    narrow = issue_width + 2 + 9 * (extra + len(models))
+    if not console.is_terminal:
+        console.width = max(console.width, narrow)
+    width = issue_width + 2 + 9 * extra + sum(max(len(m), 7) + 2 for m in models)
+    if width <= console.width:
+        return models, ""
+    legend = ", ".join(f"{s} = {m}" for s, m in zip(short, models, strict=True) if s != m)
+    return short, legend
+
+
+def _table(title: str, issue_width: int) -> Table:
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("issue", no_wrap=True, overflow="ellipsis", max_width=issue_width)
+    return t
+
+
 def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
-    title = sc.name or sc.id
-    t = Table(title=f"{title}: forecast outcome per issue", title_justify="left")
-    t.add_column("issue", overflow="fold")
-    t.add_column("reference", justify="right")
-    for f in forecasts:
-        t.add_column(f.model, justify="right")
+    """The outcome per issue with the reference point, then each principal's gain or loss."""
+    issue_width = min(28, max(len(i) for i in sc.issue_ids))
+    models = [f.model for f in forecasts]
+    heads, legend = _headers(models, issue_width, extra=1)
+    t = _table(f"{sc.name or sc.id}: forecast outcome per issue", issue_width)
+    t.add_column("ref.", justify="right")
+    for h in heads:
+        t.add_column(h, justify="right")
     for k, iss in enumerate(sc.issues):
         t.add_row(
-            iss.label,
-            fmt_num(iss.reference),
-            *[fmt_num(float(f.outcome[k])) for f in forecasts],
+            iss.id, fmt_num(iss.reference), *[fmt_num(float(f.outcome[k])) for f in forecasts]
         )
     console.print(t)
-    console.print(
-        "[dim]scales run 0..100 unless stated; `detente scenarios show` describes both ends[/dim]"
-    )
+    notes = ["ref. = the issue's reference point (status quo)"]
+    if legend:
+        notes.append(legend)
+    notes.append("`detente scenarios show` names the issues and both ends of their scales")
+    console.print("[dim]" + "; ".join(notes) + "[/dim]", soft_wrap=False)
 
-    principals = sc.principal_ids
-    if not principals:
-        return
-    g = Table(
-        title=(
-            "gain (+) or loss (−) against the reference point, salience-weighted scale points: "
-            + " / ".join(sc.actor(p).label for p in principals)
-        ),
-        title_justify="left",
-    )
-    g.add_column("issue", overflow="fold")
-    for f in forecasts:
-        g.add_column(f.model, justify="right")
-    idx = [sc.actor_ids.index(p) for p in principals]
-    per_model = [gains(sc, f.outcome)[idx] for f in forecasts]  # (P, I) each
-    for k, iss in enumerate(sc.issues):
-        g.add_row(
-            iss.label,
-            *[" / ".join(fmt_signed(float(gm[p, k])) for p in range(len(idx))) for gm in per_model],
+    for p in sc.principal_ids:
+        a = sc.actor_ids.index(p)
+        per_model = [gains(sc, f.outcome)[a] for f in forecasts]  # (I,) each
+        g = _table(
+            f"gain (+) or loss (−) of {sc.actor(p).label} against the reference point "
+            "(salience-weighted scale points)",
+            issue_width,
         )
-    g.add_row(
-        "[bold]total[/bold]",
-        *[
-            " / ".join(fmt_signed(float(np.nansum(gm[p]))) for p in range(len(idx)))
-            for gm in per_model
-        ],
-    )
-    console.print(g)
+        for h in heads:
+            g.add_column(h, justify="right")
+        for k, iss in enumerate(sc.issues):
+            g.add_row(iss.id, *[fmt_signed(float(gm[k])) for gm in per_model])
+        g.add_row("[bold]total[/bold]", *[fmt_signed(float(np.nansum(gm))) for gm in per_model])
+        console.print(g)
 
 
 def _print_trace(forecasts: list[Forecast]) -> None:
