@@ -12,8 +12,7 @@ def test_default_run_prints_the_forecast_table(cli):
     assert code == 0, err
     assert "forecast outcome per issue" in out
     assert "regime_change_assurances" in out  # issue rows, not cut in a pipe
-    assert "of United States against the reference point" in out
-    assert "of Russia against the reference point" in out
+    assert "loss (−) of United States" in out and "loss (−) of Russia" in out
     assert "…" not in out
     assert "Traceback" not in err
 
