@@ -97,7 +97,7 @@ def test_ctrl_c_is_one_line_and_exit_130():
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(4)  # past start-up, inside the rounds (the whole run takes ~15 s)
+    time.sleep(6)  # past start-up (~1 s), inside the rounds (the whole run takes ~15 s)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
