@@ -18,9 +18,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from detente.forecast import Event
 from detente.scenario import Linkage, ScenarioArrays
 
-__all__ = ["apply_holds", "held_mask"]
+__all__ = ["apply_holds", "freeze_event", "freeze_outcome", "held_mask"]
 
 _OPS = {
     "<": operator.lt,
@@ -82,3 +83,15 @@ def freeze_outcome(
         return outcome, np.zeros(np.shape(outcome), dtype=bool)
     frozen = held.all(axis=-2) & ~np.isnan(arrays.reference)
     return np.where(frozen, arrays.reference, outcome), frozen
+
+
+def freeze_event(arrays: ScenarioArrays, k: int) -> Event:
+    """The trace entry of a closed-form model for issue ``k`` frozen at its reference."""
+    iss = arrays.issue_ids[k]
+    return Event(
+        round=0,
+        kind="freeze",
+        actors=(),
+        issues=(iss,),
+        text=f"{iss} stays at its reference point {arrays.reference[k]:g}: a linkage freezes it",
+    )

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from detente.forecast import Event, Forecast
-from detente.linkage import freeze_outcome
+from detente.forecast import Forecast
+from detente.linkage import freeze_event, freeze_outcome
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
 from detente.scenario import Scenario
@@ -81,17 +81,7 @@ class _ClosedForm(Model):
         # a held position is the input position already; an issue on which every actor is
         # held (a freeze) does not move from its reference point
         out, frozen = freeze_outcome(scenario.linkages, arr, out)
-        events = [
-            Event(
-                round=0,
-                kind="freeze",
-                actors=(),
-                issues=(arr.issue_ids[k],),
-                text=f"{arr.issue_ids[k]} stays at its reference point "
-                f"{arr.reference[k]:g}: a linkage freezes it",
-            )
-            for k in np.flatnonzero(frozen)
-        ]
+        events = [freeze_event(arr, k) for k in np.flatnonzero(frozen)]
         return make_forecast(
             self, scenario, arr.position[None, :, :], out, seed=seed, events=events
         )

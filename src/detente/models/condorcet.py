@@ -54,7 +54,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from detente.forecast import Event, Forecast
-from detente.linkage import freeze_outcome
+from detente.linkage import freeze_event, freeze_outcome
 from detente.models import _smp_kernel as kern
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
@@ -247,16 +247,7 @@ class Condorcet(Model):
                 "frozen": bool(frozen[k]),
             }
             if frozen[k]:
-                events.append(
-                    Event(
-                        round=0,
-                        kind="freeze",
-                        actors=(),
-                        issues=(iss,),
-                        text=f"{iss} stays at its reference point {arr.reference[k]:g}: "
-                        "a linkage freezes it",
-                    )
-                )
+                events.append(freeze_event(arr, k))
             if pres.size:
                 events.append(
                     Event(

@@ -70,8 +70,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from detente.forecast import Event, Forecast
-from detente.linkage import freeze_outcome
+from detente.forecast import Forecast
+from detente.linkage import freeze_event, freeze_outcome
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
 from detente.scenario import Scenario
@@ -331,19 +331,8 @@ class DetenteForecaster(Model):
             arr.reference,
         )
         out = steps["outcome"]
-        events: list[Event] = []
         out, frozen = freeze_outcome(scenario.linkages, arr, out)
-        for k in np.flatnonzero(frozen):
-            events.append(
-                Event(
-                    round=0,
-                    kind="freeze",
-                    actors=(),
-                    issues=(arr.issue_ids[k],),
-                    text=f"{arr.issue_ids[k]} stays at its reference point "
-                    f"{arr.reference[k]:g}: a linkage freezes it",
-                )
-            )
+        events = [freeze_event(arr, k) for k in np.flatnonzero(frozen)]
         details = {}
         for k, iss in enumerate(arr.issue_ids):
             top = int(np.argmax(steps["pce"][:, k]))
