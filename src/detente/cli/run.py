@@ -150,9 +150,10 @@ def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
     notes.append("`detente scenarios show` names the issues and both ends of their scales")
     console.print("[dim]" + "; ".join(notes) + "[/dim]", soft_wrap=False)
 
+    all_gains = [gains(sc, f.outcome) for f in forecasts]  # (A, I) per model
     for p in sc.principal_ids:
         a = sc.actor_ids.index(p)
-        per_model = [gains(sc, f.outcome)[a] for f in forecasts]  # (I,) each
+        per_model = [g[a] for g in all_gains]
         g = _table(
             f"gain (+) or loss (−) of {sc.actor(p).label} against the reference point "
             "(salience-weighted scale points)",
