@@ -36,6 +36,7 @@ def _idle(page: Page) -> None:
 
 
 def _open(page: Page, url: str) -> None:
+    page.set_default_timeout(TIMEOUT)  # every wait, not only the explicit ones: a loaded CI
     page.goto(url)
     expect(page.get_by_role("tab", name="Scenario")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=TIMEOUT)
@@ -87,6 +88,7 @@ def _edit_first_position(page: Page, value: str) -> str:
     (a canvas grid: select the first cell, move to the column, edit); the old text."""
     panel = _tab(page, "Scenario")
     grid = panel.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible(timeout=TIMEOUT)
     grid.scroll_into_view_if_needed()
     editor = page.locator("textarea.gdg-input, input.gdg-input").first
     for _ in range(5):  # the grid takes a moment to take clicks after its tab is shown
