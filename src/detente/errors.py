@@ -64,3 +64,15 @@ class InputNotice(UserWarning):
     """Something detente changed or assumed while reading input, that the user must hear
     about (for example saliences given on 0..100 and rescaled to 0..1). Readers emit it
     with :func:`warnings.warn`; the CLI prints it."""
+
+
+class InvalidValue(ValueError):
+    """A value a scenario's own checks refuse, with what would be allowed.
+
+    Raised inside pydantic validators (which wrap it in a ``ValidationError``); the readers
+    turn it into an :class:`InputError` whose ``allowed`` is :attr:`allowed`.
+    """
+
+    def __init__(self, problem: str, allowed: str | None = None) -> None:
+        self.allowed = allowed
+        super().__init__(problem)

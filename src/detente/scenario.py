@@ -8,6 +8,20 @@ takes a stance on at least one issue. Models never see the pydantic objects: the
 
 Conventions (DESIGN.md §3): positions on the issue's own scale (default 0..100), salience
 in [0, 1], capability >= 0 in any unit (only ratios matter to the models).
+
+Limits, checked before any arithmetic so that no model can overflow (every reader builds
+its scenario through these classes, so every format and every model is covered):
+
+- scale bounds, positions, reference points, outcomes, condition values and uncertainty
+  ranges of positions are at most :data:`MAX_MAGNITUDE` (1e9) in absolute value, and a
+  scale's span ``high - low`` is at least :data:`MIN_RELATIVE_SPAN` (1e-9) times
+  ``max(1, |low|, |high|)``: squared distances then stay below 4e18 and positions on the
+  scale keep about seven significant digits;
+- capabilities are at most :data:`MAX_CAPABILITY` (1e15). Capability is scale-free in every
+  model (only ratios matter), so larger values are refused rather than rescaled: divide all
+  of them by a common factor (e.g. write GDP in billions). A scenario whose capabilities
+  are all 0 is refused (no actor would have any weight);
+- booleans are not numbers: ``position: true`` is refused, not read as 1.
 """
 
 from __future__ import annotations
@@ -17,14 +31,25 @@ import json
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from detente.errors import InputError
+from detente.errors import InputError, InvalidValue
 
 __all__ = [
+    "MAX_CAPABILITY",
+    "MAX_MAGNITUDE",
+    "MIN_RELATIVE_SPAN",
     "Actor",
     "Condition",
     "Effect",
@@ -42,13 +67,76 @@ __all__ = [
 ]
 
 
+#: the largest absolute value of a scale bound, position, reference point or outcome
+MAX_MAGNITUDE = 1e9
+#: the largest capability (capabilities are ratios: any unit, so scale them down)
+MAX_CAPABILITY = 1e15
+#: a scale's span must be at least this share of max(1, |low|, |high|)
+MIN_RELATIVE_SPAN = 1e-9
+
+_MAGNITUDE_ALLOWED = f"a finite number from {-MAX_MAGNITUDE:g} to {MAX_MAGNITUDE:g}"
+_CAPABILITY_ALLOWED = (
+    f"a finite number from 0 to {MAX_CAPABILITY:g}; only ratios of capabilities matter, "
+    "so divide them all by a common factor"
+)
+
+#: the context :meth:`Scenario.replace` validates with: a scenario derived from a checked
+#: one (a variant, an ensemble draw, a what-it-takes candidate) skips the checks that are
+#: about what a user wrote (all capabilities 0), keeping those that guard the arithmetic
+DERIVED = {"derived": True}
+
+
+def _not_bool(value: object, info: ValidationInfo) -> object:
+    """Refuse booleans where a number is expected (pydantic would read ``true`` as 1)."""
+    if isinstance(value, bool) or (
+        isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
+    ):
+        name = info.field_name or "value"
+        raise InvalidValue(
+            f"{name} must be a number, got the boolean {str(value).lower()}",
+            "a number (true and false are not numbers)",
+        )
+    return value
+
+
+#: a float field that refuses booleans
+Number = Annotated[float, BeforeValidator(_not_bool)]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 def _finite(value: float | None, name: str) -> float | None:
     if value is not None and not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise InvalidValue(
+            f"{name} must be a finite number, got {value!r}", "a finite number (not NaN or inf)"
+        )
+    return value
+
+
+def _bounded(value: float | None, name: str) -> float | None:
+    """``value`` when finite and at most :data:`MAX_MAGNITUDE` in absolute value."""
+    _finite(value, name)
+    if value is not None and abs(value) > MAX_MAGNITUDE:
+        raise InvalidValue(
+            f"{name} {value:g} is beyond the limit of {MAX_MAGNITUDE:g} in absolute value",
+            _MAGNITUDE_ALLOWED + " (rescale the issue, e.g. to 0..100)",
+        )
+    return value
+
+
+def _capability(value: float | None, name: str = "capability") -> float | None:
+    """``value`` when finite, >= 0 and at most :data:`MAX_CAPABILITY`."""
+    _finite(value, name)
+    if value is None:
+        return value
+    if value < 0:
+        raise InvalidValue(f"{name} must be >= 0, got {value:g}", _CAPABILITY_ALLOWED)
+    if value > MAX_CAPABILITY:
+        raise InvalidValue(
+            f"{name} {value:g} is above the limit of {MAX_CAPABILITY:g}", _CAPABILITY_ALLOWED
+        )
     return value
 
 
@@ -73,18 +161,26 @@ class Source(_Frozen):
 class Scale(_Frozen):
     """The scale of an issue: numeric bounds and the words describing each end."""
 
-    low: float = 0.0
-    high: float = 100.0
+    low: Number = 0.0
+    high: Number = 100.0
     low_label: str | None = None
     high_label: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Scale:
-        _finite(self.low, "scale.low")
-        _finite(self.high, "scale.high")
+        _bounded(self.low, "scale.low")
+        _bounded(self.high, "scale.high")
         if not self.high > self.low:
-            raise ValueError(
-                f"scale.high ({self.high}) must be greater than scale.low ({self.low})"
+            raise InvalidValue(
+                f"scale.high ({self.high}) must be greater than scale.low ({self.low})",
+                "scale.low < scale.high",
+            )
+        least = MIN_RELATIVE_SPAN * max(1.0, abs(self.low), abs(self.high))
+        if self.high - self.low < least:
+            raise InvalidValue(
+                f"scale.high - scale.low ({self.high - self.low:g}) is too small for the "
+                f"scale's magnitude",
+                f"a span of at least {MIN_RELATIVE_SPAN:g} x max(1, |low|, |high|) = {least:g}",
             )
         return self
 
@@ -96,9 +192,9 @@ class Scale(_Frozen):
 class Uncertainty(_Frozen):
     """Ranges an input may plausibly take (used by ensembles); each is (low, high)."""
 
-    position: tuple[float, float] | None = None
-    salience: tuple[float, float] | None = None
-    capability: tuple[float, float] | None = None
+    position: Annotated[tuple[float, float], BeforeValidator(_not_bool)] | None = None
+    salience: Annotated[tuple[float, float], BeforeValidator(_not_bool)] | None = None
+    capability: Annotated[tuple[float, float], BeforeValidator(_not_bool)] | None = None
     distribution: Literal["uniform", "triangular", "normal"] = "uniform"
 
     @model_validator(mode="after")
@@ -108,10 +204,13 @@ class Uncertainty(_Frozen):
             if rng is None:
                 continue
             lo, hi = rng
-            _finite(lo, f"uncertainty.{name}")
-            _finite(hi, f"uncertainty.{name}")
+            check = _capability if name == "capability" else _bounded
+            check(lo, f"uncertainty.{name}")
+            check(hi, f"uncertainty.{name}")
             if lo > hi:
-                raise ValueError(f"uncertainty.{name} range ({lo}, {hi}) has low > high")
+                raise InvalidValue(
+                    f"uncertainty.{name} range ({lo:g}, {hi:g}) has low > high", "(low, high)"
+                )
         return self
 
 
@@ -120,7 +219,9 @@ class Actor(_Frozen):
 
     id: str = Field(min_length=1)
     name: str | None = None
-    capability: float = Field(default=1.0, description="power resources, >= 0, any unit")
+    capability: Number = Field(
+        default=1.0, description=f"power resources, >= 0, any unit, at most {MAX_CAPABILITY:g}"
+    )
     description: str | None = None
     uncertainty: Uncertainty | None = None
     provenance: Provenance | None = None
@@ -128,9 +229,7 @@ class Actor(_Frozen):
     @field_validator("capability")
     @classmethod
     def _cap(cls, v: float) -> float:
-        _finite(v, "capability")
-        if v < 0:
-            raise ValueError(f"capability must be >= 0, got {v}")
+        _capability(v)
         return v
 
     @property
@@ -145,8 +244,8 @@ class Issue(_Frozen):
     name: str | None = None
     description: str | None = None
     scale: Scale = Field(default_factory=Scale)
-    reference: float | None = Field(default=None, description="status quo / reference point")
-    outcome: float | None = Field(default=None, description="known actual outcome (validation)")
+    reference: Number | None = Field(default=None, description="status quo / reference point")
+    outcome: Number | None = Field(default=None, description="known actual outcome (validation)")
     unit: str | None = None
     provenance: Provenance | None = None
 
@@ -154,10 +253,11 @@ class Issue(_Frozen):
     def _check(self) -> Issue:
         for name in ("reference", "outcome"):
             v = getattr(self, name)
-            _finite(v, name)
+            _bounded(v, name)
             if v is not None and not (self.scale.low <= v <= self.scale.high):
-                raise ValueError(
-                    f"{name} {v} lies outside the scale [{self.scale.low}, {self.scale.high}]"
+                raise InvalidValue(
+                    f"{name} {v} lies outside the scale [{self.scale.low}, {self.scale.high}]",
+                    "a value on the issue's scale",
                 )
         return self
 
@@ -172,21 +272,19 @@ class Stance(_Frozen):
 
     actor: str
     issue: str
-    position: float
-    salience: float = Field(description="in [0, 1]")
-    capability: float | None = Field(default=None, description="overrides the actor's")
+    position: Number
+    salience: Number = Field(description="in [0, 1]")
+    capability: Number | None = Field(default=None, description="overrides the actor's")
     uncertainty: Uncertainty | None = None
     provenance: Provenance | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Stance:
-        _finite(self.position, "position")
+        _bounded(self.position, "position")
         _finite(self.salience, "salience")
-        _finite(self.capability, "capability")
+        _capability(self.capability)
         if not 0.0 <= self.salience <= 1.0:
             raise ValueError(f"salience must lie in [0, 1], got {self.salience}")
-        if self.capability is not None and self.capability < 0:
-            raise ValueError(f"capability must be >= 0, got {self.capability}")
         return self
 
 
@@ -195,7 +293,13 @@ class Condition(_Frozen):
 
     issue: str
     op: Literal["<", "<=", ">", ">=", "==", "!="]
-    value: float
+    value: Number
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: float) -> float:
+        _bounded(v, "value")
+        return v
 
     def holds(self, x: float) -> bool:
         ops = {
@@ -239,10 +343,20 @@ class StanceChange(_Frozen):
 
     actor: str
     issue: str
-    position: float | None = None
-    salience: float | None = None
+    position: Number | None = None
+    salience: Number | None = None
     rationale: str | None = None
     provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> StanceChange:
+        _bounded(self.position, "position")
+        _finite(self.salience, "salience")
+        if self.salience is not None and not 0.0 <= self.salience <= 1.0:
+            raise InvalidValue(
+                f"salience must lie in [0, 1], got {self.salience:g}", "a number from 0 to 1"
+            )
+        return self
 
 
 class Variant(_Frozen):
@@ -301,7 +415,7 @@ class Scenario(_Frozen):
     metadata: dict[str, str | int | float | bool | list[str] | None] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _check(self) -> Scenario:
+    def _check(self, info: ValidationInfo) -> Scenario:
         if not self.actors:
             raise ValueError("a scenario needs at least one actor")
         if not self.issues:
@@ -314,6 +428,8 @@ class Scenario(_Frozen):
         actors = {a.id for a in self.actors}
         issues = {i.id: i for i in self.issues}
         seen: set[tuple[str, str]] = set()
+        caps = {a.id: a.capability for a in self.actors}
+        any_power = False
         for n, st in enumerate(self.stances):
             where = f"stance {n + 1} ({st.actor} on {st.issue})"
             if st.actor not in actors:
@@ -329,6 +445,18 @@ class Scenario(_Frozen):
                     f"{where}: position {st.position:g} lies outside the issue's scale "
                     f"[{sc.low:g}, {sc.high:g}]"
                 )
+            # a derived scenario's stances are copies that pydantic does not validate again
+            if not 0.0 <= st.salience <= 1.0:
+                raise ValueError(f"{where}: salience {st.salience!r} lies outside [0, 1]")
+            cap = caps[st.actor] if st.capability is None else st.capability
+            if not 0.0 <= cap < math.inf:
+                raise ValueError(f"{where}: capability {cap!r} is not a finite number >= 0")
+            any_power = any_power or cap > 0
+        if not any_power and self.stances and not (info.context or {}).get("derived"):
+            raise InvalidValue(
+                "every capability is 0: no actor would have any weight",
+                "capabilities >= 0 with at least one above 0",
+            )
         with_stance = {a for a, _ in seen}
         missing = [a.id for a in self.actors if a.id not in with_stance]
         if missing:
@@ -466,10 +594,11 @@ class Scenario(_Frozen):
         )
 
     def replace(self, **fields: object) -> Scenario:
-        """A validated copy with some fields replaced."""
+        """A validated copy with some fields replaced (a derived scenario: see
+        :data:`DERIVED`)."""
         data = {name: getattr(self, name) for name in type(self).model_fields}
         data.update(fields)
-        return type(self).model_validate(data)
+        return type(self).model_validate(data, context=DERIVED)
 
     @classmethod
     def from_arrays(

@@ -305,7 +305,9 @@ def test_csv_round_trip_property(ids, names, data):
     ]
     sc = Scenario(
         actors=tuple(
-            Actor(id=a, name=names[-1], capability=data.draw(st.floats(0, 1e9))) for a in ids
+            # the first actor has some capability: a scenario of all-zero capabilities is refused
+            Actor(id=a, name=names[-1], capability=data.draw(st.floats(a == ids[0], 1e9)))
+            for a in ids
         ),
         issues=issues,
         stances=tuple(stances),

@@ -418,12 +418,14 @@ def _problem_text(err: dict[str, Any], data: Any) -> tuple[tuple[str | int, ...]
     value = err.get("input")
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    # a scenario check that says what is allowed (detente.errors.InvalidValue)
+    given = getattr((err.get("ctx") or {}).get("error"), "allowed", None)
     field_loc = loc
     # drop the validator steps pydantic may append to a location, e.g. 'function-after[...]'
     while field_loc and isinstance(field_loc[-1], str) and "[" in field_loc[-1]:
         field_loc = field_loc[:-1]
     if not loc and kind == "value_error":
-        return _message_loc(msg, data), msg, None
+        return _message_loc(msg, data), msg, given
     if kind == "value_error":
         # an object's own check ("salience must lie in [0, 1]"): point at the field it names
         model = _model_at(field_loc)
@@ -455,7 +457,7 @@ def _problem_text(err: dict[str, Any], data: Any) -> tuple[tuple[str | int, ...]
         problem = f"{field}: {msg}" if field and field not in msg else msg
     if label != "scenario":
         problem = f"{label}: {problem}"
-    return field_loc, problem, allowed
+    return field_loc, problem, allowed or given
 
 
 def _fields_of(loc: Sequence[str | int]) -> str | None:
