@@ -124,9 +124,19 @@ def _naive_eu(x, s, span, h, i, j, p, r):
     return s[j] * (pij * us + (1 - pij) * uf) + (1 - s[j]) * us - usq
 
 
+#: the model's tolerance of ties, written out here (the model's own constant is checked)
+TIE = 1e-9
+
+
+def test_the_transcription_uses_the_models_tolerance():
+    assert kernel.TIE == compiled.TIE == TIE
+
+
 def _naive_game(x, s, c, rounds, denominator="all_pairs", choice="scholz", capitulation=False):
     """MODELS.md §1a written out with plain loops over actors, one issue: the check on the
-    vectorised kernel. Exact ties among offers go to the lower position, as in the model."""
+    vectorised kernel. Ties as the model documents them: expected utilities within TIE
+    and offer keys within TIE x span count as equal, and ties among offers go to the lower
+    position (then the lower actor index)."""
     x = [float(v) for v in x]
     n = len(x)
     span = max(x) - min(x)
@@ -139,8 +149,9 @@ def _naive_game(x, s, c, rounds, denominator="all_pairs", choice="scholz", capit
             for i in range(n)
         ]
         hi, lo = max(danger), min(danger)
-        # all dangers equal (every actor at one position): r = 1, as the model documents
-        big_r = [(2 * d - hi - lo) / (hi - lo) if hi > lo else 0.0 for d in danger]
+        # all dangers equal to within TIE (every actor at one position): r = 1
+        equal = hi - lo <= TIE * max(abs(hi), abs(lo), 1.0)
+        big_r = [0.0 if equal else (2 * d - hi - lo) / (hi - lo) for d in danger]
         r = [(1 - v / 3) / (1 + v / 3) for v in big_r]
         p = _naive_probability(x, s, c, span, r, denominator)
         new = x[:]
@@ -153,20 +164,22 @@ def _naive_game(x, s, c, rounds, denominator="all_pairs", choice="scholz", capit
                     _naive_eu(x, s, span, i, i, j, p, r),
                     _naive_eu(x, s, span, i, j, i, p, r),
                 )
-                if eji > eij > 0:
-                    offers["confrontation"].append((abs(x[j] - x[i]), x[j]))
-                elif eji > 0 > eij and eji > abs(eij):
+                if eji - eij > TIE and eij > TIE:
+                    offers["confrontation"].append((abs(x[j] - x[i]), x[j], j, x[j]))
+                elif eji > TIE and eij < -TIE and eji - abs(eij) > TIE:
                     pos = x[i] + (x[j] - x[i]) * abs(eij / eji)
                     if choice == "scholz":
                         key = (abs(eij) * x[i] + abs(eji) * x[j]) / (abs(eij) + abs(eji))
                     else:
                         key = abs(pos - x[i])
-                    offers["compromise"].append((key, pos))
-                elif capitulation and eji > 0 > eij and eji < abs(eij):
-                    offers["capitulation"].append((abs(x[j] - x[i]), x[j]))
+                    offers["compromise"].append((key, x[j], j, pos))
+                elif capitulation and eji > TIE and eij < -TIE and abs(eij) - eji > TIE:
+                    offers["capitulation"].append((abs(x[j] - x[i]), x[j], j, x[j]))
             for kind in ("confrontation", "compromise", "capitulation"):
                 if offers[kind]:
-                    new[i] = min(offers[kind])[1]
+                    least = min(o[0] for o in offers[kind])
+                    tied = [o for o in offers[kind] if o[0] <= least + TIE * span]
+                    new[i] = min(tied, key=lambda o: (o[1], o[2]))[3]
                     break
         x = new
         traj.append(x[:])

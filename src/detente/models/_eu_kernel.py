@@ -72,6 +72,10 @@ _COUNT_BROADCAST_MAX = 24
 _CHUNK_ELEMENTS = 2_000_000
 #: key given to non-candidate offers (real keys are positions or distances)
 _FAR = 1e300
+#: relative tolerance of every comparison between computed quantities that can be equal
+#: (see "Ties" in :mod:`detente.models.expected_utility`): expected utilities within
+#: ``TIE`` (utilities lie in [-2, 2]) and offer keys within ``TIE x R`` count as equal
+TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,9 @@ def _risk(danger: np.ndarray, present: np.ndarray) -> np.ndarray:
     big = np.where(present, danger, -np.inf).max(axis=1, keepdims=True)
     small = np.where(present, danger, np.inf).min(axis=1, keepdims=True)
     span = big - small
-    ok = np.isfinite(span) & (span > 0)
     with np.errstate(invalid="ignore"):  # a game nobody is present in: inf - inf, unused
+        size = np.maximum(np.maximum(np.abs(big), np.abs(small)), 1.0)
+        ok = np.isfinite(span) & (span > TIE * size)  # equal dangers to within TIE: r = 1
         rr = np.where(ok, (2.0 * danger - big - small) / np.where(ok, span, 1.0), 0.0)
     rr = np.clip(rr, -1.0, 1.0)  # rounding only; the formula lies in [-1, 1]
     return np.where(present, (1.0 - rr / 3.0) / (1.0 + rr / 3.0), 1.0)
@@ -201,6 +206,13 @@ def _gains(dist: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     near = (0.5 - 0.5 * dist) ** rr
     far = (0.5 + 0.5 * dist) ** rr
     return 4.0 * (0.5**rr - near), 4.0 * (far - near)
+
+
+def _first_within(key: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """Per row, the first column (in sorted order: the lowest position) whose key lies
+    within ``tol`` of the row's least key; ``key (B, N, N)``, ``tol (B, 1, 1)``."""
+    least = key.min(axis=-1, keepdims=True)
+    return np.argmax(key <= least + tol, axis=-1)
 
 
 def _gather(a: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -236,6 +248,7 @@ def _round(
     index = _gather_index(_midpoint_counts(xs))
     s_col = ss[:, None, :]  # salience of the column actor j
     s_row = ss[:, :, None]
+    tie_key = TIE * scale[:, None, None]  # offer keys are positions or distances
 
     def support(g: np.ndarray) -> np.ndarray:  # g[b, k, a] = g_k(a)
         return _support(g * ws[:, :, None], index) * pairf
@@ -252,10 +265,10 @@ def _round(
         # the dmasad win probability carries no risk exponent; e[h, j] = E_h(U_hj)
         own = gain - s_col * (1.0 - p1) * spread  # own[i, j] = E_i(U_ij)
         other = own.transpose(0, 2, 1)  # other[i, j] = E_j(U_ji), j's own estimate
-        sent = distinct & (other > 0)
+        sent = distinct & (other > TIE)
         best = np.where(sent, other, -np.inf).max(axis=-1, keepdims=True)
-        cand = sent & (other == best)
-        j = np.argmin(np.where(cand, np.abs(diff), np.inf), axis=-1)
+        cand = sent & (other >= best - TIE)  # the largest sender E(U), to within TIE
+        j = _first_within(np.where(cand, np.abs(diff), _FAR), tie_key)  # then the nearest
         has = sent.any(axis=-1)
         u_i, u_j = _gather(own, j), _gather(other, j)
         kind = _dmasad_kind(u_i, u_j, has)
@@ -263,10 +276,10 @@ def _round(
         p = _probability(support(dist ** r[:, :, None]), cfg)
         own = gain - s_col * (1.0 - p) * spread  # E_i(U_ij): i challenges j
         other = gain - s_row * (1.0 - p.transpose(0, 2, 1)) * spread  # E_i(U_ji)
-        conf = distinct & (other > own) & (own > 0)
-        lower = distinct & (other > 0) & (own < 0)
-        comp = lower & (other > -own)
-        capit = lower & (other < -own) if cfg.capitulation else np.zeros_like(lower)
+        conf = distinct & (other > own + TIE) & (own > TIE)
+        lower = distinct & (other > TIE) & (own < -TIE)
+        comp = lower & (other > TIE - own)
+        capit = lower & (other < -own - TIE) if cfg.capitulation else np.zeros_like(lower)
         any_conf, any_comp, any_capit = conf.any(-1), comp.any(-1), capit.any(-1)
         use_comp = comp & ~any_conf[:, :, None]
         cand = conf | use_comp | (capit & ~(any_conf | any_comp)[:, :, None])
@@ -280,8 +293,9 @@ def _round(
         # unpredictable masks. Non-candidates get a key far above any real one.
         absd = np.abs(diff)
         key = use_comp * ckey + (~use_comp) * absd + (~cand) * _FAR  # exact for 0/1 masks
-        # exact ties go to the proposer with the lower position (first in sorted order)
-        j = np.argmin(key, axis=-1)
+        # keys within TIE x R of the least tie; the proposer with the lower position (the
+        # first in sorted order) takes them
+        j = _first_within(key, tie_key)
         has = any_conf | any_comp | any_capit
         kind = np.where(
             any_conf,
@@ -327,9 +341,9 @@ def _dmasad_kind(u_i: np.ndarray, u_j: np.ndarray, has: np.ndarray) -> np.ndarra
     """Resolution of the offer an actor took (dmasad): U_i its own E(U) of challenging the
     proposer, U_j the proposer's E(U)."""
     kind = np.where(has, RESISTED, NONE)
-    kind = np.where(has & (u_i > 0) & (u_i < u_j), CONFRONTATION, kind)
-    kind = np.where(has & (u_i < 0) & (-u_i < u_j), COMPROMISE, kind)
-    kind = np.where(has & (u_i < 0) & (-u_i > u_j), CAPITULATION, kind)
+    kind = np.where(has & (u_i > TIE) & (u_i < u_j - TIE), CONFRONTATION, kind)
+    kind = np.where(has & (u_i < -TIE) & (-u_i < u_j - TIE), COMPROMISE, kind)
+    kind = np.where(has & (u_i < -TIE) & (-u_i > u_j + TIE), CAPITULATION, kind)
     return kind.astype(np.int8)
 
 
@@ -338,14 +352,14 @@ def _offer_kinds(
 ) -> np.ndarray:
     """Kind of every offer ``[receiver, proposer]`` (for the trace)."""
     if cfg.variant == "dmasad":
-        sent = distinct & (other > 0)
+        sent = distinct & (other > TIE)
         return _dmasad_kind(own, other, sent)
     kind = np.full(own.shape, NONE, dtype=np.int8)
-    lower = distinct & (other > 0) & (own < 0)
-    kind[distinct & (other > own) & (own > 0)] = CONFRONTATION
-    kind[lower & (other > -own)] = COMPROMISE
+    lower = distinct & (other > TIE) & (own < -TIE)
+    kind[distinct & (other > own + TIE) & (own > TIE)] = CONFRONTATION
+    kind[lower & (other > TIE - own)] = COMPROMISE
     if cfg.capitulation:
-        kind[lower & (other < -own)] = CAPITULATION
+        kind[lower & (other < -own - TIE)] = CAPITULATION
     return kind
 
 

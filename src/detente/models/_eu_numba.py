@@ -85,6 +85,8 @@ SEGMENT = 64
 MIN_GAMES_PER_THREAD = 256
 
 _on = ENABLED
+#: the tolerance of ties, as :data:`detente.models._eu_kernel.TIE` (kept equal by a test)
+TIE = 1e-9
 #: option codes passed to the compiled kernel
 _VARIANT = {"scholz": 0, "dmasad": 1}
 _STOP = {"rounds": 0, "positions": 1, "mean": 2}
@@ -415,7 +417,8 @@ def _prepare(
             big = acc if acc > big else big
             small = acc if acc < small else small
         span = big - small
-        ok = np.isfinite(span) and span > 0.0
+        size = max(max(abs(big), abs(small)), 1.0)
+        ok = np.isfinite(span) and span > TIE * size  # equal dangers to within TIE: r = 1
         q = off[g]
         for i in range(n):
             rr = (2.0 * danger[i] - big - small) / span if ok else 0.0
@@ -484,6 +487,7 @@ def _finish(
     m = np.empty((na, na))
     p = np.empty((na, na))
     own = np.empty((na, na))
+    cand = np.empty((4, na))
     flat = np.empty(na * na)
     stack = np.empty((64, 3), np.int64)
     vals = np.empty(64)
@@ -506,14 +510,16 @@ def _finish(
                         vote[k, a] = g_ka * ws[k]
                 _support(n, vote, cnt, h, m)
                 _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
-                _choose_scholz(n, xs, ss, p, pw, q, least_change, capitulation, new)
+                _choose_scholz(
+                    n, xs, ss, p, pw, q, least_change, capitulation, TIE * scale[g], cand, new
+                )  # fmt: skip
             else:  # dmasad: the r = 1 probabilities of the dangers
                 for k in range(n):
                     for a in range(n):
                         vote[k, a] = dist[k, a] * ws[k]
                 _support(n, vote, cnt, h, m)
                 _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
-                _choose_dmasad(n, xs, ss, p, pw, q, own, new)
+                _choose_dmasad(n, xs, ss, p, pw, q, own, TIE * scale[g], cand, new)
         was_held = False
         for k in range(n):
             a = o[k]
@@ -563,16 +569,21 @@ def _choose_scholz(
     q: int,
     least_change: bool,
     capitulation: bool,
+    tie_key: float,
+    cand: np.ndarray,
     new: np.ndarray,
 ) -> None:
-    """(E4), (E6), (E7): every actor's offers and the one it takes."""
+    """(E4), (E6), (E7): every actor's offers and the one it takes, with the tolerance of
+    ``_eu_kernel._round``: E(U) within ``TIE`` and keys within ``tie_key`` count as equal;
+    of the keys within ``tie_key`` of the least, the first in position order is taken.
+    ``cand`` is scratch: kind, key, E^i(U_ij) and E^i(U_ji) of every proposer."""
     for i in range(n):
         xi = xs[i]
         si = ss[i]
-        # best offer of each kind: key and proposer (first of equal keys, as np.argmin)
-        kc, jc, kp, jp, kq, jq = np.inf, -1, np.inf, -1, np.inf, -1
-        up_own, up_oth = 0.0, 0.0
+        # pass 1: every proposer's offer kind and key, the least key of each kind
+        kc, kp, kq = np.inf, np.inf, np.inf
         for j in range(n):
+            cand[0, j] = 0.0
             xj = xs[j]
             if xj == xi:
                 continue
@@ -580,29 +591,39 @@ def _choose_scholz(
             own = gain - ss[j] * (1.0 - p[i, j]) * spread  # E^i(U_ij)
             oth = gain - si * (1.0 - p[j, i]) * spread  # E^i(U_ji)
             absd = abs(xj - xi)
-            if oth > own and own > 0.0:  # confrontation
-                if absd < kc:
-                    kc, jc = absd, j
-            elif oth > 0.0 and own < 0.0:
-                if oth > -own:  # compromise
+            if oth > own + TIE and own > TIE:  # confrontation
+                cand[0, j], cand[1, j] = 1.0, absd
+                kc = absd if absd < kc else kc
+            elif oth > TIE and own < -TIE:
+                if oth > TIE - own:  # compromise
                     ao, at = abs(own), abs(oth)
                     if least_change:
                         key = absd * ao / at
                         key = key if key < 1e300 else 1e300
                     else:
                         key = (ao * xi + at * xj) / (ao + at)
-                    if key < kp:
-                        kp, jp, up_own, up_oth = key, j, own, oth
-                elif capitulation and oth < -own and absd < kq:  # capitulation
-                    kq, jq = absd, j
-        if jc >= 0:
-            new[i] = xs[jc]
-        elif jp >= 0:
-            new[i] = xi + (xs[jp] - xi) * abs(up_own / up_oth)
-        elif jq >= 0:
-            new[i] = xs[jq]
+                    cand[0, j], cand[1, j], cand[2, j], cand[3, j] = 2.0, key, own, oth
+                    kp = key if key < kp else kp
+                elif capitulation and oth < -own - TIE:  # capitulation
+                    cand[0, j], cand[1, j] = 3.0, absd
+                    kq = absd if absd < kq else kq
+        # pass 2: the kind taken, then the first proposer within tie_key of its least key
+        if kc < np.inf:
+            kind, least = 1.0, kc
+        elif kp < np.inf:
+            kind, least = 2.0, kp
+        elif kq < np.inf:
+            kind, least = 3.0, kq
         else:
             new[i] = xi
+            continue
+        for j in range(n):
+            if cand[0, j] == kind and cand[1, j] <= least + tie_key:
+                if kind == 2.0:
+                    new[i] = xi + (xs[j] - xi) * abs(cand[2, j] / cand[3, j])
+                else:
+                    new[i] = xs[j]
+                break
 
 
 @_inline
@@ -614,10 +635,13 @@ def _choose_dmasad(
     pw: np.ndarray,
     q: int,
     own: np.ndarray,
+    tie_key: float,
+    cand: np.ndarray,
     new: np.ndarray,
 ) -> None:
     """The dmasad reading: E(U) from each challenger's own perspective, the offer with the
-    largest sender E(U) (ties: the nearest) and its resolution."""
+    largest sender E(U) (within ``TIE``; then the nearest, within ``tie_key``, the first
+    in position order) and its resolution, as ``_eu_kernel._round``."""
     for i in range(n):
         for j in range(n):
             if xs[j] == xs[i]:  # no offer either way between equal positions
@@ -627,27 +651,30 @@ def _choose_dmasad(
             own[i, j] = gain - ss[j] * (1.0 - p[i, j]) * spread
     for i in range(n):
         xi = xs[i]
-        best, jb, kb = -np.inf, -1, np.inf
-        for j in range(n):
-            if xs[j] == xi:
-                continue
-            oth = own[j, i]
-            if oth > 0.0:
-                absd = abs(xs[j] - xi)
-                if oth > best:
-                    best, jb, kb = oth, j, absd
-                elif oth == best and absd < kb:
-                    jb, kb = j, absd
         new[i] = xi
-        if jb < 0:
+        best = -np.inf
+        for j in range(n):
+            if xs[j] != xi and own[j, i] > TIE:
+                best = own[j, i] if own[j, i] > best else best
+        if best == -np.inf:
             continue
+        kb = np.inf
+        for j in range(n):
+            cand[1, j] = 1e300
+            if xs[j] != xi and own[j, i] > TIE and own[j, i] >= best - TIE:
+                absd = abs(xs[j] - xi)
+                cand[1, j] = absd
+                kb = absd if absd < kb else kb
+        jb = 0
+        while cand[1, jb] > kb + tie_key:
+            jb += 1
         ui = own[i, jb]
         uj = own[jb, i]
-        if 0.0 < ui < uj:  # confrontation
+        if TIE < ui < uj - TIE:  # confrontation
             new[i] = xs[jb]
-        elif ui < 0.0 and -ui < uj:  # compromise
+        elif ui < -TIE and -ui < uj - TIE:  # compromise
             new[i] = xi + (xs[jb] - xi) * abs(ui / uj)
-        elif ui < 0.0 and -ui > uj:  # capitulation
+        elif ui < -TIE and -ui > uj + TIE:  # capitulation
             new[i] = xs[jb]
 
 
