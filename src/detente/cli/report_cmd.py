@@ -10,6 +10,7 @@ import typer
 from detente.cli.app import app
 from detente.cli.common import console, resolve_scenario
 from detente.errors import InputError
+from detente.io.safe_write import check_output
 from detente.models import available, get_model
 from detente.report.html import ReportOptions, build_report, write_report
 from detente.scenarios import DEFAULT_SCENARIO
@@ -51,13 +52,10 @@ def report(
 ) -> None:
     """Write one HTML file (charts inline, opens offline) with the forecasts, the analyses
     and the scenario's sources and rationales."""
-    if output.exists() and not force:
-        raise InputError(
-            "the file exists already; it is left as it is",
-            source=str(output),
-            where="-o",
-            allowed="a new file name, or --force to overwrite",
-        )
+    # the output is checked before any work, and again when written: never an input of
+    # the run (not even with --force), never through a symbolic link
+    inputs = [scenario] if Path(scenario).is_file() else []
+    check_output(output, inputs=inputs, overwrite=force, where="-o")
     if draws < 0:
         raise InputError(f"{draws} draws", where="--draws", allowed="a whole number >= 0")
     sc = resolve_scenario(scenario, fmt=fmt, variant=variant)
@@ -74,7 +72,12 @@ def report(
                 allowed="two actor ids separated by a comma, e.g. united_states,russia",
             )
         pair = (names[0], names[1])
+        for p in pair:  # the same message as ``detente agree``
+            if p not in sc.actor_ids:
+                raise InputError(
+                    f"unknown actor {p!r}", where="--parties", allowed=", ".join(sc.actor_ids)
+                )
     opts = ReportOptions(parties=pair, draws=draws, targets=tuple(target) if target else None)
     text = build_report(sc, models=models, seed=seed, options=opts)
-    path = write_report(output, text, force=force)
+    path = write_report(output, text, force=force, inputs=inputs)
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

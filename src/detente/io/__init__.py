@@ -22,8 +22,6 @@ deu        DEU dataset CSV (:mod:`detente.io.deu`)                         yes  
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from typing import Any
 from detente.errors import InputError
 from detente.io.common import DEFAULT_MAX_BYTES, check_file
 from detente.io.detect import FORMAT_HELP, FORMATS, detect, detect_format, deu_module
+from detente.io.safe_write import write_output
 from detente.scenario import Scenario
 
 __all__ = [
@@ -142,9 +141,10 @@ def save_scenario(
     """Write a scenario as native YAML, or as a long-form CSV or XLSX table.
 
     The format comes from ``format`` or the extension (``.yaml``/``.yml``, ``.csv``,
-    ``.xlsx``). An existing file is refused unless ``overwrite=True``. The file is written
-    to a temporary name beside it and then renamed, so a failed write leaves no partial file.
-    Returns the path written.
+    ``.xlsx``). An existing file is refused unless ``overwrite=True``; a file this process
+    read as input, and a symbolic link, are refused always. The file is written to a
+    temporary name beside it and then renamed, so a failed write leaves no partial file
+    (:func:`detente.io.safe_write.write_output`). Returns the path written.
     """
     p = Path(path)
     if format is None:
@@ -158,36 +158,17 @@ def save_scenario(
             )
     else:
         fmt = _check_format(format, WRITE_FORMATS, "format")
-    if p.exists() and not overwrite:
-        raise InputError(
-            "the file exists already; it is left as it is",
-            source=str(path),
-            allowed="a new file name, or overwrite=True",
-        )
-    if p.exists() and not p.is_file():
-        raise InputError("the path is a directory", source=str(path), allowed="a file name")
-    if not p.parent.is_dir():
-        raise InputError(
-            f"the folder {str(p.parent)!r} does not exist",
-            source=str(path),
-            allowed="a path in an existing folder",
-        )
-    tmp = p.parent / f".{p.name}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        if fmt == "yaml":
-            from detente.io.yaml_io import dump_yaml
+    data: str | Callable[[Path], object]
+    if fmt == "yaml":
+        from detente.io.yaml_io import dump_yaml
 
-            tmp.write_text(dump_yaml(scenario), encoding="utf-8")
-        elif fmt == "csv":
-            from detente.io.table import write_csv
+        data = dump_yaml(scenario)
+    elif fmt == "csv":
+        from detente.io.table import csv_text
 
-            write_csv(scenario, tmp)
-        else:
-            from detente.io.table import write_xlsx
+        data = csv_text(scenario)
+    else:
+        from detente.io.table import xlsx_writer
 
-            write_xlsx(scenario, tmp)
-        os.replace(tmp, p)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return p
+        data = xlsx_writer(scenario)
+    return write_output(p, data, overwrite=overwrite, overwrite_hint="overwrite=True")

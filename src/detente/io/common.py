@@ -20,6 +20,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from detente.errors import InputError, InputNotice
+from detente.io.safe_write import register_input
 from detente.scenario import Scenario
 
 __all__ = [
@@ -67,6 +68,7 @@ def check_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Path:
         raise InputError(
             "the file is empty", source=src, allowed="a scenario file with actors and stances"
         )
+    register_input(p)  # no output of this run may replace it (detente.io.safe_write)
     return p
 
 

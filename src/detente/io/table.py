@@ -51,6 +51,7 @@ from detente.io.common import (
     sniff_delimiter,
     split_lines,
 )
+from detente.io.safe_write import write_output
 from detente.scenario import Scenario
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "table_rows",
     "write_csv",
     "write_xlsx",
+    "xlsx_writer",
 ]
 
 REQUIRED = ("actor", "issue", "position", "salience")
@@ -541,13 +543,28 @@ def csv_text(scenario: Scenario) -> str:
     return buf.getvalue()
 
 
-def write_csv(scenario: Scenario, path: str | Path) -> None:
-    """Write the long-form CSV (the caller decides about overwriting)."""
-    Path(path).write_text(csv_text(scenario), encoding="utf-8")
+def write_csv(scenario: Scenario, path: str | Path, *, overwrite: bool = True) -> Path:
+    """Write the long-form CSV safely (:func:`detente.io.safe_write.write_output`: never
+    over an input file or through a link, atomically)."""
+    return write_output(
+        path, csv_text(scenario), overwrite=overwrite, overwrite_hint="overwrite=True"
+    )
 
 
-def write_xlsx(scenario: Scenario, path: str | Path) -> None:
-    """Write the long-form table as an XLSX workbook with one sheet, ``stances``."""
+def write_xlsx(scenario: Scenario, path: str | Path, *, overwrite: bool = True) -> Path:
+    """Write the long-form table as an XLSX workbook with one sheet, ``stances``, safely
+    (:func:`detente.io.safe_write.write_output`)."""
+    return write_output(
+        path, xlsx_writer(scenario), overwrite=overwrite, overwrite_hint="overwrite=True"
+    )
+
+
+def xlsx_writer(scenario: Scenario) -> Callable[[Path], None]:
+    """A function that saves the scenario's workbook to the path it is given."""
+    return lambda path: _save_xlsx(scenario, path)
+
+
+def _save_xlsx(scenario: Scenario, path: Path) -> None:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

@@ -404,24 +404,13 @@ def _scenario_section(doc: _Doc, scenario: Scenario) -> None:
         doc.table(var)
 
 
-def write_report(path: str | Path, text: str, *, force: bool = False) -> Path:
-    """Write the report; an existing file is refused unless ``force``."""
-    p = Path(path)
-    if p.exists() and not force:
-        raise InputError(
-            "the file exists already; it is left as it is",
-            source=str(p),
-            where="-o",
-            allowed="a new file name, or --force to overwrite",
-        )
-    if p.exists() and not p.is_file():
-        raise InputError("the path is a directory", source=str(p), where="-o")
-    if not p.parent.is_dir():
-        raise InputError(
-            f"the folder {str(p.parent)!r} does not exist",
-            source=str(p),
-            where="-o",
-            allowed="a path in an existing folder",
-        )
-    p.write_text(text, encoding="utf-8")
-    return p
+def write_report(
+    path: str | Path, text: str, *, force: bool = False, inputs: Sequence[str | Path] = ()
+) -> Path:
+    """Write the report safely: an existing file is refused unless ``force``; an input of
+    the run (``inputs``, and every file the readers read), even through a link or under
+    another name, and a symbolic link at ``path`` are refused always; the file is written
+    atomically (:func:`detente.io.safe_write.write_output`)."""
+    from detente.io.safe_write import write_output
+
+    return write_output(path, text, inputs=inputs, overwrite=force, where="-o")
