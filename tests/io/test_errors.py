@@ -185,8 +185,11 @@ def test_rescale_0_100_with_notice(tmp_path):
     with pytest.warns(InputNotice) as record:
         sc = load_scenario(path)
     assert [s.salience for s in sc.stances] == [0.9, 0.8]
-    (w,) = [r for r in record if issubclass(r.category, InputNotice)]
+    # one notice for the rescale (and one for the missing capability column)
+    (w,) = [r for r in record if "saliences" in str(r.message)]
+    assert issubclass(w.category, InputNotice)
     assert str(path) in str(w.message) and "divided by 100" in str(w.message)
+    assert any("no capability column" in str(r.message) for r in record)
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,9 @@ __all__ = [
     "cell_text",
     "check_file",
     "fmt_num",
+    "near_duplicates",
     "notice",
+    "one_edit_apart",
     "parse_number",
     "physical_lines",
     "raise_problems",
@@ -39,6 +41,7 @@ __all__ = [
     "salience_divisor",
     "sniff_delimiter",
     "split_lines",
+    "typo_notice",
 ]
 
 #: files larger than this are refused before they are read (``max_bytes`` overrides)
@@ -267,6 +270,87 @@ def raise_problems(problems: Sequence[Problem], source: str) -> None:
 def notice(text: str) -> None:
     """Tell the user about something a reader changed or assumed (see InputNotice)."""
     warnings.warn(text, InputNotice, stacklevel=3)
+
+
+# ----------------------------------------------------------------------------- typos
+#: ids shorter than this are not compared (country codes such as 'at'/'de' or 'can'/'chn'
+#: differ by one letter on purpose)
+MIN_TYPO_LENGTH = 4
+#: the most candidate pairs compared when looking for typos (bounds the time on huge files)
+MAX_TYPO_COMPARISONS = 1_000_000
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are at Damerau-Levenshtein distance exactly 1: one letter
+    replaced, inserted, deleted, or two adjacent letters swapped (optimal string alignment,
+    Damerau 1964, "A technique for computer detection and correction of spelling errors",
+    CACM 7(3)). O(len) time."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [k for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    k = next((k for k, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    return short[k:] == long_[k + 1 :]
+
+
+def near_duplicates(ids: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs of ids (in first-seen order) one edit apart (:func:`one_edit_apart`), such as
+    'china' and 'chnia': likely typos that would make two actors or issues out of one.
+
+    Ids shorter than :data:`MIN_TYPO_LENGTH` and pairs that differ only in digits
+    ('issue1' / 'issue2') are left out. Candidates come from the symmetric-deletion
+    neighbourhood (every id with one character deleted), so the time is O(n L^2) for n ids
+    of length L rather than O(n^2) pairs, bounded by :data:`MAX_TYPO_COMPARISONS`.
+    """
+    order = {x: k for k, x in enumerate(dict.fromkeys(ids)) if len(x) >= MIN_TYPO_LENGTH}
+    groups: dict[str, list[str]] = {}
+    for x in order:
+        for key in {x, *(x[:k] + x[k + 1 :] for k in range(len(x)))}:
+            groups.setdefault(key, []).append(x)
+    found: set[tuple[str, str]] = set()
+    budget = MAX_TYPO_COMPARISONS
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for n, a in enumerate(members):
+            for b in members[n + 1 :]:
+                budget -= 1
+                if budget < 0:
+                    break
+                pair = (a, b) if order[a] < order[b] else (b, a)
+                if pair in found or not one_edit_apart(a, b):
+                    continue
+                if _strip_digits(a) == _strip_digits(b):
+                    continue
+                found.add(pair)
+    return sorted(found, key=lambda pr: (order[pr[0]], order[pr[1]]))
+
+
+def _strip_digits(text: str) -> str:
+    return re.sub(r"\d", "", text)
+
+
+def typo_notice(
+    source: str, what: str, pairs: Sequence[tuple[str, str]], place: Callable[[str], str]
+) -> None:
+    """One notice listing ids that look like typos of each other (``place(id)`` says where
+    each is first seen)."""
+    if not pairs:
+        return
+    shown = "; ".join(f"{a!r} ({place(a)}) and {b!r} ({place(b)})" for a, b in pairs[:3])
+    more = f"; and {len(pairs) - 3} more pair(s)" if len(pairs) > 3 else ""
+    notice(
+        f"{source}: {what} ids one letter apart, read as different {what}s (a typo?): {shown}{more}"
+    )
 
 
 # ----------------------------------------------------------------------------- salience

@@ -37,7 +37,8 @@ What the reader makes of them:
   issue's reference point, :attr:`Issue.reference`), ``"actor"`` (an extra actor ``rp``
   at that position, with the mean salience of the actors on the issue and the capability
   of rule ``reference_capability``), or ``"none"``;
-* ``out`` becomes :attr:`Issue.outcome`;
+* ``out`` becomes :attr:`Issue.outcome`; issues without one (blank or NA) are named in a
+  notice, since validation skips them;
 * capabilities come from :mod:`detente.validation.capabilities` (``capability``,
   ``commission``, ``parliament``, ``weights_dir``; the weights tables are looked for beside
   the data file when no folder is given). Every stance carries its issue's capability,
@@ -531,6 +532,14 @@ def _prepare(table: DeuTable, options: DeuOptions) -> tuple[_Prepared, Capabilit
     if not keep.all():
         dropped = [table.issue_ids[k] for k in np.flatnonzero(~keep)]
         notice(f"{table.source}: issue(s) with no actor position left out: {', '.join(dropped)}")
+    no_outcome = np.flatnonzero(np.isnan(table.outcome) & keep)
+    if no_outcome.size:
+        shown = ", ".join(f"line {table.lines[k]} {table.issue_ids[k]}" for k in no_outcome[:5])
+        more = ", ..." if no_outcome.size > 5 else ""
+        notice(
+            f"{table.source}: {no_outcome.size} issue(s) have no outcome (out is blank or NA) "
+            f"and are skipped by validation: {shown}{more}"
+        )
     codes = table.codes
     if reference == "actor":
         has = ~np.isnan(table.reference) & keep

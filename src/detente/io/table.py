@@ -4,7 +4,9 @@ Columns (names case-insensitive; spaces and hyphens count as underscores):
 
 - required: ``actor``, ``issue``, ``position``, ``salience``;
 - optional: ``capability`` (per actor; when it varies across an actor's rows it is kept per
-  stance, and the actor's own capability is the mean of its rows), ``actor_name``,
+  stance, and the actor's own capability is the mean of its rows; when the column is there
+  every row needs a value, and when it is left out every actor has capability 1, with a
+  notice), ``actor_name``,
   ``issue_name``, ``scale_low``, ``scale_high`` (default 0 and 100), ``low_label``,
   ``high_label`` (words describing each end of the scale), ``reference``, ``outcome``,
   ``source``, ``location``, ``rationale`` (the stance's provenance).
@@ -16,7 +18,10 @@ CSV: UTF-8, delimiter sniffed among comma, semicolon and tab, double quotes for 
 XLSX: the sheet named ``stances`` if there is one, else the first sheet. A workbook keeps
 15 significant digits of a number (the spreadsheet's own precision); CSV keeps them all.
 Rows are numbered as a spreadsheet shows them: the header is row 1 when it is the first row.
-Saliences on 0..100 throughout the file are divided by 100, with a notice.
+Saliences on 0..100 throughout the file are divided by 100, with a notice. Actor or issue
+ids one letter apart ('china' and 'chnia') are read as given, with a notice (a typo?).
+A workbook that would unzip to more than 100 MB, or with an absurdly compressed part, is
+refused before it is read (:func:`check_zip`).
 
 A table holds actors, issues and stances only: linkages, variants, sources, descriptions,
 uncertainty ranges and actor provenance are not written to it (use YAML to keep them).
@@ -41,6 +46,8 @@ from detente.io.common import (
     cell_text,
     check_file,
     fmt_num,
+    near_duplicates,
+    notice,
     parse_number,
     physical_lines,
     raise_problems,
@@ -50,6 +57,7 @@ from detente.io.common import (
     salience_problem,
     sniff_delimiter,
     split_lines,
+    typo_notice,
 )
 from detente.io.safe_write import write_output
 from detente.scenario import Scenario
@@ -58,6 +66,7 @@ __all__ = [
     "COLUMNS",
     "OPTIONAL",
     "REQUIRED",
+    "check_zip",
     "csv_text",
     "parse_csv",
     "parse_rows",
@@ -87,6 +96,15 @@ OPTIONAL = (
 COLUMNS = REQUIRED + OPTIONAL
 #: a workbook sheet with more rows than this is refused (a guard against inflated files)
 MAX_XLSX_ROWS = 1_000_000
+#: a workbook whose parts declare more bytes than this once unzipped is refused before
+#: it is read (a "zip bomb" of 1 MB can inflate to gigabytes); zipfile never inflates a
+#: part beyond its declared size, so the declared sizes bound the work
+MAX_XLSX_UNZIPPED = 100 * 1024 * 1024
+#: a workbook part of over 1 MB unzipped that is more than this many times smaller
+#: zipped is refused: deflate's limit is about 1032, spreadsheets' own parts stay far below
+MAX_XLSX_RATIO = 200
+#: a workbook with more parts than this is refused
+MAX_XLSX_PARTS = 10_000
 _ISSUE_ATTRS = (
     "issue_name",
     "scale_low",
@@ -252,7 +270,9 @@ def parse_rows(
         seen[key] = line
         position = num(line, cells, "position", True)
         salience = num(line, cells, "salience", True)
-        capability = num(line, cells, "capability", False)
+        # a blank capability cell is an error, not a silent 1 (leave the column out for
+        # equal capabilities)
+        capability = num(line, cells, "capability", True)
         # actor attributes
         if actor not in actors:
             actors[actor] = {"id": actor}
@@ -361,6 +381,12 @@ def parse_rows(
     raise_problems([p for _, p in problems], source)
     if divisor != 1.0:
         rescale_notice(source, len(stances))
+    if "capability" not in cols:
+        notice(
+            f"{source}: there is no capability column; every actor has capability 1 (equal weight)"
+        )
+    typo_notice(source, "actor", near_duplicates(list(actors)), lambda a: label(actor_rows[a]))
+    typo_notice(source, "issue", near_duplicates(list(issues)), lambda i: label(issue_rows[i]))
 
     # capability: per actor when constant over its rows, else per stance
     for actor, caps in actor_caps.items():
@@ -439,6 +465,7 @@ def read_xlsx(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenar
 
     p = check_file(path, max_bytes)
     source = str(path)
+    check_zip(p, source)
     rows: list[Row] = []
     # a file object, not the path: openpyxl would refuse a workbook named other than .xlsx
     with p.open("rb") as fh:
@@ -473,6 +500,57 @@ def read_xlsx(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenar
         return f"sheet {title!r}, row {n}"
 
     return parse_rows(rows, source=source, scenario_id=p.stem, label=label)
+
+
+def check_zip(
+    path: Path,
+    source: str,
+    *,
+    max_unzipped: int = MAX_XLSX_UNZIPPED,
+    max_ratio: float = MAX_XLSX_RATIO,
+) -> None:
+    """Refuse a workbook that would inflate beyond ``max_unzipped`` bytes, or has a part
+    compressed ``max_ratio`` times or more (see :data:`MAX_XLSX_UNZIPPED`), reading only the
+    zip's directory: nothing is inflated."""
+    import zipfile
+
+    allowed = (
+        f"an .xlsx workbook of at most {max_unzipped / 1024**2:.0f} MB once unzipped "
+        "(save large tables as CSV)"
+    )
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputError(
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+            source=source,
+            allowed="an .xlsx workbook saved by a spreadsheet program",
+        ) from None
+    if len(parts) > MAX_XLSX_PARTS:
+        raise InputError(
+            f"the workbook has {len(parts):,} parts, more than {MAX_XLSX_PARTS:,}",
+            source=source,
+            allowed=allowed,
+        )
+    total = sum(max(0, z.file_size) for z in parts)
+    if total > max_unzipped:
+        raise InputError(
+            f"the workbook would unzip to {total / 1024**2:,.0f} MB, over the limit of "
+            f"{max_unzipped / 1024**2:.0f} MB (a zip bomb?); it was not read",
+            source=source,
+            allowed=allowed,
+        )
+    for z in parts:
+        if z.file_size > 1024**2 and z.file_size >= max_ratio * max(z.compress_size, 1):
+            raise InputError(
+                f"the workbook part {z.filename!r} is compressed "
+                f"{z.file_size / max(z.compress_size, 1):,.0f} times (a zip bomb?); "
+                "it was not read",
+                source=source,
+                allowed=f"parts compressed less than {max_ratio:g} times, as spreadsheet "
+                "programs write them",
+            )
 
 
 # ----------------------------------------------------------------------------- writers
