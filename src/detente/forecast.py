@@ -10,10 +10,12 @@ name and parameters, seed and a hash of the input scenario (DESIGN.md §3).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads only when a table is asked for (fast start-up)
+    import pandas as pd
 
 __all__ = ["Event", "Forecast"]
 
@@ -96,6 +98,8 @@ class Forecast:
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per round, actor and issue (actors present only)."""
+        import pandas as pd
+
         r, a, i = self.positions.shape
         rr, aa, ii = np.meshgrid(np.arange(r), np.arange(a), np.arange(i), indexing="ij")
         mask = np.broadcast_to(self.present, (r, a, i))
@@ -111,6 +115,8 @@ class Forecast:
 
     def outcome_frame(self) -> pd.DataFrame:
         """One row per issue: outcome, reference and the model's per-issue details."""
+        import pandas as pd
+
         rows = []
         for k, iss in enumerate(self.issue_ids):
             ref = self.reference[k]

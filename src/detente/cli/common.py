@@ -12,13 +12,15 @@ import sys
 import warnings
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 
 from detente.errors import InputError, InputNotice
-from detente.scenario import Scenario
+
+if TYPE_CHECKING:  # loaded with the first scenario, not at start-up
+    from detente.scenario import Scenario
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

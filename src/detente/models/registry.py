@@ -27,6 +27,18 @@ _MODULES = (
     "detente.models.forecaster",
 )
 
+#: the module of each built-in model, so that asking for one model imports only its
+#: module (``detente run --model compromise`` does not load numba for expected utility)
+_MODULE_OF = {
+    "compromise": "detente.models.compromise",
+    "median": "detente.models.compromise",
+    "expected_utility": "detente.models.expected_utility",
+    "exchange": "detente.models.exchange",
+    "spatial": "detente.models.spatial",
+    "condorcet": "detente.models.condorcet",
+    "detente": "detente.models.forecaster",
+}
+
 M = TypeVar("M", bound=type[Model])
 
 
@@ -38,28 +50,41 @@ def register(cls: M) -> M:
     return cls
 
 
+def _import(mod: str) -> None:
+    try:
+        importlib.import_module(mod)
+    except ModuleNotFoundError as exc:  # a model module not written yet
+        if exc.name != mod:
+            raise
+
+
 def _load() -> None:
     for mod in _MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:  # a model module not written yet
-            if exc.name != mod:
-                raise
+        _import(mod)
+
+
+def _order(cls: type[Model]) -> int:
+    mod = cls.__module__
+    return _MODULES.index(mod) if mod in _MODULES else len(_MODULES)
 
 
 def available() -> list[str]:
-    """Names of all registered models, in registration order."""
+    """Names of all registered models: built-in modules in :data:`_MODULES` order (each
+    module's models in registration order), then models registered by other modules."""
     _load()
-    return list(_REGISTRY)
+    return sorted(_REGISTRY, key=lambda n: _order(_REGISTRY[n]))
 
 
 def model_class(name: str) -> type[Model]:
-    _load()
+    if name not in _REGISTRY and name in _MODULE_OF:
+        _import(_MODULE_OF[name])
+    if name not in _REGISTRY:
+        _load()
     try:
         return _REGISTRY[name]
     except KeyError:
         raise InputError(
-            f"unknown model {name!r}", where="--model", allowed=", ".join(_REGISTRY)
+            f"unknown model {name!r}", where="--model", allowed=", ".join(available())
         ) from None
 
 
