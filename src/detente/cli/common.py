@@ -8,9 +8,12 @@ prints. User-input problems surface as :class:`~detente.errors.InputError`, whic
 from __future__ import annotations
 
 import json
+import math
 import sys
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,8 +100,69 @@ def parse_params(items: list[str] | None, models: list[str]) -> dict[str, dict[s
 
 
 def print_json(data: Any) -> None:
-    """Machine-readable output on stdout (nothing else is printed there)."""
-    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    """Machine-readable output on stdout (nothing else is printed there).
+
+    JSON has no NaN or infinity: a non-finite number is written as ``null`` and a notice on
+    stderr names where (strict JSON parsers would refuse ``NaN``/``Infinity``).
+    """
+    import numpy as np
+
+    bad: list[str] = []
+    clean = _finite_json(data, "", bad, np)
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        notice(
+            f"{len(bad)} value(s) are not finite numbers and are written as null: "
+            f"{', '.join(bad[:5])}{more}"
+        )
+    sys.stdout.write(json.dumps(clean, indent=2, allow_nan=False) + "\n")
+
+
+def _finite_json(obj: Any, path: str, bad: list[str], np: Any) -> Any:
+    """``obj`` with every non-finite float (also NumPy's) replaced by None; ``bad`` gets
+    the path of each."""
+    if isinstance(obj, dict):
+        return {
+            k: _finite_json(v, f"{path}.{k}" if path else str(k), bad, np) for k, v in obj.items()
+        }
+    if isinstance(obj, list | tuple):
+        return [_finite_json(v, f"{path}[{k}]", bad, np) for k, v in enumerate(obj)]
+    if isinstance(obj, np.ndarray):
+        return _finite_json(obj.tolist(), path, bad, np)
+    if isinstance(obj, float | np.floating):
+        if not math.isfinite(float(obj)):
+            bad.append(path or "value")
+            return None
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+@contextmanager
+def input_boundary(source: str | None = None) -> Iterator[None]:
+    """Turn a pydantic ``ValidationError`` raised inside (a scenario that an analysis
+    derived from the user's input fails the scenario's checks) into an
+    :class:`~detente.errors.InputError` naming the field, so the user gets one line and
+    exit status 2 instead of a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        yield
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first: dict[str, Any] = dict(errors[0]) if errors else {"loc": (), "msg": str(exc)}
+        loc = ".".join(str(x) for x in first.get("loc", ()) if "[" not in str(x))
+        msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        ctx_error = (first.get("ctx") or {}).get("error")
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(
+            f"{loc}: {msg}{more}" if loc else f"{msg}{more}",
+            source=source,
+            allowed=getattr(ctx_error, "allowed", None),
+        ) from None
 
 
 def fmt_num(x: float | None, digits: int = 1) -> str:

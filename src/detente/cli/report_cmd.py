@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from detente.cli.app import app
-from detente.cli.common import console, resolve_scenario
+from detente.cli.common import console, input_boundary, resolve_scenario
 from detente.errors import InputError
 from detente.io.safe_write import check_output
 from detente.models import available, get_model
@@ -78,6 +78,7 @@ def report(
                     f"unknown actor {p!r}", where="--parties", allowed=", ".join(sc.actor_ids)
                 )
     opts = ReportOptions(parties=pair, draws=draws, targets=tuple(target) if target else None)
-    text = build_report(sc, models=models, seed=seed, options=opts)
+    with input_boundary(scenario):
+        text = build_report(sc, models=models, seed=seed, options=opts)
     path = write_report(output, text, force=force, inputs=inputs)
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

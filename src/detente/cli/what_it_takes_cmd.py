@@ -9,7 +9,14 @@ import typer
 from rich.table import Table
 
 from detente.cli.app import app
-from detente.cli.common import console, fmt_num, fmt_signed, print_json, resolve_scenario
+from detente.cli.common import (
+    console,
+    fmt_num,
+    fmt_signed,
+    input_boundary,
+    print_json,
+    resolve_scenario,
+)
 from detente.scenarios import DEFAULT_SCENARIO
 
 
@@ -29,7 +36,7 @@ def what_it_takes_cmd(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="seed of the search and of stochastic models")] = 0,
-    budget: Annotated[int, typer.Option(help="model runs the search may use")] = 400,
+    budget: Annotated[int, typer.Option(min=1, help="model runs the search may use")] = 400,
     variant: Annotated[str | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -38,7 +45,8 @@ def what_it_takes_cmd(
     from detente.analysis.what_it_takes import what_it_takes
 
     sc = resolve_scenario(scenario, variant=variant)
-    res = what_it_takes(sc, target, model=model, movable=movable, seed=seed, budget=budget)
+    with input_boundary(scenario):
+        res = what_it_takes(sc, target, model=model, movable=movable, seed=seed, budget=budget)
     if as_json:
         print_json(res.to_dict())
         return
@@ -180,7 +188,8 @@ def reset_cmd(
     from detente.analysis.reset import reset_summary
 
     sc = resolve_scenario(scenario)
-    summary = reset_summary(sc, models=model, takes_model=takes_model, seed=seed)
+    with input_boundary(scenario):
+        summary = reset_summary(sc, models=model, takes_model=takes_model, seed=seed)
     if as_json:
         print_json(summary.to_dict())
         return
