@@ -163,8 +163,8 @@ def check_output(
                 "its inputs",
                 source=src,
                 where=where,
-                allowed="an output path other than the run's input files (--force does not "
-                "change this)",
+                allowed="an output path other than the run's input files (not even --force "
+                "or overwrite=True writes over them)",
             )
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
