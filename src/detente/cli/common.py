@@ -154,7 +154,11 @@ def input_boundary(source: str | None = None) -> Iterator[None]:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         first: dict[str, Any] = dict(errors[0]) if errors else {"loc": (), "msg": str(exc)}
-        loc = ".".join(str(x) for x in first.get("loc", ()) if "[" not in str(x))
+        loc = " ".join(
+            f"#{x + 1}" if isinstance(x, int) else str(x)
+            for x in first.get("loc", ())
+            if "[" not in str(x)
+        )
         msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
         ctx_error = (first.get("ctx") or {}).get("error")
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
