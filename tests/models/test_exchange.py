@@ -224,7 +224,8 @@ def test_forecast_shape_and_details(tiny):
     assert d["weighted_mean"] == f.outcome_of("x")
     assert [e.round for e in f.events if e.kind == "round"] == [1, 2, 3]
     assert f.params == {"rounds": 3, "fixed_weight": 0.1, "salience_weight": 0.4, "p": 0.0,
-                        "compat": "none"}  # fmt: skip
+                        "compat": "none", "pair_limit": 4,
+                        "max_candidates": 4_000_000}  # fmt: skip
 
 
 def test_zero_rounds_is_the_weighted_mean(tiny):
@@ -283,6 +284,9 @@ def test_linkage_changes_the_forecast(tiny):
         {"fixed_weight": 0.7, "salience_weight": 0.4},
         {"compat": "exact"},
         {"compat": "decide", "p": 0.2},
+        {"pair_limit": 0},
+        {"pair_limit": 2.5},
+        {"max_candidates": -1},
     ],
 )
 def test_bad_parameters(params):

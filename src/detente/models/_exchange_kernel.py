@@ -35,14 +35,23 @@ State decide keeps per exchange object is kept per candidate, vectorised:
 
 from __future__ import annotations
 
+import os
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
 import numpy as np
 
-__all__ = ["DecideShadow", "RoundResult", "candidate_pairs", "exchange_round"]
+__all__ = [
+    "DecideShadow",
+    "RoundResult",
+    "candidate_pairs",
+    "count_candidates",
+    "exchange_round",
+    "pruned_pairs",
+]
 
 #: moves and gains at or below this are no exchange (decide: 1e-10)
 _MIN = 1e-10
@@ -56,6 +65,10 @@ _SIDE_TOL = 1e-9
 TIE_RTOL = 1e-12
 #: candidates per block when the best gain is searched for
 _BLOCK = 256
+#: cells of the (actor, actor, issue pair) grid generated at once when pruning
+_PRUNE_CELLS = 2_000_000
+#: seconds between progress reports within a round
+_REPORT_SECONDS = 2.0
 #: gains within this relative distance may be ordered differently by decide's Decimals
 _NEAR_RTOL = 1e-9
 
@@ -80,6 +93,7 @@ class RoundResult:
     gain: np.ndarray  # the equal gain that ranked the exchange
     gain_i: np.ndarray  # I's own gain (differs from ``gain`` in the randomised variant)
     gain_j: np.ndarray
+    n_kept: int = -1  # candidates kept by pruning (-1: the round was not pruned)
 
     @property
     def n_realised(self) -> int:
@@ -341,6 +355,260 @@ class DecideShadow:
                 view[mover] = y
 
 
+try:  # numba is a core dependency; the guard keeps the NumPy path alive without it
+    import numba as _numba
+except ImportError:  # pragma: no cover - numba not installed
+    _numba = None
+
+#: whether the compiled trade (below) replaces the NumPy one outside compat mode
+COMPILED = _numba is not None and os.environ.get("DETENTE_NO_NUMBA") is None
+
+
+def _plain(fn: Callable[..., object]) -> Callable[..., object]:  # pragma: no cover
+    return fn
+
+
+# error_model="numpy": IEEE division, as in the NumPy code; no fastmath, so every operation
+# is rounded as NumPy rounds it (no contraction into fused multiply-adds, no reordering)
+_jit = _numba.njit(cache=True, nogil=True, error_model="numpy") if COMPILED else _plain
+_inline = (
+    _numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+    if COMPILED
+    else _plain
+)
+
+
+@_inline
+def _move_ok(n: int, h_sum: float, h_min: float, h_max: float, x: float, m: float) -> bool:
+    """One side's move of :meth:`_Round._moves_ok`, operation for operation."""
+    a = abs(m)
+    y = x + m
+    if not (a > _MIN and a <= 100.0 and y >= -_BOUND_TOL and y <= 100.0 + _BOUND_TOL):
+        return False
+    if not h_sum + m <= 100.0:
+        return False
+    return n == 0 or (h_max < 0 and m < 0) or (h_min > 0 and m > 0)
+
+
+@_inline
+def _trade_one(
+    r: float,
+    x_iq: float,
+    x_jp: float,
+    d_ip: float,
+    d_jq: float,
+    w_iq: float,
+    w_jp: float,
+    tot_p: float,
+    tot_q: float,
+    s_ip: float,
+    s_iq: float,
+    s_jp: float,
+    s_jq: float,
+    h_i: tuple[int, float, float, float],
+    h_j: tuple[int, float, float, float],
+    u_i: float,
+    u_j: float,
+    vnum_q: float,
+    vnum_p: float,
+) -> tuple[float, float, float, float, bool]:
+    """:meth:`_Round._trade_numpy` for one candidate, the same IEEE operations in the same
+    order: moves of I and J, gains of I and J, validity. ``h_*`` is a side's move history
+    (count, sum, min, max); ``u_*`` where the mover stands in the demander's view (its
+    recorded position, else its round-start one); ``vnum_*`` the demander's view of
+    ``Σ c s x`` on the issue it demands (J's on q, I's on p)."""
+    dist_j = abs(d_ip - x_jp)
+    dist_i = abs(d_jq - x_iq)
+    t_p = dist_j * w_jp / tot_p
+    t_q = t_p * r
+    m_i = t_q * tot_q / w_iq
+    m_j = dist_j
+    if m_i > dist_i:
+        t_q = dist_i * w_iq / tot_q
+        t_p = t_q / r
+        m_i = dist_i
+        m_j = t_p * tot_p / w_jp
+    dir_i = -1.0 if x_iq > d_jq else 1.0
+    dir_j = -1.0 if x_jp > d_ip else 1.0
+    gain0 = abs(t_q * s_iq - t_p * s_ip)
+    valid = (
+        _move_ok(h_i[0], h_i[1], h_i[2], h_i[3], x_iq, dir_i * m_i)
+        and _move_ok(h_j[0], h_j[1], h_j[2], h_j[3], x_jp, dir_j * m_j)
+        and gain0 >= _MIN
+    )
+    # the outcome may not pass the demanding actor's position (rule 5): I's side, J's side
+    room = (d_jq - (vnum_q + w_iq * (x_iq - u_i)) / tot_q) * dir_i
+    if valid and room > -_CAP_TOL and room < t_q:
+        t_q = room if room >= 0.0 or room != room else 0.0  # np.maximum(room, 0.0)
+        t_p = t_q / r
+        m_i = t_q * tot_q / w_iq
+        m_j = t_p * tot_p / w_jp
+    room = (d_ip - (vnum_p + w_jp * (x_jp - u_j)) / tot_p) * dir_j
+    if valid and room > -_CAP_TOL and room < t_p:
+        t_p = room if room >= 0.0 or room != room else 0.0
+        t_q = t_p * r
+        m_j = t_p * tot_p / w_jp
+        m_i = t_q * tot_q / w_iq
+    m_i = dir_i * m_i
+    m_j = dir_j * m_j
+    if valid:
+        valid = _move_ok(h_i[0], h_i[1], h_i[2], h_i[3], x_iq, m_i) and _move_ok(
+            h_j[0], h_j[1], h_j[2], h_j[3], x_jp, m_j
+        )
+    return m_i, m_j, t_p * s_ip - t_q * s_iq, t_q * s_jq - t_p * s_jp, valid
+
+
+@_jit
+def _trade_compiled(
+    idx: np.ndarray,
+    r_all: np.ndarray,
+    cur: np.ndarray,
+    f_iq: np.ndarray,
+    f_jp: np.ndarray,
+    f_ip: np.ndarray,
+    f_jq: np.ndarray,
+    d_ip: np.ndarray,
+    d_jq: np.ndarray,
+    w_iq: np.ndarray,
+    w_jp: np.ndarray,
+    tot_p: np.ndarray,
+    tot_q: np.ndarray,
+    s_ip: np.ndarray,
+    s_iq: np.ndarray,
+    s_jp: np.ndarray,
+    s_jq: np.ndarray,
+    h_n: np.ndarray,
+    h_sum: np.ndarray,
+    h_min: np.ndarray,
+    h_max: np.ndarray,
+    ov: np.ndarray,
+    x0f: np.ndarray,
+    vnum: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`_Round._trade` outside compat mode through :func:`_trade_one` (``r_all[k]``
+    is the rate of candidate ``idx[k]``)."""
+    n = idx.size
+    out_mi = np.empty(n)
+    out_mj = np.empty(n)
+    out_gi = np.empty(n)
+    out_gj = np.empty(n)
+    out_ok = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        e = idx[k]
+        u_i = ov[0, e]
+        if u_i != u_i:
+            u_i = x0f[f_iq[e]]
+        u_j = ov[1, e]
+        if u_j != u_j:
+            u_j = x0f[f_jp[e]]
+        out_mi[k], out_mj[k], out_gi[k], out_gj[k], out_ok[k] = _trade_one(
+            r_all[k], cur[f_iq[e]], cur[f_jp[e]], d_ip[e], d_jq[e], w_iq[e], w_jp[e],
+            tot_p[e], tot_q[e], s_ip[e], s_iq[e], s_jp[e], s_jq[e],
+            (h_n[0, e], h_sum[0, e], h_min[0, e], h_max[0, e]),
+            (h_n[1, e], h_sum[1, e], h_min[1, e], h_max[1, e]),
+            u_i, u_j, vnum[f_jq[e]], vnum[f_ip[e]],
+        )  # fmt: skip
+    return out_mi, out_mj, out_gi, out_gj, out_ok
+
+
+@_jit
+def _best_of_pairs(
+    a: int,
+    k: int,
+    x0: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    total: np.ndarray,
+    num: np.ndarray,
+    left: np.ndarray,
+    present: np.ndarray,
+    can_supply: np.ndarray,
+    rank: np.ndarray,
+    out: np.ndarray,
+) -> tuple[int, int]:
+    """:func:`pruned_pairs` for the pairs (``a``, b > a), compiled: for each, every
+    candidate (issues p < q on both of which the two lie on opposite sides, rule 2; roles
+    as in :class:`_Round`), its round-start trade through :func:`_trade_one`, and the kept
+    ones written to ``out`` rows (p, q, I, J, tie key). Returns (rows written, candidates
+    generated). Memory O(I²) besides ``out``."""
+    n_a, n_i = x0.shape
+    m_max = n_i * (n_i - 1) // 2
+    gbuf = np.empty(m_max)
+    rows = np.empty((m_max, 5), dtype=np.int64)
+    opp = np.empty(n_i, dtype=np.int64)
+    none = (0, 0.0, np.inf, -np.inf)  # an empty move history
+    n_out = 0
+    n_gen = 0
+    for b in range(a + 1, n_a):
+        n_opp = 0
+        for kk in range(n_i):
+            if present[a, kk] and present[b, kk] and left[a, kk] != left[b, kk]:
+                opp[n_opp] = kk
+                n_opp += 1
+        m = 0
+        for u in range(n_opp):
+            for v in range(u + 1, n_opp):
+                p = opp[u]
+                q = opp[v]
+                n_gen += 1
+                i, j = (b, a) if left[a, q] else (a, b)  # i right of the outcome on q
+                if s[i, p] * s[j, q] < s[j, p] * s[i, q]:
+                    i, j = j, i  # I supplies q, J supplies p
+                if not (w[i, q] > 0 and w[j, p] > 0 and can_supply[i, q] and can_supply[j, p]):
+                    continue
+                s_ip, s_iq, s_jp, s_jq = s[i, p], s[i, q], s[j, p], s[j, q]
+                x_iq, x_jp = x0[i, q], x0[j, p]
+                _, _, g_i, _, ok = _trade_one(
+                    (s_ip + s_jp) / (s_iq + s_jq), x_iq, x_jp, x0[i, p], x0[j, q],
+                    w[i, q], w[j, p], total[p], total[q], s_ip, s_iq, s_jp, s_jq,
+                    none, none, x_iq, x_jp, num[q], num[p],
+                )  # fmt: skip
+                if not ok:
+                    continue
+                gbuf[m] = abs(g_i)
+                rows[m, 0] = p
+                rows[m, 1] = q
+                rows[m, 2] = i
+                rows[m, 3] = j
+                rows[m, 4] = ((rank[i] * n_a + rank[j]) * n_i + q) * n_i + p
+                m += 1
+        if m == 0:
+            continue
+        by_key = np.argsort(rows[:m, 4], kind="mergesort")
+        order = by_key[np.argsort(-gbuf[by_key], kind="mergesort")]
+        last = gbuf[order[min(k, m) - 1]]
+        bound = last - TIE_RTOL * last
+        for t in range(m):
+            e = order[t]
+            if not gbuf[e] >= bound:
+                break
+            out[n_out, :] = rows[e, :]
+            n_out += 1
+    return n_out, n_gen
+
+
+def _sides(
+    x0: np.ndarray,
+    s: np.ndarray,
+    c: np.ndarray,
+    present: np.ndarray,
+    shadow: DecideShadow | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weights ``c s`` (0 where absent), their sum and the weighted sum of positions per
+    issue, and which actors lie left of the outcome (rule 2)."""
+    n_i = x0.shape[1]
+    w = np.where(present, c * s, 0.0)
+    total = w.sum(axis=0)  # Σ c s per issue
+    num = (w * x0).sum(axis=0)
+    nbs = np.divide(num, total, out=np.zeros(n_i), where=total > 0)
+    flat = total <= 0  # nobody weighs: the plain mean decides the sides
+    if flat.any():
+        cnt = np.maximum(present.sum(axis=0), 1)
+        nbs = np.where(flat, np.where(present, x0, 0.0).sum(axis=0) / cnt, nbs)
+    left = x0 < nbs[None, :] - _SIDE_TOL if shadow is None else shadow.left
+    return w, total, num, left
+
+
 def _csr(keys: np.ndarray, cand: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(keys, kind="stable")
     starts = np.zeros(n_keys + 1, dtype=np.int64)
@@ -361,6 +629,7 @@ class _Round:
         shadow: DecideShadow | None,
         p_random: float,
         rng: np.random.Generator,
+        pairs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None = None,
     ) -> None:
         n_a, n_i = x0.shape
         self.n_actors, self.n_issues = n_a, n_i
@@ -370,19 +639,14 @@ class _Round:
         self.p_random = p_random
         self.shadow = shadow
         self.compat = shadow is not None
-        w = np.where(present, c * s, 0.0)
+        w, total, num, left = _sides(x0, s, c, present, shadow)
         self.w = w
-        total = w.sum(axis=0)  # Σ c s per issue
-        num = (w * x0).sum(axis=0)
-        nbs = np.divide(num, total, out=np.zeros(n_i), where=total > 0)
-        flat = total <= 0  # nobody weighs: the plain mean decides the sides
-        if flat.any():
-            cnt = np.maximum(present.sum(axis=0), 1)
-            nbs = np.where(flat, np.where(present, x0, 0.0).sum(axis=0) / cnt, nbs)
-        left = x0 < nbs[None, :] - _SIDE_TOL if shadow is None else shadow.left
 
-        p, q, i, j = candidate_pairs(left, present)
-        self.n_candidates = int(p.size)
+        if pairs is None:
+            p, q, i, j = candidate_pairs(left, present)
+            self.n_candidates = int(p.size)
+        else:  # (p, q, i, j) given, and how many candidates they were chosen from
+            p, q, i, j, self.n_candidates = pairs
         # roles: each actor supplies on the issue it cares relatively less about; for
         # positive saliences this is decide's s_ip / s_iq < s_jp / s_jq, cross-multiplied
         swap = s[i, p] * s[j, q] < s[j, p] * s[i, q]
@@ -530,6 +794,21 @@ class _Round:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Signed moves of I and J, both gains, validity, and whether decide's Decimal
         arithmetic must settle the trade (compat mode), at exchange rate ``r``."""
+        if COMPILED and not self.compat:
+            m_i, m_j, g_i, g_j, valid = _trade_compiled(
+                idx, np.ascontiguousarray(r, dtype=float), self.cur,
+                self.f_iq, self.f_jp, self.f_ip, self.f_jq, self.d_ip, self.d_jq,
+                self.w_iq, self.w_jp, self.tot_p, self.tot_q,
+                self.s_ip, self.s_iq, self.s_jp, self.s_jq,
+                self.h_n, self.h_sum, self.h_min, self.h_max, self.ov, self.x0f, self.vnum,
+            )  # fmt: skip
+            return m_i, m_j, g_i, g_j, valid, np.zeros(idx.size, dtype=bool)
+        return self._trade_numpy(idx, r)
+
+    def _trade_numpy(
+        self, idx: np.ndarray, r: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_trade` in NumPy (compat mode, and without numba)."""
         x_iq = self.cur[self.f_iq[idx]]
         x_jp = self.cur[self.f_jp[idx]]
         d_ip, d_jq = self.d_ip[idx], self.d_jq[idx]
@@ -723,15 +1002,23 @@ class _Round:
         )
         return result
 
-    def run_random(self, tie_key: np.ndarray) -> tuple[list[tuple[float, ...]], int]:
-        """Realise the best exchange until none is left; exactly tied gains are broken by a
-        draw from ``rng`` among the tied candidates ordered by ``tie_key``. The best gain is
-        found through the maxima of blocks of candidates, kept up to date as gains change."""
+    def run_random(
+        self, tie_key: np.ndarray, progress: Callable[[float], None] | None = None
+    ) -> tuple[list[tuple[float, ...]], int]:
+        """Realise the best exchange until none is left; gains within ``TIE_RTOL`` (relative)
+        of the best are tied, and ties are broken by a draw from ``rng`` among the tied
+        candidates ordered by ``tie_key``. The best gain is found through the maxima of
+        blocks of candidates, kept up to date as gains change. ``progress(share)`` hears,
+        every few seconds, the share of the round's valid candidates no longer open."""
         out: list[tuple[float, ...]] = []
         ties = 0
         n = self.n
         if n == 0:
             return out, ties
+        open_0 = max(int(self.valid.sum()), 1)
+        n_open = open_0
+        ticks = 0
+        last = time.monotonic()
         self.mult[:] = self.valid
         size = _BLOCK
         n_blocks = -(-n // size)
@@ -759,6 +1046,12 @@ class _Round:
             idx = np.concatenate([[best], aff])
             new = np.concatenate([[-np.inf], np.where(n_ok > 0, self.graw[aff], -np.inf)])
             old = gain[idx]
+            if progress is not None:
+                n_open -= int(np.count_nonzero(np.isfinite(old) & ~np.isfinite(new)))
+                ticks += 1
+                if ticks % 64 == 0 and time.monotonic() - last > _REPORT_SECONDS:
+                    last = time.monotonic()
+                    progress(1.0 - n_open / open_0)
             blk = idx // size
             was_max = old >= bmax[blk]
             gain[idx] = new
@@ -837,6 +1130,163 @@ class _Round:
         return out, ties
 
 
+def count_candidates(left: np.ndarray, present: np.ndarray) -> int:
+    """How many candidates :func:`candidate_pairs` would list, without listing them:
+    ``Σ_{p<q} n_a n_d + n_b n_c`` from the group sizes of every issue pair, found as
+    products of the (actor x issue) side indicators. Time O(A I²), memory O(I²)."""
+    right = (present & ~left).astype(np.int64)
+    lft = (present & left).astype(np.int64)
+    n_a = right.T @ right  # [p, q]: right on both
+    n_d = lft.T @ lft  # left on both
+    n_b = lft.T @ right  # left on p, right on q
+    n_c = right.T @ lft
+    upper = np.triu(np.ones(n_a.shape, dtype=bool), 1)
+    return int((n_a * n_d + n_b * n_c)[upper].sum())
+
+
+def _pair_blocks(n_actors: int, n_pairs: int, budget: int) -> list[tuple[int, int]]:
+    """Consecutive actor blocks [a0, a1) such that each block's (first actor, second actor,
+    issue pair) grid, with the second actor after the first, holds about ``budget`` cells."""
+    rest = (n_actors - 1 - np.arange(n_actors)) * max(n_pairs, 1)  # cells per first actor
+    blocks, a0, acc = [], 0, 0
+    for a in range(n_actors):
+        acc += int(rest[a])
+        if acc >= budget or a == n_actors - 1:
+            blocks.append((a0, a + 1))
+            a0, acc = a + 1, 0
+    return blocks
+
+
+def pruned_pairs(
+    x0: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    present: np.ndarray,
+    can_supply: np.ndarray,
+    pair_limit: int,
+    rank: np.ndarray,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The candidates a pruned round keeps: per unordered actor pair, the ``pair_limit``
+    valid candidates of highest round-start equal gain, plus every other one whose gain is
+    within ``TIE_RTOL`` (relative) of the last kept, so that float noise at the boundary
+    cannot decide what is kept; order among gains that differ by more is by gain, among
+    tied gains by (actor rank of I, of J, issue q, issue p).
+
+    Candidates are generated, evaluated and pruned blockwise over the first actor of each
+    pair (:func:`_pair_blocks`), so memory is bounded by the block, not by the A² I² / 8
+    candidates of the round. Returns (p, q, I, J) of the kept candidates, ordered by the
+    tie order above, and the number of candidates they were chosen from.
+    """
+    n_a, n_i = x0.shape
+    w, total, num, left = _sides(x0, salience, capability, present, None)
+    if COMPILED:
+        return _pruned_compiled(
+            x0, salience, w, total, num, left, present, can_supply, pair_limit, rank, progress
+        )
+    pp, qq = np.triu_indices(n_i, 1)
+    blocks = _pair_blocks(n_a, pp.size, _PRUNE_CELLS)
+    kept: list[tuple[np.ndarray, ...]] = []
+    n_total = 0
+    never = np.random.default_rng(0)  # no draws: evaluation at round start is not random
+    last = time.monotonic()
+    for done, (a0, a1) in enumerate(blocks):
+        first = np.arange(a0, a1)
+        # opposite sides of the outcome on an issue, both actors present (rule 2: a pair
+        # is in groups a-d or b-c on (p, q) exactly when it is opposite on p and on q)
+        opp = (
+            present[first, None, :]
+            & present[None, :, :]
+            & (left[first, None, :] != left[None, :, :])
+            & (first[:, None] < np.arange(n_a)[None, :])[:, :, None]
+        )
+        al, b, k = np.nonzero(opp[:, :, pp] & opp[:, :, qq])
+        if al.size == 0:
+            continue
+        a = first[al]
+        p, q = pp[k], qq[k]
+        # orient as candidate_pairs does: i in group a or b (right of the outcome on q)
+        i = np.where(left[a, q], b, a)
+        j = np.where(left[a, q], a, b)
+        n_total += int(i.size)
+        st = _Round(
+            x0, salience, capability, present, can_supply, None, 0.0, never,
+            pairs=(p, q, i, j, int(i.size)),
+        )  # fmt: skip
+        if st.n == 0:
+            continue
+        _, _, g_i, _, valid, _ = st._trade(np.arange(st.n), st.r_eq)
+        ok = np.flatnonzero(valid)
+        if ok.size == 0:
+            continue
+        ci, cj, cp, cq = st.ci[ok], st.cj[ok], st.p[ok], st.q[ok]
+        gain = np.abs(g_i[ok])
+        pair = np.minimum(ci, cj) * n_a + np.maximum(ci, cj)
+        tkey = ((rank[ci] * n_a + rank[cj]) * n_i + cq) * n_i + cp
+        order = np.lexsort((tkey, -gain, pair))
+        pair, gain = pair[order], gain[order]
+        start = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+        size = np.diff(np.r_[start, pair.size])
+        last_kept = gain[start + np.minimum(size, pair_limit) - 1]
+        bound = np.repeat(last_kept - TIE_RTOL * last_kept, size)
+        sel = order[gain >= bound]
+        kept.append((cp[sel], cq[sel], ci[sel], cj[sel], tkey[sel]))
+        if progress is not None and time.monotonic() - last > _REPORT_SECONDS:
+            last = time.monotonic()
+            progress((done + 1) / len(blocks))
+    if not kept:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, n_total
+    p, q, i, j, tkey = (np.concatenate(col) for col in zip(*kept, strict=True))
+    order = np.argsort(tkey, kind="stable")
+    return p[order], q[order], i[order], j[order], n_total
+
+
+def _pruned_compiled(
+    x0: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    total: np.ndarray,
+    num: np.ndarray,
+    left: np.ndarray,
+    present: np.ndarray,
+    can_supply: np.ndarray,
+    pair_limit: int,
+    rank: np.ndarray,
+    progress: Callable[[float], None] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """:func:`pruned_pairs` through :func:`_best_of_pairs`, one first actor at a time."""
+    n_a, n_i = x0.shape
+    m_max = n_i * (n_i - 1) // 2
+    f64 = np.ascontiguousarray
+    args = (
+        f64(x0, dtype=float), f64(s, dtype=float), f64(w, dtype=float),
+        f64(total, dtype=float), f64(num, dtype=float), f64(left, dtype=bool),
+        f64(present, dtype=bool), f64(can_supply, dtype=bool), f64(rank, dtype=np.int64),
+    )  # fmt: skip
+    kept: list[np.ndarray] = []
+    n_total = 0
+    work = n_a * (n_a - 1) / 2
+    done = 0.0
+    last = time.monotonic()
+    for a in range(n_a - 1):
+        out = np.empty(((n_a - 1 - a) * m_max, 5), dtype=np.int64)
+        n_out, n_gen = _best_of_pairs(a, pair_limit, *args, out)
+        n_total += int(n_gen)
+        if n_out:
+            kept.append(out[:n_out].copy())
+        done += n_a - 1 - a
+        if progress is not None and time.monotonic() - last > _REPORT_SECONDS:
+            last = time.monotonic()
+            progress(done / work)
+    if not kept:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, n_total
+    rows = np.concatenate(kept)
+    rows = rows[np.argsort(rows[:, 4], kind="stable")]
+    return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], n_total
+
+
 def exchange_round(
     x0: np.ndarray,
     salience: np.ndarray,
@@ -851,6 +1301,9 @@ def exchange_round(
     tie_key: np.ndarray | None = None,
     shadow: DecideShadow | None = None,
     decide_rng: random.Random | None = None,
+    pair_limit: int | None = None,
+    max_candidates: int = 0,
+    progress: Callable[[float], None] | None = None,
 ) -> RoundResult:
     """Play one round of the exchange model on normalised (0..100) positions ``x0``.
 
@@ -860,6 +1313,10 @@ def exchange_round(
     depend on the input order). With a ``shadow`` (decide compatibility), the positions are
     the shadow's, decide's selection procedure runs on ``decide_rng``, and the shadow's
     Decimal arithmetic settles what float64 cannot (see :class:`DecideShadow`).
+
+    ``pair_limit`` k prunes the round to each actor pair's k best candidates at its start
+    (:func:`pruned_pairs`) when it has more than ``max_candidates`` candidates (never with
+    a shadow). ``progress(share)`` hears, every few seconds, the share of the round done.
     """
     n_a, n_i = x0.shape
     if can_supply is None:
@@ -868,15 +1325,27 @@ def exchange_round(
         shadow.start_round()
         x0 = shadow.floats()
         present = shadow.present
-    st = _Round(x0, salience, capability, present, can_supply, shadow, p_random, rng)
+    rank = np.arange(n_a) if tie_key is None else np.asarray(tie_key, dtype=np.int64)
+    pairs = None
+    realising = progress
+    if pair_limit is not None and shadow is None:
+        left = _sides(x0, salience, capability, present, None)[3]
+        if count_candidates(left, present) <= max_candidates:
+            pair_limit = None
+    else:
+        pair_limit = None
+    if pair_limit is not None:
+        gen = None if progress is None else (lambda share: progress(0.5 * share))
+        realising = None if progress is None else (lambda share: progress(0.5 + 0.5 * share))
+        pairs = pruned_pairs(x0, salience, capability, present, can_supply, pair_limit, rank, gen)
+    st = _Round(x0, salience, capability, present, can_supply, shadow, p_random, rng, pairs)
     st.evaluate(np.arange(st.n, dtype=np.int64))
     n_valid = int(st.valid.sum())
     if shadow is not None:
         out, ties = st.run_decide(decide_rng or random.Random(0))
     else:
-        rank = np.arange(n_a) if tie_key is None else np.asarray(tie_key, dtype=np.int64)
         key = ((rank[st.ci] * n_a + rank[st.cj]) * n_i + st.q) * n_i + st.p
-        out, ties = st.run_random(key)
+        out, ties = st.run_random(key, realising)
 
     voting = st.cur.reshape(n_a, n_i).copy()
     if shadow is not None:
@@ -904,4 +1373,5 @@ def exchange_round(
         gain=rec[:, 5],
         gain_i=rec[:, 6],
         gain_j=rec[:, 7],
+        n_kept=-1 if pairs is None else int(pairs[0].size),
     )

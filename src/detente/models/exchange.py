@@ -96,6 +96,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from detente import progress
 from detente.errors import InputError
 from detente.forecast import Event, Forecast
 from detente.linkage import apply_holds, held_mask
@@ -163,6 +164,8 @@ class Exchange(Model):
         salience_weight: float = 0.4,
         p: float = 0.0,
         compat: str = "none",
+        pair_limit: int = 4,
+        max_candidates: int = 4_000_000,
     ) -> None:
         if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= 10_000:
             raise InputError(
@@ -191,6 +194,18 @@ class Exchange(Model):
                 where="--param exchange.p",
                 allowed="0 with compat=decide",
             )
+        for key, value, least in (
+            ("pair_limit", pair_limit, 1),
+            ("max_candidates", max_candidates, 0),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise InputError(
+                    f"{key} must be a whole number of at least {least}, got {value!r}",
+                    where=f"--param exchange.{key}",
+                    allowed=f"{least}, {least + 1}, ...",
+                )
+        self.pair_limit = pair_limit
+        self.max_candidates = max_candidates
         self.rounds = rounds
         self.fixed_weight = fixed_weight
         self.salience_weight = salience_weight
@@ -227,7 +242,13 @@ class Exchange(Model):
         trajectory = [arr.position.astype(float)]
         results: list[RoundResult] = []
         voting = x
-        for _ in range(self.rounds):
+        for r in range(self.rounds):
+            label = f"exchange: round {r + 1} of {self.rounds}"
+            progress.report(r / self.rounds, label)
+
+            def within(share: float, r: int = r, label: str = label) -> None:
+                progress.report((r + share) / self.rounds, label)
+
             current = _outcome(scale(x), sal, cap, present, arr.reference, (low + high) / 2)
             held = held_mask(scenario.linkages, arr, current)
             res = exchange_round(
@@ -240,12 +261,17 @@ class Exchange(Model):
                 tie_key=tie_key,
                 shadow=shadow,
                 decide_rng=decide_rng,
+                pair_limit=self.pair_limit,
+                max_candidates=self.max_candidates,
+                progress=within,
             )  # fmt: skip
             new = np.where(present, res.preference, x)
             x = apply_holds(x, new, held)
             voting = np.where(present, res.voting, voting)
             results.append(res)
             trajectory.append(np.where(present, scale(x), arr.position))
+        if self.rounds:
+            progress.report(1.0, f"exchange: round {self.rounds} of {self.rounds}")
         positions = np.stack(trajectory)
         final = positions[-1]
         outcome = _outcome(final, sal, cap, present, arr.reference, (low + high) / 2)
@@ -308,7 +334,12 @@ class Exchange(Model):
                     issues=(),
                     text=(
                         f"round {r}: {res.n_candidates} candidate exchanges "
-                        f"({res.n_valid} valid), {res.n_realised} realised, "
+                        + (
+                            f"pruned to {res.n_kept}, each actor pair's {self.pair_limit} best "
+                            if res.n_kept >= 0
+                            else ""
+                        )
+                        + f"({res.n_valid} valid), {res.n_realised} realised, "
                         f"{res.ties} exact ties broken at random"
                     ),
                     data={
@@ -316,6 +347,7 @@ class Exchange(Model):
                         "valid": res.n_valid,
                         "realised": res.n_realised,
                         "ties": res.ties,
+                        **({"kept": res.n_kept} if res.n_kept >= 0 else {}),
                     },
                 )
             )
@@ -358,6 +390,14 @@ class Exchange(Model):
             f"{total} exchanges realised in {len(results)} rounds "
             f"({ties} exact ties broken at random)."
         ]
+        pruned = [str(r) for r, res in enumerate(results, start=1) if res.n_kept >= 0]
+        if pruned:
+            lines.append(
+                f"Round{'s' if len(pruned) > 1 else ''} {', '.join(pruned)} had more than "
+                f"{self.max_candidates} candidate exchanges and kept each actor pair's "
+                f"{self.pair_limit} best at the round's start: an approximation of the full "
+                "model (raise exchange.max_candidates for the full one)."
+            )
         principals = scenario.principal_ids
         if len(principals) < 2:
             return lines
