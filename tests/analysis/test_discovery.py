@@ -25,7 +25,8 @@ from detente.errors import InputError
 
 @pytest.fixture
 def ensemble(tiny):
-    plan = PerturbationPlan.build(tiny, {"position": Spread(20)})
+    spread = {"position": Spread(20), "salience": Spread(0), "capability": Spread(0)}
+    plan = PerturbationPlan.build(tiny, spread)  # positions only
     return run_ensemble(
         tiny,
         "compromise",
@@ -67,7 +68,9 @@ def test_a_target_met_everywhere_has_nothing_to_discover(ensemble):
 
 
 def test_unreachable_threshold_shows_the_densest_box_flagged(ensemble):
-    found = discover(ensemble, 0, threshold=1.0, mass_min=0.2)
+    # a box of density 1 holds cases only: it cannot hold more draws than there are cases
+    mass_min = ensemble.met[:, 0].mean() + 0.03
+    found = discover(ensemble, 0, threshold=1.0, mass_min=mass_min)
     assert len(found.boxes) == 1 and not found.boxes[0].reaches_threshold
     assert "no box reaches density" in found.note
 

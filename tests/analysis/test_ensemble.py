@@ -21,6 +21,9 @@ from detente.models.compromise import weighted_mean
 from detente.scenario import Issue, Scenario
 from detente.targets import parse_target
 
+#: zero spread for every field: only the scenario's own ranges vary
+NO_SPREAD = {f: Spread(0) for f in ("position", "salience", "capability")}
+
 
 class _Noisy(Model):
     """A stochastic test model: the weighted mean plus noise drawn from its seed."""
@@ -163,7 +166,7 @@ def test_reset_uses_each_draws_preferences(tiny_ref):
 
 def test_nothing_uncertain_is_an_input_error(tiny):
     with pytest.raises(InputError, match="nothing in the scenario is uncertain"):
-        run_ensemble(tiny, "compromise", draws=10, spread={})
+        run_ensemble(tiny, "compromise", draws=10, spread=NO_SPREAD)
 
 
 @pytest.mark.parametrize(("kw", "where"), [({"draws": 0}, "--draws"), ({"seed": -1}, "--seed")])
@@ -259,6 +262,70 @@ def test_cli_bad_input_is_one_line_exit_2(tiny_file, extra, text, monkeypatch, c
     err = capsys.readouterr().err
     assert exc.value.code == 2, err
     assert text in err and "Traceback" not in err
+
+
+def test_the_point_forecast_lies_within_its_band_on_the_bundled_scenario():
+    """With the default spreads each input is drawn symmetrically around its value and
+    censored at its scale end, so the compromise forecast of the scenario as written lies
+    inside the 5-95 % band of its ensemble on every issue (truncated draws put it outside,
+    e.g. election interference at 6.7 against a band 7.9-15.4)."""
+    from detente.models import get_model
+    from detente.scenarios import DEFAULT_SCENARIO, load_bundled
+
+    sc = load_bundled(DEFAULT_SCENARIO)
+    res = run_ensemble(sc, "compromise", draws=20 * BLOCK, seed=0)
+    point = get_model("compromise").forecast(sc).outcome
+    q = res.quantiles()
+    for k, iss in enumerate(sc.issue_ids):
+        assert q.loc[iss, 5] <= point[k] <= q.loc[iss, 95], (iss, point[k], q.loc[iss].tolist())
+
+
+def test_cli_spread_for_some_fields_keeps_the_default_of_the_others(tiny_file):
+    """``--spread salience=0 --spread capability=0``: positions keep their default spread
+    (the notice of the default says ``FIELD=0`` holds one field fixed)."""
+    fixed = ["--spread", "salience=0", "--spread", "capability=0"]
+    res = _cli("ensemble", str(tiny_file), "-n", "500", "--json", *fixed)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["spread"] == {"position": "10%", "salience": "0", "capability": "0"}
+    assert data["uncertain_inputs"] == 5  # the five positions
+    q = data["issues"][0]["quantiles"]
+    assert q["5"] < q["95"]
+    default = json.loads(_cli("ensemble", str(tiny_file), "-n", "500", "--json").stdout)
+    assert default["uncertain_inputs"] == 5 + 5 + 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ensemble", "--chunk-size", "0"],
+        ["ensemble", "--chunk-size", "-5"],
+        ["ensemble", "--draws", "0"],
+        ["ensemble", "--workers", "0"],
+        ["ensemble", "--dask-local", "0"],
+        ["ensemble", "--bins", "0"],
+        ["sensitivity", "--samples", "0"],
+        ["sensitivity", "--trajectories", "-1"],
+        ["sensitivity", "--levels", "0"],
+        ["sensitivity", "--top", "0"],
+        ["sensitivity", "--workers", "-2"],
+        ["discover", "--draws", "0"],
+        ["discover", "--boxes", "0"],
+        ["discover", "--max-inputs", "0"],
+        ["discover", "--workers", "0"],
+    ],
+)
+def test_cli_count_below_one_is_a_usage_error(args, monkeypatch, capsys):
+    """Counts are checked by the command line itself: click's usage message, exit 2."""
+    from detente.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["detente", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert "Invalid value for" in err and args[1] in err, err
+    assert "Traceback" not in err
 
 
 def test_cli_ensemble_on_the_bundled_scenario():

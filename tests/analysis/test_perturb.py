@@ -95,12 +95,25 @@ def test_default_spread_covers_every_input_in_order():
     assert b["capability:c:x"] == pytest.approx((2.4, 3.6))
 
 
-def test_explicit_spread_only_for_named_fields_and_zero_is_no_input():
-    plan = PerturbationPlan.build(_scenario(), {"position": Spread(5)})
+#: zero spread for every field: only the scenario's own ranges vary
+NO_SPREAD = {f: Spread(0) for f in ("position", "salience", "capability")}
+
+
+def test_a_spread_for_some_fields_keeps_the_defaults_of_the_others():
+    """``--spread salience=0 --spread capability=0`` holds those fields fixed and keeps the
+    default spread of positions, as the notice of the default says."""
+    default = PerturbationPlan.build(_scenario())
+    plan = PerturbationPlan.build(_scenario(), {"salience": Spread(0), "capability": Spread(0)})
     assert not plan.defaulted
-    assert all(n.startswith("position:") for n in plan.names) and plan.n_inputs == 5
-    assert PerturbationPlan.build(_scenario(), {"position": Spread(0)}).n_inputs == 0
-    assert PerturbationPlan.build(_scenario(), {}).n_inputs == 0
+    assert plan.spread["position"] == DEFAULT_SPREAD["position"]
+    positions = [u for u in default.inputs if u.field == "position"]
+    assert plan.inputs == tuple(positions) and len(positions) == 5
+    plan = PerturbationPlan.build(_scenario(), {"position": Spread(5)})
+    assert plan.n_inputs == default.n_inputs
+    assert plan.bounds[0].tolist() == [5.0, 15.0]  # a at 10 on x, ± 5
+    assert np.array_equal(plan.bounds[5:], default.bounds[5:])  # the other fields' defaults
+    assert PerturbationPlan.build(_scenario(), NO_SPREAD).n_inputs == 0
+    assert PerturbationPlan.build(_scenario(), {}).defaulted
 
 
 def test_scenario_ranges_take_precedence_with_their_distribution():
@@ -108,7 +121,7 @@ def test_scenario_ranges_take_precedence_with_their_distribution():
         ax=Uncertainty(position=(5, 30), distribution="triangular"),
         b_actor=Uncertainty(capability=(0.5, 2.0), distribution="normal"),
     )
-    plan = PerturbationPlan.build(sc, {"position": Spread(1)})
+    plan = PerturbationPlan.build(sc, {**NO_SPREAD, "position": Spread(1)})
     by = {u.name: u for u in plan.inputs}
     assert (by["position:a:x"].low, by["position:a:x"].high) == (5, 30)
     assert by["position:a:x"].distribution == "triangular"
@@ -120,28 +133,34 @@ def test_scenario_ranges_take_precedence_with_their_distribution():
 
 def test_value_outside_its_range_is_an_input_error_naming_the_stance():
     with pytest.raises(InputError) as exc:
-        PerturbationPlan.build(_scenario(ax=Uncertainty(position=(20, 30))), {})
+        PerturbationPlan.build(_scenario(ax=Uncertainty(position=(20, 30))), NO_SPREAD)
     msg = str(exc.value)
     assert "stance a on x" in msg and "uncertainty.position" in msg and "10" in msg
 
 
-def test_range_beyond_the_scale_is_cut_with_a_notice():
+def test_range_beyond_the_scale_is_censored_with_a_notice():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        plan = PerturbationPlan.build(_scenario(ax=Uncertainty(position=(-10, 40))), {})
-    assert any(issubclass(w.category, InputNotice) for w in caught)
-    assert tuple(plan.bounds[0]) == (0.0, 40.0)
+        plan = PerturbationPlan.build(_scenario(ax=Uncertainty(position=(-10, 40))), NO_SPREAD)
+    assert any(issubclass(w.category, InputNotice) and "censored" in str(w.message) for w in caught)
+    assert tuple(plan.bounds[0]) == (0.0, 40.0)  # the values' range
+    u = plan.inputs[0]
+    assert (u.draw_low, u.draw_high) == (-10.0, 40.0)  # the range drawn from
+    v = plan.draw(0, 0, 20 * BLOCK)[:, 0]
+    assert v.min() == 0.0 and v.max() <= 40.0
+    # a fifth of the range lies below the scale: about a fifth of the draws sit on its end
+    assert abs(np.mean(v == 0.0) - 0.2) < 5 * np.sqrt(0.2 * 0.8 / v.size)
 
 
 def test_actor_position_range_is_refused():
     with pytest.raises(InputError) as exc:
-        PerturbationPlan.build(_scenario(b_actor=Uncertainty(position=(0, 10))), {})
+        PerturbationPlan.build(_scenario(b_actor=Uncertainty(position=(0, 10))), NO_SPREAD)
     assert "actor b" in str(exc.value) and "stances" in str(exc.value)
 
 
 def test_stance_capability_range_makes_the_stance_its_own_input():
     sc = _scenario(by=Uncertainty(capability=(0.5, 1.5)))
-    plan = PerturbationPlan.build(sc, {"capability": Spread(10, percent=True)})
+    plan = PerturbationPlan.build(sc, {**NO_SPREAD, "capability": Spread(10, percent=True)})
     assert "capability:b:y" in plan.names and "capability:b" in plan.names
     values = np.array([[1.2 if n == "capability:b" else 0.7 for n in plan.names]])
     values[0, plan.names.index("capability:a")] = 2.0
@@ -197,29 +216,79 @@ def test_draws_do_not_depend_on_how_they_are_split():
     np.testing.assert_array_equal(again.draw(7, 0, 200), whole[:200])
 
 
+def _censored(ref: stats.rv_continuous, lo: float, hi: float) -> tuple[float, float, float]:
+    """Mean of ``clip(X, lo, hi)`` for ``X ~ ref``, and the masses at ``lo`` and ``hi``."""
+    q = (np.arange(200_000) + 0.5) / 200_000  # midpoint rule on the quantile scale
+    x = np.clip(ref.ppf(q), lo, hi)
+    return float(x.mean()), float(ref.cdf(lo)), float(ref.sf(hi))
+
+
 @pytest.mark.parametrize("dist", ["uniform", "triangular", "normal"])
-def test_draws_stay_in_range_and_match_the_distribution(dist):
-    """Means within 5 standard errors of the exact mean (scipy.stats for the truncated
-    normal), every draw inside its range (normal: inside the valid range)."""
+def test_draws_are_censored_draws_of_the_distribution(dist):
+    """Each input is drawn on its whole range (uniform, triangular with its mode at the
+    value, normal with sd a quarter of the range), then clipped to the valid range: the
+    mean within 5 standard errors of the exact mean of the censored distribution, the
+    shares of draws on each end within 5 standard errors of the mass beyond it, the
+    uncensored draws distributed as the distribution (Kolmogorov-Smirnov)."""
     sc = _scenario()
     plan = PerturbationPlan.build(sc, {"position": Spread(20)}, dist)
     n = 40 * BLOCK
     v = plan.draw(3, 0, n)
     for k, u in enumerate(plan.inputs):
-        lo, hi = (u.valid_low, u.valid_high) if dist == "normal" else (u.low, u.high)
-        assert v[:, k].min() >= lo and v[:, k].max() <= hi
+        x = v[:, k]
+        assert x.min() >= u.valid_low and x.max() <= u.valid_high
+        if dist != "normal":  # (a normal draw may leave the range, not the valid range)
+            assert x.min() >= u.low and x.max() <= u.high
+        lo, hi = u.draw_low, u.draw_high
         if dist == "uniform":
-            ref = stats.uniform(u.low, u.high - u.low)
+            ref = stats.uniform(lo, hi - lo)
         elif dist == "triangular":
-            c = (u.nominal - u.low) / (u.high - u.low)
-            ref = stats.triang(c, loc=u.low, scale=u.high - u.low)
+            ref = stats.triang((u.nominal - lo) / (hi - lo), loc=lo, scale=hi - lo)
         else:
-            a, b = (u.valid_low - u.nominal) / u.sd, (u.valid_high - u.nominal) / u.sd
-            ref = stats.truncnorm(a, b, loc=u.nominal, scale=u.sd)
+            ref = stats.norm(u.nominal, u.sd)
+        mean, below, above = _censored(ref, u.valid_low, u.valid_high)
         se = ref.std() / np.sqrt(n)
-        assert abs(v[:, k].mean() - ref.mean()) < 5 * se, (u.name, v[:, k].mean(), ref.mean())
-        # and the shape: Kolmogorov-Smirnov distance small (critical value at 1e-3 ~ 0.0096)
-        assert stats.kstest(v[:, k], ref.cdf).statistic < 0.0096
+        assert abs(x.mean() - mean) < 5 * se, (u.name, x.mean(), mean)
+        for share, mass in (
+            (np.mean(x == u.valid_low), below),
+            (np.mean(x == u.valid_high), above),
+        ):
+            assert abs(share - mass) < 5 * np.sqrt(max(mass * (1 - mass), 1e-9) / n) + 1e-12
+        inner = x[(x > u.valid_low) & (x < u.valid_high)]
+        a, b = ref.cdf(u.valid_low), ref.cdf(u.valid_high)
+        cond = lambda t, a=a, b=b, ref=ref: (ref.cdf(t) - a) / (b - a)  # noqa: E731
+        assert stats.kstest(inner, cond).statistic < 1.95 / np.sqrt(inner.size), u.name
+
+
+@pytest.mark.parametrize("dist", ["uniform", "triangular", "normal"])
+def test_the_stated_value_is_the_median_of_its_draws_even_at_a_scale_end(dist):
+    """Censoring, not truncation: a value at (or near) an end of its valid range is drawn
+    symmetrically and clipped, so it stays the median of its draws and the band around
+    it is not pushed inward."""
+    sc = Scenario(
+        id="ends",
+        actors=(Actor(id="a", capability=0.5), Actor(id="b", capability=1.0)),
+        issues=(Issue(id="x"),),
+        stances=(
+            Stance(actor="a", issue="x", position=0, salience=1.0),  # both at an end
+            Stance(actor="b", issue="x", position=97, salience=0.95),  # near an end
+        ),
+    )
+    spread = {"position": Spread(10), "salience": Spread(0.1), "capability": Spread(1.0)}
+    plan = PerturbationPlan.build(sc, spread, dist)
+    n = 40 * BLOCK
+    v = plan.draw(11, 0, n)
+    for k, u in enumerate(plan.inputs):
+        x = v[:, k]
+        # sampling error of a median: 5 standard errors of the share of draws below it
+        below = np.mean(x < u.nominal)
+        at_most = np.mean(x <= u.nominal)
+        tol = 5 * np.sqrt(0.25 / n)
+        assert below <= 0.5 + tol and at_most >= 0.5 - tol, (u.name, below, at_most)
+        assert x.min() >= u.valid_low and x.max() <= u.valid_high
+    by = dict(zip(plan.names, v.T, strict=True))
+    assert np.mean(by["position:a:x"] == 0.0) > 0.45  # about half the draws on the end
+    assert np.mean(by["capability:a"] == 0.0) > 0.05  # capability 0.5 ± 1 is censored at 0
 
 
 def test_from_uniform_in_place_equals_fresh():

@@ -25,6 +25,9 @@ from detente.analysis.perturb import PerturbationPlan, Spread
 from detente.analysis.sensitivity import sensitivity
 from detente.errors import InputError
 
+#: zero spread for every field: only the scenario's own ranges vary
+NO_SPREAD = {f: Spread(0) for f in ("position", "salience", "capability")}
+
 
 def _expected(tiny, plan):
     """(issue, input) -> (weight share w/W, range width) for the position inputs."""
@@ -42,7 +45,7 @@ def _expected(tiny, plan):
 
 @pytest.fixture
 def positions_only(tiny):
-    return PerturbationPlan.build(tiny, {"position": Spread(20)})
+    return PerturbationPlan.build(tiny, {**NO_SPREAD, "position": Spread(20)})
 
 
 def test_sobol_matches_the_closed_form(tiny, positions_only):
@@ -93,7 +96,7 @@ def test_tornado_matches_the_closed_form_and_is_sorted(tiny, positions_only):
 
 def test_an_issue_that_does_not_vary_has_no_sobol_indices(tiny):
     """Only x's positions vary, so y's outcome is constant: no 0/0, a missing value."""
-    plan = PerturbationPlan.build(tiny, {"position": Spread(20)}).select(issues=["x"])
+    plan = PerturbationPlan.build(tiny, {**NO_SPREAD, "position": Spread(20)}).select(issues=["x"])
     res = sensitivity(tiny, "compromise", methods=["sobol", "morris"], plan=plan, samples=64)
     y = res.sobol[res.sobol["issue"] == "y"]
     assert not y["varies"].any() and y["S1"].isna().all()
@@ -117,7 +120,7 @@ def test_same_numbers_on_a_process_pool(tiny):
         ({"methods": ["fast"]}, "unknown method"),
         ({"levels": 3}, "--levels"),
         ({"fields": ["weight"]}, "--field"),
-        ({"spread": {}}, "no uncertain inputs"),
+        ({"spread": NO_SPREAD}, "no uncertain inputs"),
     ],
 )
 def test_bad_settings_are_input_errors(tiny, kw, text):

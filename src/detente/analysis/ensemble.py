@@ -123,7 +123,13 @@ class _ChunkResult:
 
 
 def _run_chunk(chunk: _Chunk) -> _ChunkResult:
-    """Evaluate one chunk, block by block, reusing the same work arrays for every block."""
+    """Evaluate one chunk, block by block, reusing the same work arrays for every block.
+
+    The uniform numbers of a whole block are drawn straight into the array that keeps the
+    chunk's inputs (or into one reused block buffer) and turned into values in place; the
+    work arrays get the scenario's values once and then only the uncertain cells at each
+    block (batch kernels do not write their inputs).
+    """
     tune_allocator()
     job, plan = chunk.job, chunk.job.plan
     n, k = chunk.stop - chunk.start, plan.n_inputs
@@ -132,24 +138,34 @@ def _run_chunk(chunk: _Chunk) -> _ChunkResult:
     inputs = np.empty((n, k)) if job.keep_inputs else None
     drawn = chunk.values is None
     u = np.empty((BLOCK, k)) if drawn else None
-    vbuf = np.empty((BLOCK, k)) if drawn and inputs is None else None
     work = plan.buffers(min(BLOCK, n))
+    fill = True
     for b in range(chunk.start // BLOCK, (chunk.stop - 1) // BLOCK + 1):
         if stop_requested():
             raise Stopped(f"stopped at block {b}")
         lo, hi = max(chunk.start, b * BLOCK), min(chunk.stop, (b + 1) * BLOCK)
         a, z, m = lo - chunk.start, hi - chunk.start, hi - lo
         if u is not None:
-            plan.uniforms(job.seed, b, out=u)
-            dst = inputs[a:z] if inputs is not None else vbuf[:m]  # type: ignore[index]
-            values = plan.from_uniform(u[lo - b * BLOCK : hi - b * BLOCK], out=dst)
+            dst = inputs[a:z] if inputs is not None else u[:m]
+            if m == BLOCK:
+                values = plan.from_uniform(plan.uniforms(job.seed, b, out=dst), out=dst)
+            else:
+                plan.uniforms(job.seed, b, out=u)
+                values = plan.from_uniform(u[lo - b * BLOCK : hi - b * BLOCK], out=dst)
         else:
             values = chunk.values[a:z]  # type: ignore[index]
             if inputs is not None:
                 inputs[a:z] = values
-        out, mt = _evaluate(job, values, b, lo - b * BLOCK, tuple(x[:m] for x in work))
-        outcomes[a:z] = out
-        met[a:z] = mt
+        _evaluate(
+            job,
+            values,
+            b,
+            lo - b * BLOCK,
+            tuple(x[:m] for x in work),
+            fill=fill,
+            out=(outcomes[a:z], met[a:z]),
+        )
+        fill = False
     return _ChunkResult(outcomes=outcomes, met=met, inputs=inputs)
 
 
@@ -159,15 +175,20 @@ def _evaluate(
     block: int,
     offset: int,
     work: tuple[np.ndarray, ...] | None = None,
+    *,
+    fill: bool = True,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Outcomes ``(n, I)`` and targets met ``(n, T)`` of ``n`` draws of one block."""
+    """Outcomes ``(n, I)`` and targets met ``(n, T)`` of ``n`` draws of one block (written
+    into ``out`` when given). ``fill=False``: ``work`` holds the scenario's values from an
+    earlier block of this job (see :meth:`PerturbationPlan.apply`)."""
     plan, model = job.plan, job.model
-    pos, sal, cap = plan.apply(values, out=work)  # type: ignore[arg-type]
-    n = values.shape[0]
+    pos, sal, cap = plan.apply(values, out=work, fill=fill)  # type: ignore[arg-type]
+    n, n_i = values.shape[0], len(plan.low)
     seeds = block_seeds(job.seed, block) if model.stochastic else None
     if job.batch:
         seed = int(seeds[0]) if seeds is not None else job.seed
-        out = np.asarray(
+        res = np.asarray(
             model.outcome_batch(
                 pos,
                 sal,
@@ -181,22 +202,26 @@ def _evaluate(
             dtype=float,
         )
     else:
-        out = np.empty((n, len(plan.low)))
+        res = np.empty((n, n_i)) if out is None else out[0]
         for d in range(n):
             sc = Scenario.from_arrays(plan.scenario, pos[d], sal[d], cap[d])
             seed = int(seeds[offset + d]) if seeds is not None else job.seed
-            out[d] = model.forecast(sc, seed=seed).outcome
-    if out.shape != (n, len(plan.low)):
+            res[d] = model.forecast(sc, seed=seed).outcome
+    if res.shape != (n, n_i):
         raise RuntimeError(
-            f"model {model.name!r} returned outcomes shaped {out.shape}, "
-            f"expected {(n, len(plan.low))}"
+            f"model {model.name!r} returned outcomes shaped {res.shape}, expected {(n, n_i)}"
         )
-    if not np.all(np.isfinite(out)):
-        d = int(np.flatnonzero(~np.all(np.isfinite(out), axis=1))[0])
+    if not np.isfinite(res).all():
+        d = int(np.flatnonzero(~np.isfinite(res).all(axis=1))[0])
         draw = block * BLOCK + offset + d
         raise RuntimeError(f"model {model.name!r} produced a non-finite outcome on draw {draw}")
-    met = _targets_met(job.targets, out, pos, sal, plan)
-    return out, met
+    met = _targets_met(job.targets, res, pos, sal, plan)
+    if out is None:
+        return res, met
+    if res is not out[0]:
+        out[0][...] = res
+    out[1][...] = met
+    return out
 
 
 def _targets_met(

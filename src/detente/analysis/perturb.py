@@ -12,16 +12,25 @@ Distributions (inverse-CDF transforms of one uniform number per input and draw):
 * ``uniform`` on the range;
 * ``triangular`` on the range, with its mode at the scenario's value;
 * ``normal`` centred on the scenario's value with standard deviation a quarter of the
-  range (so the range spans about ±2 sd, 95 %), truncated to the field's valid range
-  (the issue's scale, [0, 1], capability >= 0).
+  range (so the range spans about ±2 sd, 95 %).
 
-A range that reaches beyond the field's valid range is cut at its edge (the user is told,
-for ranges written in the scenario); a range of zero width is no uncertainty.
+Censoring at the valid range: every draw is made on the whole range, then clipped to the
+field's valid range (the issue's scale, [0, 1] for a salience, capability >= 0): a draw
+beyond a scale end counts as that end. A spread's range ``value ± h`` is symmetric, so the
+stated value stays the median of its draws even at a scale end (where about half of them
+sit exactly on the end), and an ensemble's band is centred on what the scenario says. (Cutting
+the range at the edge and drawing inside it instead, truncation, would draw a value at
+a scale end only inward, and push the whole band away from the point forecast.) A range
+written in the scenario is drawn as written and censored the same way (the user is told
+when it reaches beyond the valid range); a range of zero width, or one with nothing inside
+the valid range, is no uncertainty.
 
 Spread values are absolute in the field's own unit (scale points, salience, capability),
 or with ``%``: percent of the issue's span for a position, of the [0, 1] range for a
 salience, of the value itself for a capability. A spread ``h`` gives the range
-``value ± h``. Explicit ranges in the scenario take precedence over a spread.
+``value ± h``. Explicit ranges in the scenario take precedence over a spread. A spread
+given for some fields leaves the others at :data:`DEFAULT_SPREAD` (``FIELD=0`` holds a
+field fixed).
 
 Reproducibility: draws come in blocks of :data:`BLOCK` draws; block ``b`` takes its uniform
 numbers from its own stream ``SeedSequence(seed, spawn_key=(0, b))``. The numbers of draw
@@ -136,12 +145,20 @@ class UncertainInput:
     actor: str
     issue: str | None  # None: an actor's capability on every issue without its own
     nominal: float
-    low: float  # the range, cut to the valid range
+    low: float  # the range drawn from, cut to the valid range (normal: may be left)
     high: float
     distribution: Distribution
-    sd: float  # normal only: a quarter of the stated range
-    valid_low: float  # where a normal draw is truncated
+    sd: float  # normal only: a quarter of the range drawn from
+    valid_low: float  # where draws are censored (clipped)
     valid_high: float
+    draw_low: float = math.nan  # the range drawn from (value ± spread, or as stated)
+    draw_high: float = math.nan
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.draw_low):
+            object.__setattr__(self, "draw_low", self.low)
+        if math.isnan(self.draw_high):
+            object.__setattr__(self, "draw_high", self.high)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -152,6 +169,7 @@ class UncertainInput:
             "value": self.nominal,
             "low": self.low,
             "high": self.high,
+            "drawn_from": [self.draw_low, self.draw_high],
             "distribution": self.distribution,
         }
 
@@ -194,9 +212,11 @@ class PerturbationPlan:
         """Collect the uncertain inputs of ``scenario``.
 
         ``spread`` applies to every input of its field that has no range in the scenario;
-        fields it does not name vary only where the scenario gives a range. ``None`` (no
-        spread given) means :data:`DEFAULT_SPREAD` for every field, recorded in
-        :attr:`defaulted`; ``{}`` means the scenario's ranges only.
+        fields it does not name keep :data:`DEFAULT_SPREAD` (so ``--spread salience=0``
+        holds saliences fixed and leaves positions and capabilities at their defaults).
+        ``None`` or ``{}`` (no spread given) means :data:`DEFAULT_SPREAD` for every field,
+        recorded in :attr:`defaulted`; a zero spread for every field means the scenario's
+        ranges only.
         """
         if distribution not in DISTRIBUTIONS:
             raise InputError(
@@ -204,15 +224,16 @@ class PerturbationPlan:
                 where="--distribution",
                 allowed=", ".join(DISTRIBUTIONS),
             )
-        defaulted = spread is None
-        spread = dict(DEFAULT_SPREAD if spread is None else spread)
-        for name, sp in spread.items():
+        defaulted = not spread
+        given = dict(spread or {})
+        for name, sp in given.items():
             if name not in FIELDS:
                 raise InputError(
                     f"unknown field {name!r}", where="--spread", allowed=", ".join(FIELDS)
                 )
             if sp.value < 0:
                 raise InputError(f"spread {name}={sp} is negative", where="--spread")
+        spread = {**DEFAULT_SPREAD, **given}
         inputs = _collect(scenario, spread, distribution)  # type: ignore[arg-type]
         return cls(
             scenario=scenario,
@@ -310,14 +331,22 @@ class PerturbationPlan:
             a_index = {a: k for k, a in enumerate(arr.actor_ids)}
             i_index = {i: k for k, i in enumerate(arr.issue_ids)}
             n_i = arr.n_issues
+            dlo = np.array([u.draw_low for u in self.inputs], dtype=float)
+            dhi = np.array([u.draw_high for u in self.inputs], dtype=float)
+            vlo = np.array([u.valid_low for u in self.inputs], dtype=float)
+            vhi = np.array([u.valid_high for u in self.inputs], dtype=float)
             cache = {
                 "kind": np.array([_KIND[u.distribution] for u in self.inputs], dtype=np.int8),
-                "lo": np.array([u.low for u in self.inputs], dtype=float),
-                "hi": np.array([u.high for u in self.inputs], dtype=float),
+                "dlo": dlo,
+                "dhi": dhi,
+                "width": dhi - dlo,
                 "mode": np.array([u.nominal for u in self.inputs], dtype=float),
                 "sd": np.array([u.sd for u in self.inputs], dtype=float),
-                "vlo": np.array([u.valid_low for u in self.inputs], dtype=float),
-                "vhi": np.array([u.valid_high for u in self.inputs], dtype=float),
+                "vlo": vlo,
+                "vhi": vhi,
+                # which ends any draw can cross (censoring is skipped where none can)
+                "censor_low": np.array(bool(np.any(dlo < vlo))),
+                "censor_high": np.array(bool(np.any(dhi > vhi))),
             }
             for f in FIELDS:
                 cells: list[int] = []
@@ -338,34 +367,42 @@ class PerturbationPlan:
                             cols.append(k)
                 cache[f"cells_{f}"] = np.array(cells, dtype=np.intp)
                 cache[f"cols_{f}"] = np.array(cols, dtype=np.intp)
+                # a run of consecutive columns is read as a slice (no gather, no copy)
+                run = bool(cols) and cols == list(range(cols[0], cols[0] + len(cols)))
+                cache[f"slice_{f}"] = np.array([cols[0], cols[-1] + 1] if run else [-1, -1])
             cache["all_uniform"] = np.array(bool(np.all(cache["kind"] == 0)))
             object.__setattr__(self, "_c_arrays", cache)
         return cache
 
     def from_uniform(self, u: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Values ``(n, K)`` from uniform numbers in [0, 1) by each input's inverse CDF
-        (into ``out`` when given, which may be ``u`` itself)."""
+        on the range it is drawn from, censored (clipped) to the field's valid range (into
+        ``out`` when given, which may be ``u`` itself)."""
         c = self._cache()
-        lo, hi = c["lo"], c["hi"]
+        dlo, width = c["dlo"], c["width"]
         if out is None:
             out = np.empty_like(u)
         if bool(c["all_uniform"]):
-            np.multiply(u, hi - lo, out=out)
-            out += lo
-            return out
-        kind = c["kind"]
-        parts = []
-        for code in (0, 1, 2):
-            k = np.flatnonzero(kind == code)
-            if k.size:
-                parts.append((code, k, u[:, k]))
-        for code, k, uk in parts:
-            if code == 0:
-                out[:, k] = lo[k] + uk * (hi[k] - lo[k])
-            elif code == 1:
-                out[:, k] = _triangular(uk, lo[k], c["mode"][k], hi[k])
-            else:
-                out[:, k] = _truncnorm(uk, c["mode"][k], c["sd"][k], c["vlo"][k], c["vhi"][k])
+            np.multiply(u, width, out=out)
+            out += dlo
+        else:
+            kind = c["kind"]
+            parts = []
+            for code in (0, 1, 2):
+                k = np.flatnonzero(kind == code)
+                if k.size:
+                    parts.append((code, k, u[:, k]))
+            for code, k, uk in parts:
+                if code == 0:
+                    out[:, k] = dlo[k] + uk * width[k]
+                elif code == 1:
+                    out[:, k] = _triangular(uk, dlo[k], c["mode"][k], c["dhi"][k])
+                else:
+                    out[:, k] = _normal(uk, c["mode"][k], c["sd"][k])
+        if bool(c["censor_low"]):
+            np.maximum(out, c["vlo"], out=out)
+        if bool(c["censor_high"]):
+            np.minimum(out, c["vhi"], out=out)
         return out
 
     def uniforms(self, seed: int, block: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -382,6 +419,10 @@ class PerturbationPlan:
         u = np.empty((BLOCK, self.n_inputs))
         for b in range(start // BLOCK, (stop - 1) // BLOCK + 1):
             lo, hi = max(start, b * BLOCK), min(stop, (b + 1) * BLOCK)
+            if lo == b * BLOCK and hi == (b + 1) * BLOCK:  # a whole block: no staging copy
+                dst = out[lo - start : hi - start]
+                self.from_uniform(self.uniforms(seed, b, out=dst), out=dst)
+                continue
             self.uniforms(seed, b, out=u)
             self.from_uniform(u[lo - b * BLOCK : hi - b * BLOCK], out=out[lo - start : hi - start])
         return out
@@ -396,9 +437,17 @@ class PerturbationPlan:
         self,
         values: np.ndarray,
         out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        *,
+        fill: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Position, salience and capability arrays ``(n, A, I)``: the scenario's, with
-        ``values`` ``(n, K)`` put in (into the arrays ``out`` when given)."""
+        ``values`` ``(n, K)`` put in (into the arrays ``out`` when given).
+
+        ``fill=False`` writes the input cells only and leaves every other cell of ``out``
+        as it is: for buffers that an earlier :meth:`apply` of this plan filled, and that
+        nobody wrote to since (a batch kernel does not write its inputs), it saves copying
+        the scenario's arrays at every block.
+        """
         values = np.asarray(values, dtype=float)
         if values.ndim != 2 or values.shape[1] != self.n_inputs:
             raise ValueError(f"values must be (n, {self.n_inputs}), got {values.shape}")
@@ -407,13 +456,18 @@ class PerturbationPlan:
         c = self._cache()
         if out is None:
             out = self.buffers(n)
+            fill = True
         for f, base, x in zip(
             FIELDS, (arr.position, arr.salience, arr.capability), out, strict=True
         ):
-            np.copyto(x, base)
+            if fill:
+                np.copyto(x, base)
             cells = c[f"cells_{f}"]
-            if cells.size:
-                x.reshape(n, -1)[:, cells] = values[:, c[f"cols_{f}"]]
+            if not cells.size:
+                continue
+            a, z = c[f"slice_{f}"]
+            src = values[:, a:z] if a >= 0 else values[:, c[f"cols_{f}"]]
+            x.reshape(n, -1)[:, cells] = src
         return out
 
 
@@ -544,7 +598,8 @@ def _make(
         if lo < vlo or hi > vhi:
             warnings.warn(
                 f"{source}, {where}: uncertainty.{field_name} ({lo:g}, {hi:g}) reaches "
-                f"beyond the valid range [{vlo:g}, {vhi:g}]; cut at its edge",
+                f"beyond the valid range [{vlo:g}, {vhi:g}]; draws beyond it count as its "
+                "edge (censored)",
                 InputNotice,
                 stacklevel=4,
             )
@@ -556,7 +611,7 @@ def _make(
         return None
     sd = (hi - lo) / 4.0
     lo_c, hi_c = max(lo, vlo), min(hi, vhi)
-    if not hi_c > lo_c:
+    if not hi_c > lo_c:  # no width, or nothing inside the valid range: a constant
         return None
     return UncertainInput(
         name=name,
@@ -570,6 +625,8 @@ def _make(
         sd=sd,
         valid_low=vlo,
         valid_high=vhi,
+        draw_low=float(lo),
+        draw_high=float(hi),
     )
 
 
@@ -582,15 +639,9 @@ def _triangular(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray)
     return np.where(u < fc, left, right)
 
 
-def _truncnorm(
-    u: np.ndarray, mean: np.ndarray, sd: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
-    """Inverse CDF of a normal(mean, sd) truncated to [lo, hi] (hi may be +inf)."""
-    from scipy.special import ndtr, ndtri  # imported here: only normal draws need scipy
+def _normal(u: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Inverse CDF of normal(mean, sd); ``u = 0`` gives ``-inf`` (censored by the caller)."""
+    from scipy.special import ndtri  # imported here: only normal draws need scipy
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pa = ndtr((lo - mean) / sd)
-        pb = ndtr((hi - mean) / sd)
-        x = mean + sd * ndtri(pa + u * (pb - pa))
-    x = np.where(np.isfinite(x), x, mean)
-    return np.clip(x, lo, hi)
+    with np.errstate(divide="ignore"):
+        return mean + sd * ndtri(u)

@@ -83,10 +83,13 @@ SchedulerOpt = Annotated[
 ]
 DaskLocalOpt = Annotated[
     int | None,
-    typer.Option("--dask-local", help="start a Dask LocalCluster with N workers for the run"),
+    typer.Option(
+        "--dask-local", help="start a Dask LocalCluster with N workers for the run", min=1
+    ),
 ]
 ChunkOpt = Annotated[
-    int | None, typer.Option(help="draws per chunk of work (does not change the numbers)")
+    int | None,
+    typer.Option(help="draws per chunk of work (does not change the numbers)", min=1),
 ]
 BatchOpt = Annotated[
     bool | None,
@@ -327,10 +330,12 @@ def sensitivity(
     actor: Annotated[list[str] | None, typer.Option(help="only inputs of this actor")] = None,
     issue: Annotated[list[str] | None, typer.Option(help="only inputs on this issue")] = None,
     samples: Annotated[
-        int, typer.Option(help="Sobol base samples N (a power of two); N·(K+2) runs")
+        int, typer.Option(help="Sobol base samples N (a power of two); N·(K+2) runs", min=1)
     ] = 256,
-    trajectories: Annotated[int, typer.Option(help="Morris trajectories r; r·(K+1) runs")] = 20,
-    levels: Annotated[int, typer.Option(help="Morris grid levels (even)")] = 4,
+    trajectories: Annotated[
+        int, typer.Option(help="Morris trajectories r; r·(K+1) runs", min=1)
+    ] = 20,
+    levels: Annotated[int, typer.Option(help="Morris grid levels (even)", min=2)] = 4,
     top: Annotated[int, typer.Option(help="inputs shown per issue in the tables", min=1)] = 5,
     seed: SeedOpt = 0,
     spread: SpreadOpt = None,
