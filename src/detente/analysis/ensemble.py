@@ -16,6 +16,12 @@ block, never from the chunk. Batch kernels get the base scenario (``scenario=``)
 which they apply its linkages and reference points as their forecasts do; a kernel that
 declines a scenario (:class:`NotImplementedError`) is replaced by forecasts per draw.
 
+The band: each input is drawn around the scenario's value and censored at the ends of its
+valid range (:mod:`detente.analysis.perturb`), so the value as written stays the median of
+its draws; the 5-95 % band of an issue (:meth:`EnsembleResult.quantiles`) is the middle
+90 % of the draws' outcomes, where the model puts the issue when the inputs vary together
+over their ranges, not an interval for the model's own error.
+
 Departure: the ``reset`` target is judged with each draw's own positions and saliences of
 the principals (their preferences are uncertain too), where
 :meth:`detente.targets.Target.met` uses the scenario's; bound targets are the same.
@@ -428,7 +434,10 @@ class EnsembleResult:
         return self.scenario.issue_ids
 
     def quantiles(self, q: Sequence[float] = QUANTILES) -> pd.DataFrame:
-        """Outcome quantiles (percent) per issue: one row per issue, one column per q."""
+        """Outcome quantiles (percent) per issue: one row per issue, one column per q.
+
+        Columns 5 and 95 are the band of ``detente ensemble``: the middle 90 % of the
+        draws' outcomes (see the module docstring for what the draws are)."""
         vals = np.percentile(self.outcomes, list(q), axis=0)
         return pd.DataFrame(vals.T, index=pd.Index(self.issue_ids, name="issue"), columns=list(q))
 

@@ -65,8 +65,9 @@ SpreadOpt = Annotated[
     typer.Option(
         help="uncertainty of every input of a field without a range in the scenario: "
         "FIELD=VALUE (absolute) or FIELD=VALUE% (of the issue's span, of [0, 1], of the "
-        "capability), FIELD position, salience or capability; repeatable. Default: "
-        "position=10%, salience=0.1, capability=20%"
+        "capability), FIELD position, salience or capability; repeatable; a field not "
+        "given keeps its default: position=10%, salience=0.1, capability=20%. Draws are "
+        "censored at the field's valid range (a draw beyond a scale end counts as the end)"
     ),
 ]
 DistOpt = Annotated[
@@ -214,7 +215,15 @@ def ensemble(
     quiet: QuietOpt = False,
 ) -> None:
     """Forecast many perturbed copies of SCENARIO: each issue's outcome distribution and
-    the probability of each target."""
+    the probability of each target.
+
+    What the band means: every uncertain input is drawn around the scenario's value (over
+    its range in the scenario, or value ± --spread) and censored at the ends of its valid
+    range (a draw beyond an end of the issue's scale, of [0, 1] for a salience, below 0 for
+    a capability counts as that end), so the scenario's value stays the median of its
+    draws. The 5%-95% columns hold the middle 90% of the draws' outcomes: where the model
+    puts the issue when the inputs vary together over their ranges. It is not an interval
+    for the model's own error (see detente validate for that)."""
     from detente.analysis.ensemble import run_ensemble
     from detente.analysis.perturb import PerturbationPlan
     from detente.execution import open_executor
@@ -308,6 +317,7 @@ def _print_ensemble(sc: Scenario, s: dict[str, Any], elapsed: float, out: str | 
     spread = ", ".join(f"{k}={v}" for k, v in s["spread"].items()) or "ranges in the scenario"
     console.print(
         f"{s['uncertain_inputs']} uncertain inputs ({spread}; {s['distribution']}); "
+        f"5%-95%: the middle 90% of the draws' outcomes; "
         f"histograms over each issue's scale, low to high; "
         f"{s['draws'] / max(elapsed, 1e-9):,.0f} draws/s"
         + (f"; draws written to {out}" if out else "")
