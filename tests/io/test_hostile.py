@@ -380,3 +380,25 @@ def test_no_non_finite_number_survives_reading(tmp_path):
         for a in (arr.position, arr.salience, arr.capability, arr.low, arr.high):
             assert np.all(np.isfinite(a))
         assert all(math.isfinite(x) for x in arr.reference if not math.isnan(x))
+
+
+# ----------------------------------------------------------------------------- dashboard
+def test_dashboard_edits_refuse_huge_zero_and_boolean_capabilities():
+    from detente.app.state import apply_edits
+    from detente.report.tables import actors_table
+
+    base = load_scenario_text_yaml()
+    a = actors_table(base)
+    a.loc[0, "capability"] = 1e308
+    with pytest.raises(InputError) as exc:
+        apply_edits(base, actors=a)
+    assert "above the limit of 1e+15" in exc.value.problem
+    assert exc.value.where == "row 1 (alpha), column capability"
+    a = actors_table(base)
+    a["capability"] = 0.0
+    with pytest.raises(InputError, match="every capability is 0"):
+        apply_edits(base, actors=a)
+    a = actors_table(base).astype({"capability": object})
+    a.loc[1, "capability"] = True
+    with pytest.raises(InputError, match="True is not a number"):
+        apply_edits(base, actors=a)

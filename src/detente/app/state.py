@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from detente.errors import InputError, InputNotice
-from detente.scenario import Scenario
+from detente.scenario import MAX_CAPABILITY, Scenario
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -92,6 +92,10 @@ def _number(value: object, table: str, row: int, label: str, column: str) -> flo
     where = f"row {row} ({label}), column {column}"
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InputError("the cell is empty", source=table, where=where, allowed="a number")
+    if isinstance(value, bool):
+        raise InputError(
+            f"{value!r} is not a number", source=table, where=where, allowed="a number"
+        )
     try:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -122,12 +126,14 @@ def apply_edits(
         for n, row in enumerate(actors.itertuples(index=False), start=1):
             aid = str(row.actor)
             cap = _number(row.capability, "actors table", n, aid, "capability")
-            if cap < 0:
+            if not 0 <= cap <= MAX_CAPABILITY:
                 raise InputError(
-                    f"capability {cap:g} is negative",
+                    f"capability {cap:g} is negative"
+                    if cap < 0
+                    else f"capability {cap:g} is above the limit of {MAX_CAPABILITY:g}",
                     source="actors table",
                     where=f"row {n} ({aid}), column capability",
-                    allowed="a number >= 0",
+                    allowed=f"a number from 0 to {MAX_CAPABILITY:g}",
                 )
             a_updates[aid] = cap
     i_updates: dict[str, float | None] = {}
@@ -191,6 +197,16 @@ def apply_edits(
         else a
         for a in base.actors
     ]
+    caps = {a.id: a.capability for a in new_actors}
+    if actors is not None and not any(
+        (caps[st.actor] if st.capability is None else st.capability) > 0 for st in new_stances
+    ):
+        raise InputError(
+            "every capability is 0: no actor would have any weight",
+            source="actors table",
+            where="column capability",
+            allowed="capabilities >= 0 with at least one above 0",
+        )
     new_issues = [
         i.model_copy(update={"reference": i_updates[i.id]})
         if i.id in i_updates and i_updates[i.id] != i.reference
