@@ -18,6 +18,13 @@ The trade of a candidate is described by ``t_p``, the shift of the outcome on ``
 (equal gain: ``r = (s_Ip + s_Jp) / (s_Iq + s_Jq)``). A mover's move is its shift times the
 issue's total weight ``Σ c s`` over its own weight ``c s``.
 
+Scale. Outside compat mode a candidate's trade is computed by a compiled kernel
+(:func:`_trade_one`, numba) that performs NumPy's operations one for one, so both give the
+same bits (tested); the NumPy code remains for compat mode and runs without numba. A round
+with more candidates than the model's ``max_candidates`` is pruned (:func:`pruned_pairs`):
+candidates are generated and evaluated one first actor at a time and only each actor pair's
+best few are kept; :mod:`detente.models.exchange` explains why that is an approximation.
+
 State decide keeps per exchange object is kept per candidate, vectorised:
 
 * the current supply position of each side (moved by realised exchanges in which the same
