@@ -123,6 +123,16 @@ def test_negative_budget_is_a_usage_error(cli):
     assert "--budget" in err and out == ""
 
 
+@pytest.mark.parametrize("command", ["what-it-takes", "reset", "report"])
+def test_negative_seed_is_a_usage_error(cli, scenario, tmp_path, command):
+    args = ["--target", "trade <= 30"] if command == "what-it-takes" else []
+    if command == "report":
+        args = ["-o", str(tmp_path / "r.html")]
+    code, out, err = cli(command, str(scenario), *args, "--seed", "-1")
+    assert code == 2 and "Traceback" not in err
+    assert "--seed" in err and out == ""
+
+
 def test_report_unknown_party_like_agree(cli, scenario, tmp_path):
     out_html = tmp_path / "r.html"
     code, _, err = cli("report", str(scenario), "-o", str(out_html), "--parties", "alpha,zz")

@@ -29,7 +29,7 @@ def report(
         list[str] | None,
         typer.Option("--model", "-m", help="model to run (repeatable); default: every model"),
     ] = None,
-    seed: Annotated[int, typer.Option(help="seed for models and analyses that draw")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="seed for models and analyses that draw")] = 0,
     variant: Annotated[
         str | None, typer.Option(help="apply one of the scenario's policy variants")
     ] = None,

@@ -35,7 +35,9 @@ def what_it_takes_cmd(
             "capability; '*' for all (default: every position)"
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="seed of the search and of stochastic models")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="seed of the search and of stochastic models")
+    ] = 0,
     budget: Annotated[int, typer.Option(min=1, help="model runs the search may use")] = 400,
     variant: Annotated[str | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -180,7 +182,7 @@ def reset_cmd(
     takes_model: Annotated[
         str, typer.Option("--takes-model", help="model for the what-it-takes search")
     ] = "compromise",
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The seed essays' question: does each course of action produce a real reset (a
