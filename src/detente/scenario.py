@@ -52,6 +52,7 @@ __all__ = [
     "MIN_RELATIVE_SPAN",
     "Actor",
     "Condition",
+    "Decision",
     "Effect",
     "Issue",
     "Linkage",
@@ -237,6 +238,70 @@ class Actor(_Frozen):
         return self.name or self.id
 
 
+class Decision(_Frozen):
+    """Who decides an issue (veto-player theory, Tsebelis 2002; the procedural models of
+    Steunenberg 1994 and Crombez 1996).
+
+    - ``influence`` (default): the model's own aggregate of every actor's position;
+    - ``unilateral`` (``actor``): that actor's position at the end of the model's rounds;
+    - ``unanimity`` (``veto``): the point nearest the model's aggregate among those every
+      veto player, at its final position, weakly prefers to the reference point;
+    - ``majority`` (``threshold`` in (0, 1], optional ``veto``): the same, with "preferred
+      by actors holding at least that share of the issue's capability, and by every veto
+      player".
+
+    Preference is by distance on the issue's scale (:mod:`detente.decision`).
+    """
+
+    rule: Literal["influence", "unilateral", "unanimity", "majority"] = "influence"
+    actor: str | None = None
+    veto: tuple[str, ...] = ()
+    threshold: Number | None = None
+    provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Decision:
+        allowed = (
+            "influence; unilateral with actor; unanimity with veto: [ids]; "
+            "majority with threshold in (0, 1] and optional veto"
+        )
+        if self.rule == "unilateral":
+            if self.actor is None or self.veto or self.threshold is not None:
+                raise InvalidValue("decision rule unilateral needs actor and nothing else", allowed)
+        elif self.rule == "unanimity":
+            if not self.veto or self.actor is not None or self.threshold is not None:
+                raise InvalidValue(
+                    "decision rule unanimity needs a non-empty veto list and nothing else", allowed
+                )
+        elif self.rule == "majority":
+            if self.threshold is None or self.actor is not None:
+                raise InvalidValue("decision rule majority needs threshold (and no actor)", allowed)
+            if not (math.isfinite(self.threshold) and 0.0 < self.threshold <= 1.0):
+                raise InvalidValue(
+                    f"decision threshold must lie in (0, 1], got {self.threshold:g}", allowed
+                )
+        elif self.actor is not None or self.veto or self.threshold is not None:
+            raise InvalidValue("decision rule influence takes no actor, veto or threshold", allowed)
+        if len(set(self.veto)) != len(self.veto):
+            raise InvalidValue("decision veto list names an actor twice", allowed)
+        return self
+
+    @property
+    def deciders(self) -> tuple[str, ...]:
+        """The actors the rule names (the unilateral actor or the veto players)."""
+        return (self.actor,) if self.actor is not None else self.veto
+
+    def __str__(self) -> str:
+        if self.rule == "unilateral":
+            return f"unilateral: {self.actor}"
+        if self.rule == "unanimity":
+            return f"unanimity: veto {', '.join(self.veto)}"
+        if self.rule == "majority":
+            veto = f", veto {', '.join(self.veto)}" if self.veto else ""
+            return f"majority {self.threshold:g}{veto}"
+        return "influence"
+
+
 class Issue(_Frozen):
     """A question on which actors take positions, on a one-dimensional scale."""
 
@@ -247,6 +312,7 @@ class Issue(_Frozen):
     reference: Number | None = Field(default=None, description="status quo / reference point")
     outcome: Number | None = Field(default=None, description="known actual outcome (validation)")
     unit: str | None = None
+    decision: Decision = Field(default_factory=Decision, description="who decides the issue")
     provenance: Provenance | None = None
 
     @model_validator(mode="after")
@@ -465,6 +531,20 @@ class Scenario(_Frozen):
         empty = [i for i in issues if i not in covered]
         if empty:
             raise ValueError(f"issue(s) on which no actor takes a stance: {', '.join(empty)}")
+        for iss in self.issues:
+            dec = iss.decision
+            for who in dec.deciders:
+                if who not in actors:
+                    raise ValueError(f"issue {iss.id!r}: decision names unknown actor {who!r}")
+                if (who, iss.id) not in seen:
+                    raise ValueError(
+                        f"issue {iss.id!r}: decider {who!r} takes no stance on the issue"
+                    )
+            if dec.rule in ("unanimity", "majority") and iss.reference is None:
+                raise ValueError(
+                    f"issue {iss.id!r}: decision rule {dec.rule} needs the issue's reference "
+                    "point (the status quo the deciders compare with)"
+                )
         for p in self.principals:
             if p not in actors:
                 raise ValueError(f"principal {p!r} is not an actor of the scenario")

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from detente.decision import apply_decisions, decision_arrays, decision_events
 from detente.errors import InputError
 from detente.forecast import Event, Forecast
 from detente.scenario import Scenario
@@ -120,8 +121,27 @@ def make_forecast(
     events: list[Event] | tuple[Event, ...] = (),
     summary: list[str] | tuple[str, ...] = (),
 ) -> Forecast:
-    """Wrap a model's arrays in a :class:`Forecast` with the run's metadata."""
+    """Wrap a model's arrays in a :class:`Forecast` with the run's metadata.
+
+    ``outcome`` is the model's own aggregate; each issue's decision rule (who decides,
+    :mod:`detente.decision`) is applied here to the final positions, so every model's
+    forecast honours it, with a trace event wherever a rule bound the outcome.
+    """
     arr = scenario.arrays()
+    positions = np.asarray(positions, dtype=float)
+    outcome = np.asarray(outcome, dtype=float)
+    rules = decision_arrays(scenario)
+    if rules.active:
+        final = positions[-1] if positions.ndim == 3 else positions
+        decided, moved = apply_decisions(
+            rules, final, arr.capability, arr.present, arr.low, arr.high, arr.reference, outcome
+        )
+        last = int(positions.shape[0]) - 1 if positions.ndim == 3 else 0
+        events = (
+            *events,
+            *decision_events(scenario, rules, final, outcome, decided, moved, round_=last),
+        )
+        outcome = decided
     return Forecast(
         model=model.name,
         params=model.get_params(),
@@ -130,9 +150,9 @@ def make_forecast(
         scenario_id=scenario.id,
         actor_ids=arr.actor_ids,
         issue_ids=arr.issue_ids,
-        positions=np.asarray(positions, dtype=float),
+        positions=positions,
         present=arr.present,
-        outcome=np.asarray(outcome, dtype=float),
+        outcome=outcome,
         reference=arr.reference,
         details=details or {},
         events=tuple(events),
