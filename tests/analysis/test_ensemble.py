@@ -115,6 +115,60 @@ def test_same_seed_same_numbers_any_chunking(tiny):
     assert not np.array_equal(diff.outcomes, base.outcomes)
 
 
+@pytest.mark.parametrize("scenario", ["tiny", "bundled"])
+def test_compiled_fill_gives_the_numpy_numbers_to_the_last_bit(tiny, scenario):
+    """Chunks of at least COMPILED_MIN_DRAWS draws fill their blocks in one compiled pass
+    (numba), smaller ones in NumPy: the same inputs, outcomes and targets, bit for bit,
+    including a last partial block and inputs censored at their scale ends."""
+    from detente.analysis import _fill
+    from detente.analysis.perturb import COMPILED_MIN_DRAWS
+    from detente.scenarios import DEFAULT_SCENARIO, load_bundled
+
+    if not _fill.ENABLED:
+        pytest.skip("numba is not installed or DETENTE_NO_NUMBA is set")
+    sc = tiny if scenario == "tiny" else load_bundled(DEFAULT_SCENARIO)
+    plan = PerturbationPlan.build(sc)
+    assert plan.compiled(COMPILED_MIN_DRAWS) and not plan.compiled(COMPILED_MIN_DRAWS - 1)
+    assert any(u.draw_low < u.valid_low or u.draw_high > u.valid_high for u in plan.inputs)
+    n = COMPILED_MIN_DRAWS + 300
+    kw = {"draws": n, "seed": 5, "plan": plan, "targets": ["reset"], "keep_inputs": True}
+    if scenario == "tiny":
+        kw["targets"] = ["x <= 40"]
+    fast = run_ensemble(sc, "compromise", chunk_size=n, **kw)
+    slow = run_ensemble(sc, "compromise", chunk_size=BLOCK, **kw)
+    np.testing.assert_array_equal(fast.inputs, slow.inputs)
+    np.testing.assert_array_equal(fast.inputs, plan.draw(5, 0, n))
+    np.testing.assert_array_equal(fast.outcomes, slow.outcomes)
+    np.testing.assert_array_equal(fast.met, slow.met)
+    lean = run_ensemble(sc, "compromise", chunk_size=n, **{**kw, "keep_inputs": False})
+    np.testing.assert_array_equal(lean.outcomes, slow.outcomes)
+
+
+def test_batch_kernels_do_not_write_their_inputs():
+    """The ensemble reuses its work arrays from block to block and writes only the
+    uncertain cells (PerturbationPlan.apply(fill=False)): every batch kernel must leave
+    the arrays it is given as they were."""
+    from detente.analysis.ensemble import has_batch
+    from detente.models import available, get_model
+    from detente.scenarios import DEFAULT_SCENARIO, load_bundled
+
+    sc = load_bundled(DEFAULT_SCENARIO)
+    plan = PerturbationPlan.build(sc)
+    arrays = plan.apply(plan.draw(0, 0, 16))
+    arr = sc.arrays()
+    for name in available():
+        model = get_model(name)
+        if not has_batch(model):
+            continue
+        given = tuple(x.copy() for x in arrays)
+        try:
+            model.outcome_batch(*given, arr.present, arr.low, arr.high, seed=0, scenario=sc)
+        except NotImplementedError:
+            continue
+        for x, y in zip(given, arrays, strict=True):
+            np.testing.assert_array_equal(x, y, err_msg=name)
+
+
 def test_stochastic_models_get_seeds_by_block_not_by_chunk(tiny):
     m = _Noisy()
     a = run_ensemble(tiny, m, draws=3 * BLOCK, seed=1, chunk_size=BLOCK)

@@ -145,19 +145,24 @@ def _run_chunk(chunk: _Chunk) -> _ChunkResult:
     drawn = chunk.values is None
     u = np.empty((BLOCK, k)) if drawn else None
     work = plan.buffers(min(BLOCK, n))
+    compiled = drawn and plan.compiled(n)
     fill = True
     for b in range(chunk.start // BLOCK, (chunk.stop - 1) // BLOCK + 1):
         if stop_requested():
             raise Stopped(f"stopped at block {b}")
         lo, hi = max(chunk.start, b * BLOCK), min(chunk.stop, (b + 1) * BLOCK)
         a, z, m = lo - chunk.start, hi - chunk.start, hi - lo
+        block_work = tuple(x[:m] for x in work)
         if u is not None:
             dst = inputs[a:z] if inputs is not None else u[:m]
             if m == BLOCK:
-                values = plan.from_uniform(plan.uniforms(job.seed, b, out=dst), out=dst)
+                src = plan.uniforms(job.seed, b, out=dst)
             else:
-                plan.uniforms(job.seed, b, out=u)
-                values = plan.from_uniform(u[lo - b * BLOCK : hi - b * BLOCK], out=dst)
+                src = plan.uniforms(job.seed, b, out=u)[lo - b * BLOCK : hi - b * BLOCK]
+            if compiled:
+                values = plan.fill_block(src, dst, block_work, fill=fill)  # type: ignore[arg-type]
+            else:
+                values = plan.from_uniform(src, out=dst)
         else:
             values = chunk.values[a:z]  # type: ignore[index]
             if inputs is not None:
@@ -167,8 +172,9 @@ def _run_chunk(chunk: _Chunk) -> _ChunkResult:
             values,
             b,
             lo - b * BLOCK,
-            tuple(x[:m] for x in work),
+            block_work,
             fill=fill,
+            applied=compiled,
             out=(outcomes[a:z], met[a:z]),
         )
         fill = False
@@ -183,13 +189,18 @@ def _evaluate(
     work: tuple[np.ndarray, ...] | None = None,
     *,
     fill: bool = True,
+    applied: bool = False,
     out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Outcomes ``(n, I)`` and targets met ``(n, T)`` of ``n`` draws of one block (written
     into ``out`` when given). ``fill=False``: ``work`` holds the scenario's values from an
-    earlier block of this job (see :meth:`PerturbationPlan.apply`)."""
+    earlier block of this job (see :meth:`PerturbationPlan.apply`); ``applied``: ``work``
+    holds this block's arrays already (:meth:`PerturbationPlan.fill_block`)."""
     plan, model = job.plan, job.model
-    pos, sal, cap = plan.apply(values, out=work, fill=fill)  # type: ignore[arg-type]
+    if applied:
+        pos, sal, cap = work  # type: ignore[misc]
+    else:
+        pos, sal, cap = plan.apply(values, out=work, fill=fill)  # type: ignore[arg-type]
     n, n_i = values.shape[0], len(plan.low)
     seeds = block_seeds(job.seed, block) if model.stochastic else None
     if job.batch:

@@ -75,6 +75,8 @@ __all__ = [
 
 #: draws per random-number block (part of the reproducibility contract: do not change)
 BLOCK = 1024
+#: chunks of at least this many draws fill their blocks compiled (numba; see ``_fill.py``)
+COMPILED_MIN_DRAWS = 16 * BLOCK
 FIELDS = ("position", "salience", "capability")
 DISTRIBUTIONS = ("uniform", "triangular", "normal")
 Field = Literal["position", "salience", "capability"]
@@ -426,6 +428,35 @@ class PerturbationPlan:
             self.uniforms(seed, b, out=u)
             self.from_uniform(u[lo - b * BLOCK : hi - b * BLOCK], out=out[lo - start : hi - start])
         return out
+
+    def compiled(self, n: int) -> bool:
+        """Whether :meth:`fill_block` runs compiled for a chunk of ``n`` draws: all inputs
+        uniform, ``n >= COMPILED_MIN_DRAWS`` and numba at hand (imported here, if so)."""
+        if n < COMPILED_MIN_DRAWS or not bool(self._cache()["all_uniform"]):
+            return False
+        from detente.analysis import _fill
+
+        return _fill.ENABLED
+
+    def fill_block(
+        self,
+        u: np.ndarray,
+        values: np.ndarray,
+        work: tuple[np.ndarray, np.ndarray, np.ndarray],
+        *,
+        fill: bool = True,
+    ) -> np.ndarray:
+        """``apply(from_uniform(u, out=values), out=work, fill=fill)`` in one compiled pass
+        (same numbers to the last bit; only when :meth:`compiled` says so). ``values`` may
+        be ``u``; returns ``values``."""
+        from detente.analysis import _fill
+
+        if fill:
+            arr = self.scenario.arrays()
+            for base, x in zip((arr.position, arr.salience, arr.capability), work, strict=True):
+                np.copyto(x, base)
+        _fill.fill_uniform(u, values, self._cache(), work)
+        return values
 
     def buffers(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Position, salience and capability arrays ``(n, A, I)`` for :meth:`apply`."""
