@@ -355,11 +355,18 @@ class Stance(_Frozen):
 
 
 class Condition(_Frozen):
-    """``issue op value``, evaluated on the forecast outcome (or current weighted mean)."""
+    """``issue op value``: a condition on an issue's outcome, or on one actor's position.
+
+    Without ``actor`` the condition reads the issue's current outcome estimate under the
+    issue's decision rule (``while Minsk implementation < 90``: what the parties settle);
+    with ``actor`` it reads that actor's current position on the issue (``while Russia's
+    position on interference > 25``: what one actor does or demands).
+    """
 
     issue: str
     op: Literal["<", "<=", ">", ">=", "==", "!="]
     value: Number
+    actor: str | None = None
 
     @field_validator("value")
     @classmethod
@@ -379,7 +386,8 @@ class Condition(_Frozen):
         return ops[self.op]
 
     def __str__(self) -> str:
-        return f"{self.issue} {self.op} {self.value:g}"
+        subject = self.issue if self.actor is None else f"{self.actor}'s position on {self.issue}"
+        return f"{subject} {self.op} {self.value:g}"
 
 
 class Effect(_Frozen):
@@ -554,6 +562,14 @@ class Scenario(_Frozen):
                     raise ValueError(f"linkage {k.id!r}: unknown issue {iss!r}")
             if k.then.actor is not None and k.then.actor not in actors:
                 raise ValueError(f"linkage {k.id!r}: unknown actor {k.then.actor!r}")
+            if k.when.actor is not None:
+                if k.when.actor not in actors:
+                    raise ValueError(f"linkage {k.id!r}: unknown actor {k.when.actor!r}")
+                if (k.when.actor, k.when.issue) not in seen:
+                    raise ValueError(
+                        f"linkage {k.id!r}: {k.when.actor!r} takes no stance on "
+                        f"{k.when.issue!r}, so its position cannot be a condition"
+                    )
         for v in self.variants:
             for c in v.changes:
                 if (c.actor, c.issue) not in seen:
