@@ -278,6 +278,9 @@ def notice(text: str) -> None:
 MIN_TYPO_LENGTH = 4
 #: the most candidate pairs compared when looking for typos (bounds the time on huge files)
 MAX_TYPO_COMPARISONS = 1_000_000
+#: with more distinct ids than this, ids are not compared for typos (a generated table,
+#: not a hand-written one; the check would take seconds)
+MAX_TYPO_IDS = 10_000
 
 
 def one_edit_apart(a: str, b: str) -> bool:
@@ -307,31 +310,44 @@ def near_duplicates(ids: Sequence[str]) -> list[tuple[str, str]]:
     'china' and 'chnia': likely typos that would make two actors or issues out of one.
 
     Ids shorter than :data:`MIN_TYPO_LENGTH` and pairs that differ only in digits
-    ('issue1' / 'issue2') are left out. Candidates come from the symmetric-deletion
-    neighbourhood (every id with one character deleted), so the time is O(n L^2) for n ids
-    of length L rather than O(n^2) pairs, bounded by :data:`MAX_TYPO_COMPARISONS`.
+    ('issue1' / 'issue2', 'a9' / 'a10') are left out. Candidates come from the
+    symmetric-deletion neighbourhood (Garbe's SymSpell): every id with one character
+    deleted, keyed apart by whether a letter or a digit was deleted, so that numbered ids
+    never meet. Time O(n L^2) for n ids of length L, not O(n^2) pairs, and at most
+    :data:`MAX_TYPO_COMPARISONS` comparisons; more than :data:`MAX_TYPO_IDS` distinct ids
+    are not compared at all (empty result).
     """
-    order = {x: k for k, x in enumerate(dict.fromkeys(ids)) if len(x) >= MIN_TYPO_LENGTH}
-    groups: dict[str, list[str]] = {}
+    distinct = dict.fromkeys(ids)
+    if len(distinct) > MAX_TYPO_IDS:
+        return []
+    order = {x: k for k, x in enumerate(distinct) if len(x) >= MIN_TYPO_LENGTH}
+    whole: dict[str, str] = {}  # the id itself
+    letter: dict[str, list[str]] = {}  # ids with one non-digit deleted
+    digit: dict[str, list[str]] = {}  # ids with one digit deleted
     for x in order:
-        for key in {x, *(x[:k] + x[k + 1 :] for k in range(len(x)))}:
-            groups.setdefault(key, []).append(x)
+        whole[x] = x
+        for k, ch in enumerate(x):
+            key = x[:k] + x[k + 1 :]
+            (digit if ch.isdigit() else letter).setdefault(key, []).append(x)
+    candidates: list[tuple[str, str]] = []
+    for key, members in letter.items():
+        if len(members) == 1 and key not in digit and key not in whole:
+            continue  # the common case: nothing else is one letter away this way
+        # a letter replaced or two letters swapped (both lose the same letter), a letter
+        # replaced by a digit (one loses a letter, the other a digit), a letter inserted
+        uniq = list(dict.fromkeys(members))
+        candidates.extend((a, b) for n, a in enumerate(uniq) for b in uniq[n + 1 :])
+        candidates.extend((a, b) for a in uniq for b in digit.get(key, ()) if a != b)
+        if key in whole:
+            candidates.extend((whole[key], b) for b in uniq)
+        if len(candidates) > MAX_TYPO_COMPARISONS:
+            break
     found: set[tuple[str, str]] = set()
-    budget = MAX_TYPO_COMPARISONS
-    for members in groups.values():
-        if len(members) < 2:
+    for a, b in candidates[:MAX_TYPO_COMPARISONS]:
+        pair = (a, b) if order[a] < order[b] else (b, a)
+        if pair in found or _strip_digits(a) == _strip_digits(b) or not one_edit_apart(a, b):
             continue
-        for n, a in enumerate(members):
-            for b in members[n + 1 :]:
-                budget -= 1
-                if budget < 0:
-                    break
-                pair = (a, b) if order[a] < order[b] else (b, a)
-                if pair in found or not one_edit_apart(a, b):
-                    continue
-                if _strip_digits(a) == _strip_digits(b):
-                    continue
-                found.add(pair)
+        found.add(pair)
     return sorted(found, key=lambda pr: (order[pr[0]], order[pr[1]]))
 
 
