@@ -408,3 +408,26 @@ def test_dashboard_edits_refuse_huge_zero_and_boolean_capabilities():
     a.loc[1, "capability"] = True
     with pytest.raises(InputError, match="True is not a number"):
         apply_edits(base, actors=a)
+
+
+def test_deu_capability_from_huge_weights_is_one_line(tmp_path, shared_data):
+    """Capabilities computed from the Council weights tables are checked like any other."""
+    weights = tmp_path / "w"
+    weights.mkdir()
+    for name in ("EU15.csv", "EU27.csv"):
+        text = (shared_data / "deu2" / name).read_text(encoding="utf-8")
+        lines = text.splitlines()
+        cells = lines[1].split(",")
+        cells[2] = "1e308"  # the first member state's voting weight
+        lines[1] = ",".join(cells)
+        (weights / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = lines[1].split(",")[1]
+    path = _write(
+        tmp_path,
+        "deu.csv",
+        f"isnr,prnr,pcom,scom,p{code},s{code},rp,out\nd01001i1,d01001,0,50,50,100,0,60\n",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputNotice)
+        err = _err(path, capability="weights", weights_dir=str(weights))
+    assert err.where == "line 2" and "is not a finite number from 0 to 1e+15" in err.problem

@@ -62,10 +62,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import ValidationError
 
 from detente.errors import InputError
 from detente.io.common import notice, parse_number, read_text, sniff_delimiter, split_lines
-from detente.scenario import Actor, Issue, Scale, Scenario, Source, Stance
+from detente.scenario import MAX_CAPABILITY, Actor, Issue, Scale, Scenario, Source, Stance
 from detente.validation.capabilities import (
     INSTITUTIONS,
     CapabilitySpec,
@@ -571,6 +572,7 @@ def _build(
         spec,
         source=table.source,
     )
+    _check_capabilities(table, prep, rows, cap, present, spec)
     used = np.flatnonzero(present.any(axis=0))
     actors = []
     for a in used:
@@ -618,13 +620,47 @@ def _build(
             meta[f"procedure:{table.issue_ids[k]}"] = table.procedures[k]
             meta[f"voting_rule:{table.issue_ids[k]}"] = table.voting_rules[k]
     names = {table.proposal_names[k] for k in rows} - {None}
-    return Scenario(
-        id=scenario_id,
-        name=next(iter(names)) if len(names) == 1 else None,
-        description=f"DEU issues from {Path(table.source).name}",
-        sources=(_DATA_SOURCE,),
-        actors=tuple(actors),
-        issues=tuple(issues),
-        stances=tuple(stances),
-        metadata=meta,
+    try:
+        return Scenario(
+            id=scenario_id,
+            name=next(iter(names)) if len(names) == 1 else None,
+            description=f"DEU issues from {Path(table.source).name}",
+            sources=(_DATA_SOURCE,),
+            actors=tuple(actors),
+            issues=tuple(issues),
+            stances=tuple(stances),
+            metadata=meta,
+        )
+    except ValidationError as exc:  # a scenario-wide rule, e.g. every capability 0
+        first = exc.errors(include_url=False)[0]
+        raise InputError(
+            str(first["msg"]).removeprefix("Value error, "),
+            source=table.source,
+            where=f"proposal {scenario_id}",
+            allowed=getattr((first.get("ctx") or {}).get("error"), "allowed", None),
+        ) from None
+
+
+def _check_capabilities(
+    table: DeuTable,
+    prep: _Prepared,
+    rows: list[int],
+    cap: np.ndarray,
+    present: np.ndarray,
+    spec: CapabilitySpec,
+) -> None:
+    """Refuse capabilities (from the weights tables) that are not finite numbers in
+    [0, MAX_CAPABILITY], naming the line, the actor and where the numbers came from."""
+    bad = present & ~((cap >= 0) & (cap <= MAX_CAPABILITY))  # NaN fails both comparisons
+    if not bad.any():
+        return
+    r, a = (int(x) for x in np.argwhere(bad)[0])
+    k = rows[r]
+    raise InputError(
+        f"capability {cap[r, a]:g} of {prep.codes[a]} on issue {table.issue_ids[k]} "
+        f"(computed with {spec.describe()}, weights tables in {spec.weights_dir}) is not a "
+        f"finite number from 0 to {MAX_CAPABILITY:g}",
+        source=table.source,
+        where=f"line {table.lines[k]}",
+        allowed=f"weights tables whose numbers give capabilities from 0 to {MAX_CAPABILITY:g}",
     )
