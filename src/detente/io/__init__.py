@@ -5,7 +5,10 @@ content, or named with ``format=``) and :func:`save_scenario` writes the native 
 long-form CSV and XLSX tables. Every problem with a file is an
 :class:`~detente.errors.InputError` naming the file, the line, row or field, what is wrong and
 what is allowed; readers warn with :class:`~detente.errors.InputNotice` when they change or
-assume something (a rescale of saliences). Input files are only ever read.
+assume something (a rescale of saliences). Input files are only ever read, and every file
+detente writes goes through :func:`detente.io.safe_write.write_output`, which never writes
+over a file the run read (not even through a link or a hard link), never through a
+symbolic link, and writes atomically.
 
 =========  ==============================================================  =====  =====
 format     what                                                            read   write
