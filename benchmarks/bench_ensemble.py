@@ -22,9 +22,10 @@ draws are run and the time for 100,000 is projected from the measured rate (mark
 The processor's model and SIMD level (AVX-512, AVX2 or neither, from the flags in
 ``/proc/cpuinfo``) are printed beside the figures: NumPy and numba pick their code paths by
 them, so figures from different processors are not comparable without them. To reproduce
-an AVX2 machine's arithmetic on an AVX-512 one, run with
-``NPY_DISABLE_CPU_FEATURES="AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL
-AVX512_SPR"`` and ``NUMBA_CPU_NAME=haswell``; both are reported when set.
+an AVX2 machine's code paths on an AVX-512 one, run with ``NUMBA_CPU_NAME=haswell`` and
+``NPY_DISABLE_CPU_FEATURES`` naming NumPy's AVX-512 features as ``numpy.show_runtime()``
+lists them (NumPy 2.4: ``"X86_V4 AVX512_ICL AVX512_SPR"``; NumPy 1.x: ``"AVX512F AVX512CD
+AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"``); both are reported when set.
 """
 
 from __future__ import annotations
