@@ -121,11 +121,11 @@ def freeze_outcome(
     return np.where(frozen, arrays.reference, outcome), frozen
 
 
-def freeze_event(arrays: ScenarioArrays, k: int) -> Event:
-    """The trace entry of a closed-form model for issue ``k`` frozen at its reference."""
+def freeze_event(arrays: ScenarioArrays, k: int, round_: int = 0) -> Event:
+    """The trace entry for issue ``k`` frozen at its reference (after round ``round_``)."""
     iss = arrays.issue_ids[k]
     return Event(
-        round=0,
+        round=round_,
         kind="freeze",
         actors=(),
         issues=(iss,),

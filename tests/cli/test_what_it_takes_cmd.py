@@ -10,7 +10,7 @@ def test_what_it_takes_json_shape_and_verification(cli):
         "what-it-takes",
         "us-russia-reset",
         "--target",
-        "sanctions <= 30",
+        "eastern_europe_sphere >= 30",
         "--movable",
         "united_states:position",
         "--movable",
@@ -30,7 +30,8 @@ def test_what_it_takes_json_shape_and_verification(cli):
         "persuade",
     }
     assert data["feasible"] and data["verified"]
-    assert data["after"]["sanctions"] <= 30 + 1e-9 < data["before"]["sanctions"]
+    after, before = data["after"], data["before"]
+    assert after["eastern_europe_sphere"] >= 30 - 1e-9 > before["eastern_europe_sphere"]
     assert {c["actor"] for c in data["changes"]} <= {"united_states", "european_allies"}
     assert {"actor", "feasible", "total_change"} == set(data["persuade"][0])
 

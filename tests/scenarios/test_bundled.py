@@ -13,8 +13,9 @@ import pytest
 
 import detente.scenarios as bundled
 from detente.errors import InputError
+from detente.decision import decision_arrays
 from detente.linkage import held_mask
-from detente.models import get_model
+from detente.models import available, get_model
 from detente.scenario import Provenance, Scenario
 from detente.scenarios import DEFAULT_SCENARIO, list_scenarios, load_bundled
 
@@ -267,29 +268,69 @@ def test_linkages_bind_at_the_status_quo_and_release_on_compliance(scenario: Sce
     arr = scenario.arrays()
     a = {x: k for k, x in enumerate(arr.actor_ids)}
     i = {x: k for k, x in enumerate(arr.issue_ids)}
-    holds = held_mask(scenario.linkages, arr, arr.reference)
+    rules = decision_arrays(scenario)
+    pos = arr.position.copy()
+    holds = held_mask(scenario.linkages, arr, arr.reference, pos, rules)
     assert holds is not None
-    # at the status quo (Minsk unimplemented, interference going on) sanctions stay ...
-    assert holds[a["united_states"], i["sanctions"]]
-    assert holds[a["european_allies"], i["sanctions"]]
-    # ... and the United States does not move on the cooperation issues
-    coop = ("military_transparency", "cyberspace", "syria", "regime_change_assurances")
-    for issue in coop:
-        assert holds[a["united_states"], i[issue]], issue
-    assert not holds[a["russia"]].any()
-    # once Russia implements Minsk and stops interfering, nothing is held
+    # at the status quo (Minsk unimplemented, Russia interfering) sanctions are frozen ...
+    assert holds[:, i["sanctions"]][arr.present[:, i["sanctions"]]].all()
+    # ... so are the bilateral issues, and the United States holds on Syria
+    for issue in ("military_transparency", "cyberspace", "regime_change_assurances"):
+        assert holds[:, i[issue]].all(), issue
+    assert holds[a["united_states"], i["syria"]] and not holds[a["russia"], i["syria"]]
+    # the interference condition reads Russia's own position, not the weighted mean
+    stopped = pos.copy()
+    stopped[a["russia"], i["election_interference"]] = 10.0
     complied = arr.reference.copy()
     complied[i["minsk"]] = 100.0
-    complied[i["election_interference"]] = 0.0
-    released = held_mask(scenario.linkages, arr, complied)
+    released = held_mask(scenario.linkages, arr, complied, stopped)
     assert released is not None and not released.any()
     # the two conditions act separately
-    only_minsk = arr.reference.copy()
-    only_minsk[i["minsk"]] = 100.0
-    partial = held_mask(scenario.linkages, arr, only_minsk)
+    partial = held_mask(scenario.linkages, arr, complied, pos)
     assert partial is not None
     assert not partial[:, i["sanctions"]].any()
-    assert all(partial[a["united_states"], i[issue]] for issue in coop)
+    assert partial[:, i["cyberspace"]].all()
+    # the Minsk condition reads Minsk's outcome under its unanimity rule (Russia at 30 and
+    # the status quo at 20 cap it at 40), not the weighted mean of everyone's positions
+    mean = np.full(arr.n_issues, 95.0)
+    held = held_mask(scenario.linkages, arr, mean, pos, rules)
+    assert held is not None and held[:, i["sanctions"]][arr.present[:, i["sanctions"]]].all()
+
+
+def test_who_decides_each_issue(scenario: Scenario) -> None:
+    rule = {iss.id: iss.decision for iss in scenario.issues}
+    assert (rule["election_interference"].rule, rule["election_interference"].actor) == (
+        "unilateral",
+        "russia",
+    )
+    assert set(rule["minsk"].veto) == {"russia", "ukraine"}
+    assert set(rule["sanctions"].veto) == {"united_states", "european_allies"}
+    assert set(rule["military_transparency"].veto) == {"united_states", "russia"}
+    assert rule["syria"].rule == "influence"
+    for iss in scenario.issues:
+        if iss.decision.rule != "influence":
+            prov = iss.decision.provenance
+            assert prov is not None and prov.rationale and prov.location, iss.id
+
+
+def test_clout_on_an_issue_overrides_national_power_where_it_misleads(scenario: Scenario) -> None:
+    # China's CINC is the largest of all, yet it spends none of it on these issues
+    china = [st for st in scenario.stances if st.actor == "china"]
+    assert china and all(st.capability is not None for st in china)
+    assert all(st.capability <= 0.5 * scenario.actor("china").capability for st in china)
+    for st in scenario.stances:
+        if st.capability is not None:
+            assert st.provenance is not None and "Clout on this issue" in (
+                st.provenance.rationale or ""
+            ), (st.actor, st.issue)
+
+
+@pytest.mark.parametrize("model", available())
+def test_russia_decides_its_interference_in_every_model(scenario: Scenario, model: str) -> None:
+    f = get_model(model).forecast(scenario, seed=0)
+    k = f.issue_ids.index("election_interference")
+    r = f.actor_ids.index("russia")
+    assert f.outcome[k] == pytest.approx(f.positions[-1][r, k], abs=1e-9)
 
 
 # ---------------------------------------------------------------------------- models
@@ -303,9 +344,11 @@ def test_compromise_forecasts_on_the_scales(scenario: Scenario, variant: str | N
     assert f.issue_ids == arr.issue_ids
     assert np.all(np.isfinite(f.outcome))
     pos = np.where(arr.present, arr.position, np.nan)
-    # the weighted mean lies within the span of the positions taken (1e-9: rounding)
-    assert np.all(f.outcome >= np.nanmin(pos, axis=0) - 1e-9)
-    assert np.all(f.outcome <= np.nanmax(pos, axis=0) + 1e-9)
+    # the outcome lies within the span of the positions taken or, where a decision rule
+    # or a freeze binds, between that span and the status quo (1e-9: rounding)
+    lo = np.minimum(np.nanmin(pos, axis=0), arr.reference)
+    hi = np.maximum(np.nanmax(pos, axis=0), arr.reference)
+    assert np.all((f.outcome >= lo - 1e-9) & (f.outcome <= hi + 1e-9))
     assert np.all((f.outcome >= arr.low) & (f.outcome <= arr.high))
 
 

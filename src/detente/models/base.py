@@ -21,6 +21,7 @@ import numpy as np
 from detente.decision import apply_decisions, decision_arrays, decision_events
 from detente.errors import InputError
 from detente.forecast import Event, Forecast
+from detente.linkage import freeze_event, freeze_outcome
 from detente.scenario import Scenario
 
 __all__ = ["Model", "make_forecast"]
@@ -125,7 +126,10 @@ def make_forecast(
 
     ``outcome`` is the model's own aggregate; each issue's decision rule (who decides,
     :mod:`detente.decision`) is applied here to the final positions, so every model's
-    forecast honours it, with a trace event wherever a rule bound the outcome.
+    forecast honours it, with a trace event wherever a rule bound the outcome. Then a
+    linkage that freezes an issue and still holds on the final state (its condition read
+    on the final positions and decided outcomes) leaves the issue at its reference point,
+    in every model alike (:func:`detente.linkage.freeze_outcome`).
     """
     arr = scenario.arrays()
     positions = np.asarray(positions, dtype=float)
@@ -142,6 +146,14 @@ def make_forecast(
             *decision_events(scenario, rules, final, outcome, decided, moved, round_=last),
         )
         outcome = decided
+    if scenario.linkages:
+        # a freeze that still holds when the rounds end leaves its issue unchanged
+        final = positions[-1] if positions.ndim == 3 else positions
+        frozen_out, frozen = freeze_outcome(scenario.linkages, arr, outcome, final, rules)
+        newly = frozen & (np.abs(frozen_out - outcome) > 1e-12 * (arr.high - arr.low))
+        last = int(positions.shape[0]) - 1 if positions.ndim == 3 else 0
+        events = (*events, *(freeze_event(arr, int(k), round_=last) for k in np.flatnonzero(newly)))
+        outcome = frozen_out
     return Forecast(
         model=model.name,
         params=model.get_params(),
