@@ -101,6 +101,7 @@ class RoundResult:
     gain_i: np.ndarray  # I's own gain (differs from ``gain`` in the randomised variant)
     gain_j: np.ndarray
     n_kept: int = -1  # candidates kept by pruning (-1: the round was not pruned)
+    kept_per_pair: int = 0  # the best candidates kept per actor pair (pruned rounds)
 
     @property
     def n_realised(self) -> int:
@@ -692,11 +693,12 @@ class _Round:
         self.graw = np.zeros(n)  # equal gain, also of invalid candidates
         self.valid = np.zeros(n, dtype=bool)
         self.mult = np.zeros(n, dtype=np.int64)  # entries in the list of open exchanges
-        self.ver = np.zeros(n, dtype=np.int64)  # evaluations so far (compat: cache key)
-        self.hint = np.full((2, n), 2, dtype=np.int8)  # compat: cut found by the floats
-        self.dhi = np.zeros(n)  # compat: sort key, the gain as dhi + dlo (exact once
-        self.dlo = np.zeros(n)  # resolved in Decimal, else the float gain)
-        self.dres = np.zeros(n, dtype=bool)
+        m = n if self.compat else 0  # arrays only compat mode reads
+        self.ver = np.zeros(m, dtype=np.int64)  # evaluations so far (compat: cache key)
+        self.hint = np.full((2, m), 2, dtype=np.int8)  # compat: cut found by the floats
+        self.dhi = np.zeros(m)  # compat: sort key, the gain as dhi + dlo (exact once
+        self.dlo = np.zeros(m)  # resolved in Decimal, else the float gain)
+        self.dres = np.zeros(m, dtype=bool)
         self.dcache: dict[int, tuple[int, Decimal]] = {}  # compat: exact gains
 
         keys = n_a * n_i
@@ -883,7 +885,8 @@ class _Round:
             return
         m_i, m_j, g_i, g_j, valid, amb = self._trade(idx, self.r_eq[idx])
         graw = np.abs(g_i)  # equal gain: |g_i| == |g_j|
-        self.ver[idx] += 1
+        if self.compat:
+            self.ver[idx] += 1
         if self.compat:
             for k in np.flatnonzero(amb):
                 m_i[k], m_j[k], graw[k], valid[k] = self._decimal_trade(int(idx[k]))
@@ -1322,8 +1325,10 @@ def exchange_round(
     Decimal arithmetic settles what float64 cannot (see :class:`DecideShadow`).
 
     ``pair_limit`` k prunes the round to each actor pair's k best candidates at its start
-    (:func:`pruned_pairs`) when it has more than ``max_candidates`` candidates (never with
-    a shadow). ``progress(share)`` hears, every few seconds, the share of the round done.
+    (:func:`pruned_pairs`) when it has more than ``max_candidates`` candidates (never with a
+    shadow); k is lowered, to 1 at least, so that k per pair come to at most
+    ``max_candidates`` (unless that is 0). ``progress(share)`` hears, every few seconds, the
+    share of the round done.
     """
     n_a, n_i = x0.shape
     if can_supply is None:
@@ -1341,11 +1346,16 @@ def exchange_round(
             pair_limit = None
     else:
         pair_limit = None
+    n_kept = -1
     if pair_limit is not None:
+        if max_candidates > 0:  # keep about max_candidates at most: memory as a full round's
+            pair_limit = max(1, min(pair_limit, max_candidates // max(n_a * (n_a - 1) // 2, 1)))
         gen = None if progress is None else (lambda share: progress(0.5 * share))
         realising = None if progress is None else (lambda share: progress(0.5 + 0.5 * share))
         pairs = pruned_pairs(x0, salience, capability, present, can_supply, pair_limit, rank, gen)
+        n_kept = int(pairs[0].size)
     st = _Round(x0, salience, capability, present, can_supply, shadow, p_random, rng, pairs)
+    del pairs
     st.evaluate(np.arange(st.n, dtype=np.int64))
     n_valid = int(st.valid.sum())
     if shadow is not None:
@@ -1380,5 +1390,6 @@ def exchange_round(
         gain=rec[:, 5],
         gain_i=rec[:, 6],
         gain_j=rec[:, 7],
-        n_kept=-1 if pairs is None else int(pairs[0].size),
+        n_kept=n_kept,
+        kept_per_pair=0 if n_kept < 0 else int(pair_limit or 0),
     )

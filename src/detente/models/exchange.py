@@ -54,15 +54,16 @@ gain still ranks the exchanges.
 
 Scale: pruning, complexity, determinism.
 
-* Candidates. With the actors split about evenly on each issue, a round has about
-  ``A² I² / 16`` candidate exchanges (``A²/8`` actor pairs in groups a-d or b-c per issue
-  pair, ``I (I - 1) / 2`` issue pairs): 24 million at 1,000 actors x 20 issues, 600 million
-  at 2,000 x 50. A round whose candidates number at most ``max_candidates`` (default
-  4,000,000) is played in full, the model above. A larger round is *pruned*: only each
-  actor pair's ``pair_limit`` (default 4) candidates of highest equal gain at the round's
-  start are kept, together with every other candidate of the pair whose gain lies within
-  ``TIE_RTOL`` (1e-12, relative) of the last kept one; they are generated, evaluated and
-  pruned one first actor at a time, so the full set is never held. The round's event and
+* Candidates. With the actors split about evenly on each issue, a round has about ``A² I² /
+  16`` candidate exchanges (``A²/8`` actor pairs in groups a-d or b-c per issue pair, ``I (I
+  - 1) / 2`` issue pairs): 24 million at 1,000 actors x 20 issues, 600 million at 2,000 x
+  50. A round whose candidates number at most ``max_candidates`` (default 4,000,000) is
+  played in full, the model above. A larger round is *pruned*: only each actor pair's
+  ``pair_limit`` (default 4) candidates of highest equal gain at the round's start are kept
+  (fewer, one at least, where ``pair_limit`` per actor pair would come to more than
+  ``max_candidates``), together with every other candidate of the pair whose gain lies
+  within ``TIE_RTOL`` (1e-12, relative) of the last kept one; they are generated, evaluated
+  and pruned one first actor at a time, so the full set is never held. The round's event and
   the summary say when a round was pruned. ``compat="decide"`` rounds are never pruned.
 * Pruning is an approximation, and it cannot be otherwise. Greedy realisation (rule 7) goes
   on until no valid exchange is left, so exchanges that rank low at the round's start are
@@ -387,7 +388,7 @@ class Exchange(Model):
                     text=(
                         f"round {r}: {res.n_candidates} candidate exchanges "
                         + (
-                            f"pruned to {res.n_kept}, each actor pair's {self.pair_limit} best "
+                            f"pruned to {res.n_kept}, each actor pair's {res.kept_per_pair} best "
                             if res.n_kept >= 0
                             else ""
                         )
@@ -444,11 +445,12 @@ class Exchange(Model):
         ]
         pruned = [str(r) for r, res in enumerate(results, start=1) if res.n_kept >= 0]
         if pruned:
+            k = max(res.kept_per_pair for res in results)
             lines.append(
                 f"Round{'s' if len(pruned) > 1 else ''} {', '.join(pruned)} had more than "
                 f"{self.max_candidates} candidate exchanges and kept each actor pair's "
-                f"{self.pair_limit} best at the round's start: an approximation of the full "
-                "model (raise exchange.max_candidates for the full one)."
+                f"{k} best at the round's start: an approximation of the full model "
+                "(raise exchange.max_candidates for the full one)."
             )
         principals = scenario.principal_ids
         if len(principals) < 2:
