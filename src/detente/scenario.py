@@ -30,6 +30,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Literal
 
@@ -311,6 +312,8 @@ class Issue(_Frozen):
     scale: Scale = Field(default_factory=Scale)
     reference: Number | None = Field(default=None, description="status quo / reference point")
     outcome: Number | None = Field(default=None, description="known actual outcome (validation)")
+    outcome_date: date | None = Field(default=None, description="when the outcome was observed")
+    outcome_source: str | None = Field(default=None, description="where the outcome is recorded")
     unit: str | None = None
     decision: Decision = Field(default_factory=Decision, description="who decides the issue")
     provenance: Provenance | None = None
