@@ -56,7 +56,7 @@ def show_cmd(
         )
     console.print(a)
     i = Table(title="issues", title_justify="left")
-    for col in ("id", "name", "low end", "high end", "reference"):
+    for col in ("id", "name", "low end", "high end", "reference", "who decides"):
         i.add_column(col, overflow="fold")
     for iss in sc.issues:
         i.add_row(
@@ -65,10 +65,13 @@ def show_cmd(
             f"{iss.scale.low:g}: {iss.scale.low_label or ''}",
             f"{iss.scale.high:g}: {iss.scale.high_label or ''}",
             fmt_num(iss.reference),
+            str(iss.decision),
         )
     console.print(i)
     s = Table(title="stances", title_justify="left")
-    for col in ("actor", "issue", "position", "salience", "source", "rationale"):
+    clout = any(st.capability is not None for st in sc.stances)
+    cols = ("actor", "issue", "position", "salience", *(("clout",) if clout else ()))
+    for col in (*cols, "source", "rationale"):
         s.add_column(col, overflow="fold")
     for st in sc.stances:
         p = st.provenance
@@ -77,16 +80,25 @@ def show_cmd(
             st.issue,
             f"{st.position:g}",
             f"{st.salience:.2f}",
+            *((f"{st.capability:.4g}" if st.capability is not None else "",) if clout else ()),
             _where(p),
             (p.rationale or "") if p else "",
+        )
+    if clout:
+        console.print(
+            "clout: the actor's capability on that issue where it differs from its general "
+            "capability (blank: the actor's)"
         )
     console.print(s)
     if sc.linkages:
         console.print("[bold]linkages[/bold]")
         for k in sc.linkages:
-            who = k.then.actor or "every actor"
+            if k.then.kind == "hold":
+                effect = f"{k.then.actor or 'every actor'} holds its position on {k.then.issue}"
+            else:
+                effect = f"{k.then.issue} stays unchanged (frozen)"
             console.print(
-                f"  {k.id}: while {k.when}, {who} {k.then.kind}s on {k.then.issue}"
+                f"  {k.id}: while {k.when}, {effect}"
                 + (f" — {k.description}" if k.description else ""),
                 soft_wrap=True,
             )

@@ -83,7 +83,8 @@ def actors_table(scenario: Scenario) -> pd.DataFrame:
 
 
 def issues_table(scenario: Scenario) -> pd.DataFrame:
-    """One row per issue: its scale, both ends in words, the reference point and its source."""
+    """One row per issue: its scale, both ends in words, the reference point, who decides
+    it (its decision rule) and its source."""
     rows = []
     for i in scenario.issues:
         src, loc, why = _prov(i.provenance)
@@ -96,6 +97,7 @@ def issues_table(scenario: Scenario) -> pd.DataFrame:
                 "high": float(i.scale.high),
                 "high end": i.scale.high_label or "",
                 "reference": np.nan if i.reference is None else float(i.reference),
+                "decision": str(i.decision),
                 "source": src,
                 "location": loc,
                 "rationale": why,
@@ -109,6 +111,7 @@ def issues_table(scenario: Scenario) -> pd.DataFrame:
         "high",
         "high end",
         "reference",
+        "decision",
         "source",
         "location",
         "rationale",
