@@ -736,3 +736,51 @@ def test_cli_bad_parameter_exits_2():
     )
     assert code == 2
     assert "expected_utility.variant" in err and "Traceback" not in err
+
+
+def _assert_same_records(plain: kernel.GameResult, fast: kernel.GameResult) -> None:
+    assert len(fast.records) == len(plain.records) > 0
+    for a, b in zip(plain.records, fast.records, strict=True):
+        for name in ("active", "n_offers", "chosen", "chosen_kind"):
+            np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+        for name in ("risk", "chosen_eu_own", "chosen_eu_other", "old", "new"):
+            np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=0, atol=1e-12)
+        assert (a.held is None) == (b.held is None)
+        if a.held is not None:
+            np.testing.assert_array_equal(b.held, a.held)
+
+
+@needs_numba
+@pytest.mark.parametrize("options", _BATCH_OPTIONS, ids=lambda o: "-".join(map(str, o.values())))
+def test_compiled_kernel_records_the_moves_like_the_numpy_kernel(monkeypatch, options):
+    monkeypatch.setattr(compiled, "LARGE_ACTORS", 5)  # small games take the large-game path
+    monkeypatch.setattr(compiled, "POW_CHUNK", 500)  # and the chunks hold a few games each
+    cfg = kernel.EUSettings(**options, stop="positions", tol=1e-3, max_rounds=12)
+    args = _small_games(6, 40, 9)
+    hold = lambda x: x > 60  # noqa: E731 - a linkage holding every position above 60
+    plain, fast = _both_kernels(
+        monkeypatch, lambda: kernel.play(*args, cfg, record="moves", hold=hold)
+    )
+    _assert_same_play(plain, fast)
+    _assert_same_records(plain, fast)
+
+
+@needs_numba
+def test_large_games_go_to_the_compiled_kernel_traced_or_not(monkeypatch):
+    calls: list[int] = []
+    play = compiled.play
+    monkeypatch.setattr(
+        compiled, "play", lambda *a, **k: calls.append(a[0].shape[1]) or play(*a, **k)
+    )
+    monkeypatch.setattr(compiled, "LARGE_ACTORS", 40)
+    x, s, c = _random(9, 40, 2)
+    fc = ExpectedUtility(rounds=3).forecast(_scenario(x, s, c))
+    assert calls == [40]
+    assert any(e.kind in ("confrontation", "compromise") for e in fc.events)
+    compiled.use_numba(False)
+    try:
+        plain = ExpectedUtility(rounds=3).forecast(_scenario(x, s, c))
+    finally:
+        compiled.use_numba(compiled.ENABLED)
+    np.testing.assert_allclose(fc.positions, plain.positions, rtol=0, atol=1e-12)
+    assert fc.events == plain.events

@@ -376,6 +376,7 @@ def play(
     scale: str = "positions",
     hold: Callable[[np.ndarray], np.ndarray | None] | None = None,
     record: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> GameResult:
     """Play ``B`` independent games of ``N`` actors.
 
@@ -383,8 +384,11 @@ def play(
     ``"positions"`` takes R as the spread of each game's initial positions (the
     references), ``"issue"`` the issue's scale. ``hold(x)`` returns the positions a
     linkage keeps this round (``(B, N)`` bool or ``None``). ``record``: ``None``,
-    ``"moves"`` (accepted moves) or ``"offers"`` (every offer too). Many small games
-    without a record go to the compiled kernel (:func:`_compiled`), with the same result.
+    ``"moves"`` (accepted moves) or ``"offers"`` (every offer too). ``progress(r, T)``
+    is called after every round ``r`` of at most ``T``. Many small games without a
+    record, and large games, go to the compiled kernel (:func:`_compiled`), with the same
+    result. The NumPy kernel plays the games in chunks of at most ``_CHUNK_ELEMENTS``
+    pairs (one game at least): memory ``O(N^2)`` per game in a chunk.
     """
     x = np.array(position, dtype=float)
     s = np.asarray(salience, dtype=float)
@@ -403,8 +407,8 @@ def play(
     fixed = settings.stop == "rounds"
     limit = settings.rounds if fixed else settings.max_rounds
     tol = settings.tol * (high - low)
-    if record is None and _compiled(b, n):
-        traj_c, risk_c, played_c, converged_c = _eu_numba.play(
+    if record != "offers" and _compiled(b, n, record):
+        traj_c, risk_c, played_c, converged_c, rec_c = _eu_numba.play(
             x,
             s,
             w,
@@ -420,9 +424,32 @@ def play(
             stop=settings.stop,
             limit=limit,
             hold=hold,
+            record=record is not None,
+            progress=progress,
         )
+        records = []
+        if rec_c is not None:
+            records = [
+                RoundRecord(
+                    active=played_c > t,
+                    risk=risk_c[t],
+                    n_offers=rec_c["n_offers"][t],
+                    chosen=rec_c["chosen"][t],
+                    chosen_kind=rec_c["kind"][t],
+                    chosen_eu_own=rec_c["eu_own"][t],
+                    chosen_eu_other=rec_c["eu_other"][t],
+                    old=traj_c[t],
+                    new=traj_c[t + 1],
+                    held=rec_c["held"][t],
+                )
+                for t in range(risk_c.shape[0])
+            ]
         return GameResult(
-            trajectory=traj_c, risk=risk_c, rounds_played=played_c, converged=converged_c
+            trajectory=traj_c,
+            risk=risk_c,
+            rounds_played=played_c,
+            converged=converged_c,
+            records=records,
         )
     active = np.ones(b, dtype=bool)
     played = np.zeros(b, dtype=int)
@@ -430,13 +457,22 @@ def play(
     traj = [x.copy()]
     risks: list[np.ndarray] = []
     records: list[RoundRecord] = []
-    for _ in range(limit):
+    per_chunk = max(1, _CHUNK_ELEMENTS // max(1, n * n))  # games a chunk
+    for t in range(limit):
         if not active.any():
             break
         held = hold(x) if hold is not None else None
         idx = np.flatnonzero(active)
-        sub = idx if idx.size < b else slice(None)
-        res = _round(x[sub], s[sub], w[sub], present[sub], span[sub], settings, record)
+        parts = [
+            _round(x[c], s[c], w[c], present[c], span[c], settings, record)
+            for c in (idx[k : k + per_chunk] for k in range(0, idx.size, per_chunk))
+        ]
+        res = (
+            parts[0]
+            if len(parts) == 1
+            else {key: np.concatenate([r[key] for r in parts]) for key in parts[0]}
+        )
+        sub = idx
         new = x.copy()
         new[sub] = res["new"]
         if held is not None:
@@ -462,6 +498,8 @@ def play(
         risks.append(risk)
         if not fixed:
             active &= ~converged
+        if progress is not None:
+            progress(t + 1, limit)
     return GameResult(
         trajectory=np.stack(traj),
         risk=np.stack(risks) if risks else np.ones((0, b, n)),
@@ -471,12 +509,16 @@ def play(
     )
 
 
-def _compiled(games: int, actors: int) -> bool:
-    """Whether :func:`play` hands the games to the compiled kernel (:mod:`._eu_numba`):
-    many small games without a trace, numba available and not switched off."""
-    return (
-        _eu_numba.enabled() and games >= _eu_numba.MIN_GAMES and 0 < actors <= _eu_numba.MAX_ACTORS
-    )
+def _compiled(games: int, actors: int, record: str | None = None) -> bool:
+    """Whether :func:`play` hands the games to the compiled kernel (:mod:`._eu_numba`),
+    numba available and not switched off: many small games without a trace, or games of
+    at least :data:`._eu_numba.LARGE_ACTORS` actors (the accepted moves traced or not),
+    where the compiled kernel's ``O(N^2)`` scratch per game replaces ``(B, N, N)`` arrays."""
+    if not _eu_numba.enabled() or games == 0:
+        return False
+    if actors >= _eu_numba.LARGE_ACTORS:
+        return True
+    return record is None and games >= _eu_numba.MIN_GAMES and 0 < actors <= _eu_numba.MAX_ACTORS
 
 
 def _record(res, idx, active, b, n, old, new, held, risk) -> RoundRecord:

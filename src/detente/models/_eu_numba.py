@@ -79,10 +79,16 @@ ENABLED = _numba is not None and os.environ.get("DETENTE_NO_NUMBA") is None
 MAX_ACTORS = 32
 #: fewer games than this stay on the NumPy kernel (a forecast plays one game per issue)
 MIN_GAMES = 64
+#: games of at least this many actors come here however few (traced or not, except a
+#: trace of every offer): one game's ``O(N^2)`` scratch instead of ``(B, N, N)`` arrays
+LARGE_ACTORS = 128
 #: rounds whose trajectory is allocated at once (and played in one go without linkages)
 SEGMENT = 64
 #: a thread gets at least this many games
 MIN_GAMES_PER_THREAD = 256
+#: games are played in chunks whose powers take at most this many values (at least one
+#: game a chunk): bounded memory, and a chunk's data stay in the cache through a round
+POW_CHUNK = 1 << 18
 
 _on = ENABLED
 #: the tolerance of ties, as :data:`detente.models._eu_kernel.TIE` (kept equal by a test)
@@ -170,43 +176,81 @@ def _setup(
     return n
 
 
+#: side of the square tiles in which matrices are transposed (cache-friendly for large N)
+_TILE = 32
+
+
+@_inline
+def _transpose(rows: int, cols: int, a: np.ndarray, out: np.ndarray) -> None:
+    """``out[c, r] = a[r, c]`` for the leading ``rows x cols`` block, tile by tile.
+
+    Large games (thousands of actors) would otherwise read or write a column of an array
+    of tens of megabytes, one cache miss an element; every pairwise loop below runs along
+    rows, and the few transposed reads go through this."""
+    for r0 in range(0, rows, _TILE):
+        r1 = min(r0 + _TILE, rows)
+        for c0 in range(0, cols, _TILE):
+            c1 = min(c0 + _TILE, cols)
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    out[c, r] = a[r, c]
+
+
 @_inline
 def _geometry(n: int, xs: np.ndarray, scale: float, dist: np.ndarray, cnt: np.ndarray) -> None:
     """Distances as shares of the range and, for every pair, the number of voters
-    strictly left of its midpoint."""
+    strictly left of its midpoint (both symmetric: the upper triangle is mirrored)."""
     for i in range(n):
         dist[i, i] = 0.0
         cnt[i, i] = 0
         t = 0
         for j in range(i + 1, n):
             d = abs(xs[j] - xs[i]) / scale
-            d = d if d < 1.0 else 1.0
-            dist[i, j] = d
-            dist[j, i] = d
+            dist[i, j] = d if d < 1.0 else 1.0
             mid = 0.5 * (xs[i] + xs[j])
             while t < n and xs[t] < mid:
                 t += 1
             cnt[i, j] = t
-            cnt[j, i] = t
+    for r0 in range(0, n, _TILE):  # mirror, tile by tile
+        for c0 in range(r0, n, _TILE):
+            for i in range(r0, min(r0 + _TILE, n)):
+                for j in range(max(c0, i + 1), min(c0 + _TILE, n)):
+                    dist[j, i] = dist[i, j]
+                    cnt[j, i] = cnt[i, j]
 
 
 @_inline
-def _support(n: int, vote: np.ndarray, cnt: np.ndarray, h: np.ndarray, m: np.ndarray) -> None:
+def _support(
+    n: int,
+    vote: np.ndarray,
+    cnt: np.ndarray,
+    h: np.ndarray,
+    ht: np.ndarray,
+    gg: np.ndarray,
+    gt: np.ndarray,
+    m: np.ndarray,
+) -> None:
     """``m[i, j] = Σ_k max(0, vote[k, j] - vote[k, i])`` by prefix sums over the sorted
-    voters, with the arithmetic of ``_eu_kernel._support`` in the same order."""
+    voters, with the arithmetic of ``_eu_kernel._support`` in the same order:
+    ``H[t, a]`` the prefix sums (``h``; ``ht`` its transpose), ``G[i, j] = H[t_ij, i]``
+    (``gg``; ``gt`` its transpose), ``left = G[j, i] - G[i, j]``; ``m[i, j]`` is ``left``
+    above the diagonal and ``(H[n, j] - H[n, i]) - left`` below. Every loop runs along
+    rows (``G`` row by row reads ``ht`` in order: ``t_ij`` grows with ``j``)."""
     for a in range(n):
         h[0, a] = 0.0
     for k in range(n):
         for a in range(n):
             h[k + 1, a] = h[k, a] + vote[k, a]
+    _transpose(n + 1, n, h, ht)
     for i in range(n):
-        m[i, i] = 0.0
-        for j in range(i + 1, n):
-            t = cnt[i, j]
-            left = h[t, j] - h[t, i]  # voters left of the midpoint back i (i before j)
-            m[i, j] = left if left > 0.0 else 0.0
-            right = (h[n, i] - h[n, j]) - (h[t, i] - h[t, j])  # voters right of it back j
-            m[j, i] = right if right > 0.0 else 0.0
+        for j in range(n):
+            gg[i, j] = ht[i, cnt[i, j]]
+    _transpose(n, n, gg, gt)
+    for i in range(n):
+        for j in range(n):
+            left = gt[i, j] - gg[i, j]  # H[t, j] - H[t, i]: voters left of the midpoint
+            v = left if i < j else (h[n, j] - h[n, i]) - left
+            m[i, j] = v if v > 0.0 else 0.0
 
 
 @_jit
@@ -326,26 +370,28 @@ def _probability(
     flat: np.ndarray,
     stack: np.ndarray,
     vals: np.ndarray,
+    mt: np.ndarray,
 ) -> None:
     """Win probabilities (E2) from the supports, as ``_eu_kernel._probability``. The
     all-pairs total is summed over the game's full ``na x na`` matrix in sorted order,
-    absent actors' zero rows and columns included, as ``np.sum`` does there."""
+    absent actors' zero rows and columns included, as ``np.sum`` does there. ``mt`` is
+    scratch (the transposed supports)."""
     if variant == 1 or pair:
+        _transpose(n, n, m, mt)
         for i in range(n):
-            p[i, i] = 0.0
-            for j in range(i + 1, n):
+            for j in range(n):
+                if j == i:
+                    p[i, i] = 0.0
+                    continue
                 a = m[i, j]
-                b = m[j, i]
+                b = mt[i, j]  # m[j, i]
                 tot = a + b
                 den = tot + (1.0 if tot <= 0.0 else 0.0)
                 if variant == 1:
                     d = a - b
                     p[i, j] = (d if d > 0.0 else 0.0) / den
-                    d = b - a
-                    p[j, i] = (d if d > 0.0 else 0.0) / den
                 else:
                     p[i, j] = a / den
-                    p[j, i] = b / den
         return
     tot = 2.0 * _total(n, na, m, rank, flat, stack, vals)
     den = tot + (1.0 if tot <= 0.0 else 0.0)
@@ -371,27 +417,27 @@ def _prepare(
     base: np.ndarray,
     expo: np.ndarray,
     off: np.ndarray,
+    shift: int,
+    mats: tuple[np.ndarray, ...],
+    cnt: np.ndarray,
+    flat: np.ndarray,
 ) -> None:
     """First half of a round for games ``g0 .. g1 - 1``: the risk exponents (E5), from
     dangers with every r = 1, into ``rbuf`` (sorted order), and the powers the rest of
     the round needs as ``base ** expo`` at ``off[g]``: ``0.5^{r_i}``, then for every pair
-    ``(i, j)`` ``d_ij^{r_i}``, ``(0.5 - 0.5 d_ij)^{r_i}`` and ``(0.5 + 0.5 d_ij)^{r_i}``."""
+    ``(i, j)`` ``d_ij^{r_i}``, ``(0.5 - 0.5 d_ij)^{r_i}`` and ``(0.5 + 0.5 d_ij)^{r_i}``.
+    ``mats``, ``cnt`` and ``flat`` are the pairwise scratch of :func:`scratch`."""
     na = x.shape[1]
     o = np.empty(na, np.int64)
     rank = np.empty(na, np.int64)
     xs = np.empty(na)
     ss = np.empty(na)
     ws = np.empty(na)
-    dist = np.empty((na, na))
-    cnt = np.empty((na, na), np.int64)
-    vote = np.empty((na, na))
-    h = np.empty((na + 1, na))
-    m = np.empty((na, na))
-    p = np.empty((na, na))
-    flat = np.empty(na * na)
+    dist, vote, h, ht, gg, gt, m, p, _ = mats
     stack = np.empty((64, 3), np.int64)
     vals = np.empty(64)
     danger = np.empty(na)
+    s4 = np.empty(na)
     per = 3 if variant == 0 else 2  # powers a pair: d^r for the votes (scholz), utilities
     for g in range(g0, g1):
         if not active[g]:
@@ -403,23 +449,26 @@ def _prepare(
         for k in range(n):
             for a in range(n):
                 vote[k, a] = dist[k, a] * ws[k]
-        _support(n, vote, cnt, h, m)
-        _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
-        # (E5): a[j, i] = E_j(U_ji) = 2d - 4d s_i (1 - P_ji) with r = 1; D_i = Σ_j a[j, i]
+        _support(n, vote, cnt, h, ht, gg, gt, m)
+        _probability(n, na, m, p, variant, pair, rank, flat, stack, vals, gt)
+        # (E5): a[j, i] = E_j(U_ji) = 2d - 4d s_i (1 - P_ji) with r = 1; D_i = Σ_j a[j, i],
+        # summed over j in order as NumPy does (rows j outer: no column reads)
+        for i in range(n):
+            s4[i] = 4.0 * ss[i]
+            danger[i] = 0.0
+        for j in range(n):
+            for i in range(n):
+                danger[i] += dist[j, i] * (2.0 - s4[i] * (1.0 - p[j, i]))
         big = -np.inf
         small = np.inf
         for i in range(n):
-            si = 4.0 * ss[i]
-            acc = dist[0, i] * (2.0 - si * (1.0 - p[0, i]))
-            for j in range(1, n):
-                acc += dist[j, i] * (2.0 - si * (1.0 - p[j, i]))
-            danger[i] = acc
+            acc = danger[i]
             big = acc if acc > big else big
             small = acc if acc < small else small
         span = big - small
         size = max(max(abs(big), abs(small)), 1.0)
         ok = np.isfinite(span) and span > TIE * size  # equal dangers to within TIE: r = 1
-        q = off[g]
+        q = off[g] - shift
         for i in range(n):
             rr = (2.0 * danger[i] - big - small) / span if ok else 0.0
             rr = -1.0 if rr < -1.0 else (1.0 if rr > 1.0 else rr)
@@ -470,25 +519,36 @@ def _finish(
     rbuf: np.ndarray,
     pw: np.ndarray,
     off: np.ndarray,
+    shift: int,
+    rec: bool,
+    chosen: np.ndarray,
+    ckind: np.ndarray,
+    ceo: np.ndarray,
+    cet: np.ndarray,
+    noff: np.ndarray,
+    mats: tuple[np.ndarray, ...],
+    cnt: np.ndarray,
+    flat: np.ndarray,
 ) -> None:
     """Second half of a round for games ``g0 .. g1 - 1``, with the powers ``pw`` asked for
-    by :func:`_prepare`: offers, choices and moves; linkages, clipping and the stopping
-    rules of ``_eu_kernel.play``. Positions ``x`` -> ``xn``, exponents into ``risk``."""
+    by :func:`_prepare` (game ``g``'s at ``off[g] - shift``): offers, choices and moves;
+    linkages, clipping and the stopping rules of ``_eu_kernel.play``. Positions ``x`` ->
+    ``xn``, exponents into ``risk``. With ``rec``, the offer each actor took as the NumPy
+    kernel's round record has it: proposer (original index, -1 for none) ``chosen``, kind
+    ``ckind``, the receiver's E(U) ``ceo`` and the proposer's ``cet`` (B, N), and the
+    number of offers made ``noff`` (B,). ``mats``, ``cnt``, ``flat``: :func:`scratch`."""
     na = x.shape[1]
     o = np.empty(na, np.int64)
     rank = np.empty(na, np.int64)
     xs = np.empty(na)
     ss = np.empty(na)
     ws = np.empty(na)
-    dist = np.empty((na, na))
-    cnt = np.empty((na, na), np.int64)
-    vote = np.empty((na, na))
-    h = np.empty((na + 1, na))
-    m = np.empty((na, na))
-    p = np.empty((na, na))
-    own = np.empty((na, na))
+    dist, vote, h, ht, gg, gt, m, p, own = mats
     cand = np.empty((4, na))
-    flat = np.empty(na * na)
+    pick = np.empty(na, np.int64)
+    pkind = np.empty(na, np.int64)
+    peo = np.empty(na)
+    pet = np.empty(na)
     stack = np.empty((64, 3), np.int64)
     vals = np.empty(64)
     new = np.empty(na)
@@ -496,30 +556,52 @@ def _finish(
         for a in range(na):
             xn[g, a] = x[g, a]
             risk[g, a] = 1.0
+            if rec:
+                chosen[g, a] = -1
+                ckind[g, a] = 0
+                ceo[g, a] = 0.0
+                cet[g, a] = 0.0
+        if rec:
+            noff[g] = 0
         if not active[g]:
             continue
         played[g] += 1
         n = _setup(g, x, present, order, s, w, o, rank, xs, ss, ws)
         if n > 0:  # nobody present: nothing moves (the stopping rule still applies)
             _geometry(n, xs, scale[g], dist, cnt)
-            q = off[g]
+            q = off[g] - shift
+            made = 0
             if variant == 0:  # (E1)-(E2) with the risk exponents: votes w_k d_ka^{r_k}
                 for k in range(n):
                     for a in range(n):
                         g_ka = pw[_slot(q, n, 3, k, a)] if a != k else 0.0  # 0^r = 0
                         vote[k, a] = g_ka * ws[k]
-                _support(n, vote, cnt, h, m)
-                _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
-                _choose_scholz(
-                    n, xs, ss, p, pw, q, least_change, capitulation, TIE * scale[g], cand, new
+                _support(n, vote, cnt, h, ht, gg, gt, m)
+                _probability(n, na, m, p, variant, pair, rank, flat, stack, vals, gt)
+                _transpose(n, n, p, gt)  # gt[i, j] = P_ji
+                made = _choose_scholz(
+                    n, xs, ss, p, gt, pw, q, least_change, capitulation, TIE * scale[g], cand,
+                    new, pick, pkind, peo, pet,
                 )  # fmt: skip
             else:  # dmasad: the r = 1 probabilities of the dangers
                 for k in range(n):
                     for a in range(n):
                         vote[k, a] = dist[k, a] * ws[k]
-                _support(n, vote, cnt, h, m)
-                _probability(n, na, m, p, variant, pair, rank, flat, stack, vals)
-                _choose_dmasad(n, xs, ss, p, pw, q, own, TIE * scale[g], cand, new)
+                _support(n, vote, cnt, h, ht, gg, gt, m)
+                _probability(n, na, m, p, variant, pair, rank, flat, stack, vals, gt)
+                made = _choose_dmasad(
+                    n, xs, ss, p, pw, q, own, gt, TIE * scale[g], cand, new, pick, pkind, peo,
+                    pet,
+                )  # fmt: skip
+            if rec:
+                noff[g] = made
+                for k in range(n):
+                    if pick[k] >= 0:
+                        a = o[k]
+                        chosen[g, a] = o[pick[k]]
+                        ckind[g, a] = pkind[k]
+                        ceo[g, a] = peo[k]
+                        cet[g, a] = pet[k]
         was_held = False
         for k in range(n):
             a = o[k]
@@ -565,6 +647,7 @@ def _choose_scholz(
     xs: np.ndarray,
     ss: np.ndarray,
     p: np.ndarray,
+    pt: np.ndarray,
     pw: np.ndarray,
     q: int,
     least_change: bool,
@@ -572,12 +655,20 @@ def _choose_scholz(
     tie_key: float,
     cand: np.ndarray,
     new: np.ndarray,
-) -> None:
+    pick: np.ndarray,
+    pkind: np.ndarray,
+    peo: np.ndarray,
+    pet: np.ndarray,
+) -> int:
     """(E4), (E6), (E7): every actor's offers and the one it takes, with the tolerance of
     ``_eu_kernel._round``: E(U) within ``TIE`` and keys within ``tie_key`` count as equal;
     of the keys within ``tie_key`` of the least, the first in position order is taken.
-    ``cand`` is scratch: kind, key, E^i(U_ij) and E^i(U_ji) of every proposer."""
+    ``cand`` is scratch: kind, key, E^i(U_ij) and E^i(U_ji) of every proposer. The offer
+    taken goes to ``pick`` (-1: none), its kind to ``pkind`` and its two E(U) to ``peo``
+    and ``pet``; returns the number of offers made."""
+    made = 0
     for i in range(n):
+        pick[i] = -1
         xi = xs[i]
         si = ss[i]
         # pass 1: every proposer's offer kind and key, the least key of each kind
@@ -589,11 +680,13 @@ def _choose_scholz(
                 continue
             gain, spread = _utilities(pw, q, n, 3, i, j)
             own = gain - ss[j] * (1.0 - p[i, j]) * spread  # E^i(U_ij)
-            oth = gain - si * (1.0 - p[j, i]) * spread  # E^i(U_ji)
+            oth = gain - si * (1.0 - pt[i, j]) * spread  # E^i(U_ji); pt[i, j] = P_ji
             absd = abs(xj - xi)
+            cand[2, j], cand[3, j] = own, oth
             if oth > own + TIE and own > TIE:  # confrontation
                 cand[0, j], cand[1, j] = 1.0, absd
                 kc = absd if absd < kc else kc
+                made += 1
             elif oth > TIE and own < -TIE:
                 if oth > TIE - own:  # compromise
                     ao, at = abs(own), abs(oth)
@@ -602,11 +695,13 @@ def _choose_scholz(
                         key = key if key < 1e300 else 1e300
                     else:
                         key = (ao * xi + at * xj) / (ao + at)
-                    cand[0, j], cand[1, j], cand[2, j], cand[3, j] = 2.0, key, own, oth
+                    cand[0, j], cand[1, j] = 2.0, key
                     kp = key if key < kp else kp
+                    made += 1
                 elif capitulation and oth < -own - TIE:  # capitulation
                     cand[0, j], cand[1, j] = 3.0, absd
                     kq = absd if absd < kq else kq
+                    made += 1
         # pass 2: the kind taken, then the first proposer within tie_key of its least key
         if kc < np.inf:
             kind, least = 1.0, kc
@@ -623,7 +718,9 @@ def _choose_scholz(
                     new[i] = xi + (xs[j] - xi) * abs(cand[2, j] / cand[3, j])
                 else:
                     new[i] = xs[j]
+                pick[i], pkind[i], peo[i], pet[i] = j, int(kind), cand[2, j], cand[3, j]
                 break
+    return made
 
 
 @_inline
@@ -635,13 +732,21 @@ def _choose_dmasad(
     pw: np.ndarray,
     q: int,
     own: np.ndarray,
+    other: np.ndarray,
     tie_key: float,
     cand: np.ndarray,
     new: np.ndarray,
-) -> None:
+    pick: np.ndarray,
+    pkind: np.ndarray,
+    peo: np.ndarray,
+    pet: np.ndarray,
+) -> int:
     """The dmasad reading: E(U) from each challenger's own perspective, the offer with the
     largest sender E(U) (within ``TIE``; then the nearest, within ``tie_key``, the first
-    in position order) and its resolution, as ``_eu_kernel._round``."""
+    in position order) and its resolution, as ``_eu_kernel._round``; the offer taken and
+    its resolution into ``pick``, ``pkind``, ``peo``, ``pet`` as :func:`_choose_scholz`;
+    returns the number of offers made (every positive sender E(U), resisted ones too)."""
+    made = 0
     for i in range(n):
         for j in range(n):
             if xs[j] == xs[i]:  # no offer either way between equal positions
@@ -649,19 +754,22 @@ def _choose_dmasad(
                 continue
             gain, spread = _utilities(pw, q, n, 2, i, j)
             own[i, j] = gain - ss[j] * (1.0 - p[i, j]) * spread
+    _transpose(n, n, own, other)  # other[i, j] = own[j, i], the sender's E(U)
     for i in range(n):
         xi = xs[i]
         new[i] = xi
+        pick[i] = -1
         best = -np.inf
         for j in range(n):
-            if xs[j] != xi and own[j, i] > TIE:
-                best = own[j, i] if own[j, i] > best else best
+            if xs[j] != xi and other[i, j] > TIE:
+                made += 1
+                best = other[i, j] if other[i, j] > best else best
         if best == -np.inf:
             continue
         kb = np.inf
         for j in range(n):
             cand[1, j] = 1e300
-            if xs[j] != xi and own[j, i] > TIE and own[j, i] >= best - TIE:
+            if xs[j] != xi and other[i, j] > TIE and other[i, j] >= best - TIE:
                 absd = abs(xs[j] - xi)
                 cand[1, j] = absd
                 kb = absd if absd < kb else kb
@@ -670,12 +778,17 @@ def _choose_dmasad(
             jb += 1
         ui = own[i, jb]
         uj = own[jb, i]
+        pick[i], pkind[i], peo[i], pet[i] = jb, 4, ui, uj  # resisted unless below
         if TIE < ui < uj - TIE:  # confrontation
             new[i] = xs[jb]
+            pkind[i] = 1
         elif ui < -TIE and -ui < uj - TIE:  # compromise
             new[i] = xi + (xs[jb] - xi) * abs(ui / uj)
+            pkind[i] = 2
         elif ui < -TIE and -ui > uj + TIE:  # capitulation
             new[i] = xs[jb]
+            pkind[i] = 3
+    return made
 
 
 @_inline
@@ -698,6 +811,22 @@ def _mean(x: np.ndarray, w: np.ndarray, g: int, o: np.ndarray, n: int) -> float:
 
 
 # --------------------------------------------------------------------------- driver
+def scratch(na: int) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """Pairwise scratch of :func:`_prepare` and :func:`_finish` for games of ``na``
+    actors, allocated once per thread (for thousands of actors, hundreds of megabytes
+    that a fresh allocation every round would page in again): ``dist, vote, H, H^T, G,
+    G^T, M, P, own``, the midpoint counts and a flat matrix for the all-pairs sum."""
+    sq = (na, na)
+    mats = (
+        np.empty(sq),
+        np.empty(sq),
+        np.empty((na + 1, na)),
+        np.empty((na, na + 1)),
+        *(np.empty(sq) for _ in range(5)),
+    )
+    return mats, np.empty(sq, np.int64), np.empty(na * na)
+
+
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -740,13 +869,21 @@ def play(
     stop: str,
     limit: int,
     hold: Callable[[np.ndarray], np.ndarray | None] | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    record: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any] | None]:
     """Play ``B`` games of ``N`` actors; arguments as prepared by ``_eu_kernel.play``
     (``w = c s`` of the actors present, ``scale`` the range R, ``tol`` absolute).
 
-    Returns ``trajectory (T + 1, B, N)``, ``risk (T, B, N)``, ``rounds_played (B,)`` and
+    Returns ``trajectory (T + 1, B, N)``, ``risk (T, B, N)``, ``rounds_played (B,)``,
     ``converged (B,)`` with ``T`` the rounds played by the longest game, as the NumPy
-    kernel's play loop. ``hold`` is evaluated before every round, as there.
+    kernel's play loop, and with ``record`` the offers taken, round by round
+    (``chosen``, ``kind``, ``eu_own``, ``eu_other`` ``(T, B, N)``, ``n_offers (T, B)``
+    and ``held``, a list of the linkages' masks), else ``None``. ``hold`` is evaluated
+    before every round, as there, and ``progress(r, limit)`` called after every round
+    ``r`` (both make the rounds go one by one). Memory: the inputs and the trajectory,
+    plus per thread ``O(N^2)`` scratch and a power buffer of at most :data:`POW_CHUNK`
+    values (or one game's ``3 N^2``); games are played in chunks of that size.
     """
     b, n = x.shape
     # fresh C-ordered, writable copies: numba compiles (and caches) one version only
@@ -765,39 +902,75 @@ def play(
     off = np.zeros(b + 1, dtype=np.int64)
     per = 3 if var == 0 else 2
     np.cumsum(npres + per * npres * (npres - 1), out=off[1:])
-    # every game's block is written in its first round, stale values are never read
-    base = np.empty(off[-1])
-    expo = np.empty(off[-1])
-    pw = np.empty(off[-1])
-    k = _threads(b)
+    k = _threads(max(b, b * n * n // 64))  # work in games of 8 actors
     bounds = np.linspace(0, b, k + 1).astype(np.int64)
     no_hold = np.zeros((1, 1), dtype=bool)
+    no_rec = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int8), np.zeros((1, 1)))
+
+    def chunks(lo: int, hi: int) -> list[tuple[int, int]]:
+        """Runs of games ``lo .. hi - 1`` whose powers fit :data:`POW_CHUNK` (one at least)."""
+        out = []
+        while lo < hi:
+            end = int(np.searchsorted(off, off[lo] + POW_CHUNK, side="right")) - 1
+            end = min(hi, max(end, lo + 1))
+            out.append((lo, end))
+            lo = end
+        return out
 
     def rounds_of(
-        lo: int, hi: int, t0: int, t1: int, traj: np.ndarray, risk: np.ndarray, hm: np.ndarray
+        lo: int,
+        hi: int,
+        t0: int,
+        t1: int,
+        traj: np.ndarray,
+        risk: np.ndarray,
+        hm: np.ndarray,
+        rec: tuple[np.ndarray, ...] | None,
     ) -> None:
-        """Games ``lo .. hi - 1`` through rounds ``t0 .. t1 - 1`` of a segment."""
-        q0, q1 = off[lo], off[hi]
-        for t in range(t0, t1):
-            if not active[lo:hi].any():  # every game of the slice has stopped
-                traj[t + 1 : t1 + 1, lo:hi] = traj[t, lo:hi]
-                risk[t:t1, lo:hi] = 1.0
-                return
-            _prepare(
-                lo, hi, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
-                base, expo, off,
-            )  # fmt: skip
-            with np.errstate(all="ignore"):
-                np.power(base[q0:q1], expo[q0:q1], out=pw[q0:q1])
-            _finish(
-                lo, hi, traj[t], traj[t + 1], risk[t], s, w, present, scale, low, high, tol,
-                hm, hm is not no_hold, *opts, active, played, converged, order, rbuf, pw, off,
-            )  # fmt: skip
+        """Games ``lo .. hi - 1`` through rounds ``t0 .. t1 - 1`` of a segment, chunk by
+        chunk (every round of a chunk before the next: its data stay in the cache)."""
+        parts = chunks(lo, hi)
+        size = max(off[c1] - off[c0] for c0, c1 in parts) if parts else 0
+        # every game's block is written by _prepare before _finish reads it
+        base, expo, pw = np.empty(size), np.empty(size), np.empty(size)
+        scr = scratch(n)
+        for c0, c1 in parts:
+            shift = off[c0]
+            m = off[c1] - shift
+            for t in range(t0, t1):
+                if not active[c0:c1].any():  # every game of the chunk has stopped
+                    traj[t + 1 : t1 + 1, c0:c1] = traj[t, c0:c1]
+                    risk[t:t1, c0:c1] = 1.0
+                    if rec is not None:
+                        rec[0][t:t1, c0:c1] = -1
+                        rec[1][t:t1, c0:c1] = 0
+                        rec[2][t:t1, c0:c1] = 0.0
+                        rec[3][t:t1, c0:c1] = 0.0
+                        rec[4][t:t1, c0:c1] = 0
+                    break
+                _prepare(
+                    c0, c1, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
+                    base, expo, off, shift, *scr,
+                )  # fmt: skip
+                with np.errstate(all="ignore"):
+                    np.power(base[:m], expo[:m], out=pw[:m])
+                out = (
+                    (no_rec[0], no_rec[1], no_rec[2], no_rec[2], no_rec[0][0])
+                    if rec is None
+                    else (rec[0][t], rec[1][t], rec[2][t], rec[3][t], rec[4][t])
+                )
+                _finish(
+                    c0, c1, traj[t], traj[t + 1], risk[t], s, w, present, scale, low, high,
+                    tol, hm, hm is not no_hold, *opts, active, played, converged, order, rbuf,
+                    pw, off, shift, rec is not None, *out, *scr,
+                )  # fmt: skip
 
     # segments of at most SEGMENT rounds, each played by every thread in one go (round by
     # round, the linkages evaluated in between, when there are any)
     trajs: list[np.ndarray] = []
     risks: list[np.ndarray] = []
+    recs: list[tuple[np.ndarray, ...]] = []
+    helds: list[np.ndarray | None] = []
     cur = x
     done = 0
     while done < limit and active.any():
@@ -805,30 +978,58 @@ def play(
         traj = np.empty((rounds + 1, b, n))
         traj[0] = cur
         risk = np.empty((rounds, b, n))
+        rec = None
+        if record:
+            rec = (
+                np.empty((rounds, b, n), np.int64),
+                np.empty((rounds, b, n), np.int8),
+                np.empty((rounds, b, n)),
+                np.empty((rounds, b, n)),
+                np.empty((rounds, b), np.int64),
+            )
         t = 0
         while t < rounds and active.any():
             held = hold(traj[t]) if hold is not None else None
-            step = 1 if hold is not None else rounds - t
+            step = 1 if hold is not None or progress is not None else rounds - t
             hm = no_hold if held is None else np.array(held, dtype=bool, order="C")
+            helds.extend([None if held is None else hm.copy()] * step)
             if k == 1:
-                rounds_of(0, b, t, t + step, traj, risk, hm)
+                rounds_of(0, b, t, t + step, traj, risk, hm, rec)
             else:
                 pool = _pool(k - 1)
                 futures = [
-                    pool.submit(rounds_of, bounds[c], bounds[c + 1], t, t + step, traj, risk, hm)
+                    pool.submit(
+                        rounds_of, bounds[c], bounds[c + 1], t, t + step, traj, risk, hm, rec
+                    )
                     for c in range(1, k)
                 ]
-                rounds_of(bounds[0], bounds[1], t, t + step, traj, risk, hm)
+                rounds_of(bounds[0], bounds[1], t, t + step, traj, risk, hm, rec)
                 for f in futures:
                     f.result()
             t += step
+            if progress is not None:
+                progress(done + t, limit)
         trajs.append(traj[: t + 1] if not trajs else traj[1 : t + 1])
         risks.append(risk[:t])
+        if rec is not None:
+            recs.append(tuple(r[:t] for r in rec))
         cur = traj[t]
         done += t
     total = int(played.max()) if b else 0
+    records = None
+    if record:
+        names = ("chosen", "kind", "eu_own", "eu_other", "n_offers")
+        records = {
+            name: (
+                np.concatenate([r[c] for r in recs])[:total]
+                if recs
+                else np.zeros((0, b) if name == "n_offers" else (0, b, n))
+            )
+            for c, name in enumerate(names)
+        }
+        records["held"] = helds[:total]
     if not trajs:
-        return x[None], np.ones((0, b, n)), played, converged
+        return x[None], np.ones((0, b, n)), played, converged, records
     trajectory = trajs[0] if len(trajs) == 1 else np.concatenate(trajs)
     risk_all = risks[0] if len(risks) == 1 else np.concatenate(risks)
-    return trajectory[: total + 1], risk_all[:total], played, converged
+    return trajectory[: total + 1], risk_all[:total], played, converged, records

@@ -116,6 +116,7 @@ from detente.models._eu_kernel import (
 from detente.models.base import Model, make_forecast
 from detente.models.compromise import weighted_mean
 from detente.models.registry import register
+from detente.progress import report
 from detente.scenario import Scenario, ScenarioArrays
 
 __all__ = ["ExpectedUtility"]
@@ -296,6 +297,7 @@ class ExpectedUtility(Model):
             scale=self.scale,
             hold=hold,
             record=record,
+            progress=lambda r, n: report(r / n, f"expected_utility: round {r} of {n}"),
         )
         positions = res.trajectory.transpose(0, 2, 1)  # (T + 1, A, I)
         w = (arr.capability * arr.salience).T
