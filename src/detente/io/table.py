@@ -9,9 +9,12 @@ Columns (names case-insensitive; spaces and hyphens count as underscores):
   notice), ``actor_name``,
   ``issue_name``, ``scale_low``, ``scale_high`` (default 0 and 100), ``low_label``,
   ``high_label`` (words describing each end of the scale), ``reference``, ``outcome``,
-  ``source``, ``location``, ``rationale`` (the stance's provenance).
+  ``source``, ``location``, ``rationale`` (the stance's provenance), and who decides the
+  issue: ``decision`` (``influence``, ``unilateral``, ``unanimity`` or ``majority``),
+  ``decision_actors`` (the unilateral actor, or the veto players separated by commas,
+  semicolons or spaces) and ``decision_threshold`` (majority's share, in (0, 1]).
 
-Issue attributes (name, scale, labels, reference, outcome) may be given on any of the
+Issue attributes (name, scale, labels, reference, outcome, decision) may be given on any of the
 issue's rows, but must agree where given more than once; likewise an actor's name.
 
 CSV: UTF-8, delimiter sniffed among comma, semicolon and tab, double quotes for quoting.
@@ -89,6 +92,9 @@ OPTIONAL = (
     "high_label",
     "reference",
     "outcome",
+    "decision",
+    "decision_actors",
+    "decision_threshold",
     "source",
     "location",
     "rationale",
@@ -113,8 +119,11 @@ _ISSUE_ATTRS = (
     "high_label",
     "reference",
     "outcome",
+    "decision",
+    "decision_actors",
+    "decision_threshold",
 )
-_NUMERIC_ISSUE_ATTRS = ("scale_low", "scale_high", "reference", "outcome")
+_NUMERIC_ISSUE_ATTRS = ("scale_low", "scale_high", "reference", "outcome", "decision_threshold")
 
 Row = tuple[int, Sequence[Any]]
 
@@ -417,6 +426,8 @@ def parse_rows(
         for attr in ("reference", "outcome"):
             if attr in attrs:
                 item[attr] = attrs[attr]
+        if any(a in attrs for a in ("decision", "decision_actors", "decision_threshold")):
+            item["decision"] = _decision(attrs)
         issue_items.append(item)
     data = {
         "id": scenario_id,
@@ -438,6 +449,28 @@ def parse_rows(
         return None
 
     return build_scenario(data, source=source, describe=describe)
+
+
+def _decision(attrs: dict[str, Any]) -> dict[str, Any]:
+    """An issue's decision rule from its table columns (validated by the scenario)."""
+    rule = str(attrs.get("decision") or "influence").strip().lower()
+    names = str(attrs.get("decision_actors") or "").replace(",", " ").replace(";", " ").split()
+    out: dict[str, Any] = {"rule": rule}
+    if rule == "unilateral":
+        out["actor"] = names[0] if len(names) == 1 else (names or None)
+    elif names:
+        out["veto"] = names
+    if attrs.get("decision_threshold") is not None:
+        out["threshold"] = attrs["decision_threshold"]
+    return out
+
+
+def _decision_cells(issue: Any) -> tuple[str | None, str | None, float | None]:
+    """The table cells of an issue's decision rule (blank for the default, influence)."""
+    d = issue.decision
+    if d.rule == "influence":
+        return None, None, None
+    return d.rule, " ".join(d.deciders) or None, d.threshold
 
 
 # ----------------------------------------------------------------------------- CSV
@@ -567,6 +600,7 @@ def table_rows(scenario: Scenario) -> tuple[list[str], list[list[Any]]]:
     for st in scenario.stances:
         a, i = actors[st.actor], issues[st.issue]
         p = st.provenance
+        rule, deciders, threshold = _decision_cells(i)
         records.append(
             {
                 "actor": a.id,
@@ -582,6 +616,9 @@ def table_rows(scenario: Scenario) -> tuple[list[str], list[list[Any]]]:
                 "high_label": i.scale.high_label,
                 "reference": i.reference,
                 "outcome": i.outcome,
+                "decision": rule,
+                "decision_actors": deciders,
+                "decision_threshold": threshold,
                 "source": p.source if p else None,
                 "location": p.location if p else None,
                 "rationale": p.rationale if p else None,
@@ -602,6 +639,9 @@ def table_rows(scenario: Scenario) -> tuple[list[str], list[list[Any]]]:
         "high_label",
         "reference",
         "outcome",
+        "decision",
+        "decision_actors",
+        "decision_threshold",
         "source",
         "location",
         "rationale",
