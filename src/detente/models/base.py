@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -38,6 +39,10 @@ class Model(ABC):
     citation: ClassVar[str] = ""
     #: whether the model uses its seed (random tie-breaks, random variants)
     stochastic: ClassVar[bool] = False
+    #: whether positions move during the model's rounds; such a model's batch kernel
+    #: writes the final positions into ``final_positions`` when asked, so that decision
+    #: rules and linkages read them (:meth:`decided_outcome_batch`)
+    moves_positions: ClassVar[bool] = False
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -109,6 +114,52 @@ class Model(ABC):
         back to :meth:`forecast` per draw.
         """
         raise NotImplementedError(f"model {self.name!r} has no batch kernel")
+
+    def decided_outcome_batch(
+        self,
+        position: np.ndarray,
+        salience: np.ndarray,
+        capability: np.ndarray,
+        present: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+        *,
+        seed: int | None = None,
+        scenario: Scenario,
+    ) -> np.ndarray:
+        """:meth:`outcome_batch` with what :func:`make_forecast` adds to every forecast:
+        each issue's decision rule applied to the draw's final positions, then the freezes
+        that still hold. Ensembles, sensitivity analyses and validation call this, so a
+        draw is forecast as :meth:`forecast` would forecast it. With no decision rule and
+        no linkage it is :meth:`outcome_batch` itself (nothing added to the hot path)."""
+        rules = decision_arrays(scenario)
+        if not rules.active and not scenario.linkages:
+            return self.outcome_batch(
+                position, salience, capability, present, low, high, seed=seed, scenario=scenario
+            )
+        if self.moves_positions:
+            final = np.empty(np.shape(position))
+            out = self.outcome_batch(  # type: ignore[call-arg]
+                position,
+                salience,
+                capability,
+                present,
+                low,
+                high,
+                seed=seed,
+                scenario=scenario,
+                final_positions=final,
+            )
+        else:
+            final = np.asarray(position, dtype=float)
+            out = self.outcome_batch(
+                position, salience, capability, present, low, high, seed=seed, scenario=scenario
+            )
+        arr = replace(scenario.arrays(), capability=capability)
+        out, _ = apply_decisions(rules, final, capability, present, low, high, arr.reference, out)
+        if scenario.linkages:
+            out, _ = freeze_outcome(scenario.linkages, arr, out, final, rules)
+        return out
 
 
 def make_forecast(
