@@ -97,6 +97,15 @@ def validate(
         str | None,
         typer.Option(help="draw the error distributions to a new PNG, SVG or PDF file"),
     ] = None,
+    procedures: Annotated[
+        bool,
+        typer.Option(
+            "--procedures",
+            help="apply each issue's legislative procedure to every forecast: Council "
+            "qualified majority (quota of the weights tables) or unanimity, the Parliament's "
+            "veto under co-decision (COD); compare each model with and without it",
+        ),
+    ] = False,
 ) -> None:
     """Forecast every issue with a recorded outcome with each model and score it against
     the outcome: MAE, RMSE, median absolute error, share within 10 points, each with the
@@ -125,14 +134,29 @@ def validate(
             f"[dim]{name}: {len(ds.cases)} proposals in {run.seconds:.2f} s[/dim]",
             soft_wrap=True,
         )
+        if procedures:
+            err_console.print(
+                f"[dim]{name}: the procedure moved {len(run.bound)} forecast(s)[/dim]",
+                soft_wrap=True,
+            )
         for text in run.failures[:3]:
             notice(f"{name} failed on {text}")
         if len(run.failures) > 3:
             notice(f"{name} failed on {len(run.failures) - 3} more proposals")
 
     result = run_validation(
-        ds, names, params=params, seed=seed, n_boot=bootstrap, cluster=cluster, progress=progress
+        ds,
+        names,
+        params=params,
+        seed=seed,
+        n_boot=bootstrap,
+        cluster=cluster,
+        progress=progress,
+        procedures=procedures,
+        weights_dir=weights_dir,
     )
+    if result.procedures is not None:
+        notice(result.procedures.describe())
     if out_csv:
         path = result.write_csv(out_csv)
         notice(f"per-issue table written to {path}")
@@ -194,6 +218,28 @@ def _print_tables(result: ValidationResult) -> None:
         for m in result.models:
             b.add_row(m, *[fmt_num(v, 2) for v in bp[m]])
         console.print(b)
+    ps = result.procedure_summary()
+    if len(ps):
+        p = Table(
+            title=(
+                "Effect of --procedures: MAE with the procedure minus MAE without it, with "
+                f"its paired bootstrap 95% interval ({result.n_boot} resamples of {unit})"
+            ),
+            title_justify="left",
+        )
+        for name in ("model", "issues", "moved", "MAE without", "MAE with", "Δ", "95% interval"):
+            p.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
+        for _, r in ps.iterrows():
+            p.add_row(
+                str(r["model"]),
+                str(int(r["n"])),
+                str(int(r["bound"])),
+                fmt_num(r["mae_without"], 2),
+                fmt_num(r["mae_with"], 2),
+                _signed(r["diff"]),
+                f"[{_signed(r['lo'])}, {_signed(r['hi'])}]",
+            )
+        console.print(p)
     failed = {m: run.failures for m, run in result.runs.items() if run.failures}
     for m, items in failed.items():
         console.print(

@@ -9,6 +9,12 @@ baseline, even when it is not among the models asked for.
 A model that fails on a case (raises) is reported with the case and the message; its
 issues there are left out of its scores, and its differences to the baseline are computed
 on the issues both models forecast.
+
+With ``procedures`` (:mod:`detente.validation.procedures`), each forecast is moved to the
+outcomes the EU legislative procedure allows (Council qualified majority or unanimity, the
+Parliament's veto under co-decision) before it is scored; the forecasts without the
+procedure are kept, and each model's MAE with the procedure is compared with its own MAE
+without it by the same paired bootstrap.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import pandas as pd
 from detente.errors import InputError
 from detente.models import available, get_model
 from detente.validation.datasets import Dataset
+from detente.validation.procedures import Procedures, procedures_for
 from detente.validation.scores import METRICS, Interval, paired_bootstrap, score_all
 
 __all__ = ["BASELINE", "ModelRun", "ValidationResult", "forecast_dataset", "validate"]
@@ -34,20 +41,33 @@ BASELINE = "compromise"
 
 @dataclass(frozen=True)
 class ModelRun:
-    """One model's forecasts of every issue of a data set."""
+    """One model's forecasts of every issue of a data set.
+
+    With procedures, ``forecasts`` are under the procedure, ``unruled`` the model's own
+    forecasts and ``bound`` the issues where the procedure moved the forecast.
+    """
 
     model: str
     forecasts: dict[str, float]
     seconds: float
     failures: tuple[str, ...] = ()
+    unruled: dict[str, float] = field(default_factory=dict)
+    bound: tuple[str, ...] = ()
 
 
 def forecast_dataset(
-    dataset: Dataset, model: str, params: dict[str, Any] | None = None, seed: int = 0
+    dataset: Dataset,
+    model: str,
+    params: dict[str, Any] | None = None,
+    seed: int = 0,
+    procedures: Procedures | None = None,
 ) -> ModelRun:
-    """Forecast every case of ``dataset`` with one registered model."""
+    """Forecast every case of ``dataset`` with one registered model (under each issue's
+    legislative procedure when ``procedures`` is given)."""
     m = get_model(model, **(params or {}))
     out: dict[str, float] = {}
+    unruled: dict[str, float] = {}
+    bound: list[str] = []
     failures = []
     start = time.perf_counter()
     for case in dataset.cases:
@@ -56,8 +76,15 @@ def forecast_dataset(
         except Exception as exc:  # a model's failure on one case must not stop the rest
             failures.append(f"{case.id}: {type(exc).__name__}: {exc}")
             continue
-        out.update(f.outcomes())
-    return ModelRun(model, out, time.perf_counter() - start, tuple(failures))
+        if procedures is None:
+            out.update(f.outcomes())
+            continue
+        unruled.update(f.outcomes())
+        decided, moved = procedures.cases[case.id].apply(f)
+        out.update({iid: float(x) for iid, x in zip(f.issue_ids, decided, strict=True)})
+        bound.extend(iid for iid, b in zip(f.issue_ids, moved, strict=True) if b)
+    seconds = time.perf_counter() - start
+    return ModelRun(model, out, seconds, tuple(failures), unruled, tuple(bound))
 
 
 @dataclass
@@ -76,6 +103,9 @@ class ValidationResult:
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     diffs: dict[str, dict[str, Interval]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    procedures: Procedures | None = None
+    #: per model, MAE with the procedure minus MAE without it (with ``procedures``)
+    procedure_effect: dict[str, Interval] = field(default_factory=dict)
 
     @property
     def n_issues(self) -> int:
@@ -101,6 +131,35 @@ class ValidationResult:
             row["failures"] = len(self.runs[m].failures)
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def procedure_summary(self) -> pd.DataFrame:
+        """One row per model (empty without procedures): issues scored, MAE without and
+        with the procedure, the difference with its paired bootstrap interval, and the
+        number of scored issues where the procedure moved the forecast."""
+        cols = ["model", "n", "mae_without", "mae_with", "diff", "lo", "hi", "bound"]
+        if self.procedures is None:
+            return pd.DataFrame(columns=cols)
+        scored = set(self.frame["issue"])
+        rows = []
+        for m in self.models:
+            run = self.runs[m]
+            without = np.array([run.unruled.get(i, np.nan) for i in self.frame["issue"]])
+            ok = np.isfinite(without) & np.isfinite(self.frame[m].to_numpy(dtype=float))
+            outcome = self.frame["outcome"].to_numpy(dtype=float)[ok]
+            d = self.procedure_effect[m]
+            rows.append(
+                {
+                    "model": m,
+                    "n": int(ok.sum()),
+                    "mae_without": float(np.mean(np.abs(without[ok] - outcome))),
+                    "mae_with": float(np.mean(np.abs(self.frame[m].to_numpy()[ok] - outcome))),
+                    "diff": d.estimate,
+                    "lo": d.low,
+                    "hi": d.high,
+                    "bound": sum(1 for i in run.bound if i in scored),
+                }
+            )
+        return pd.DataFrame(rows, columns=cols)
 
     def by_procedure(self) -> pd.DataFrame:
         """MAE of every model per legislative procedure (empty when the data set has no
@@ -200,11 +259,15 @@ def validate(
     n_boot: int = 2000,
     cluster: str = "proposal",
     progress: Callable[[str, ModelRun], None] | None = None,
+    procedures: bool = False,
+    weights_dir: str | Path | None = None,
 ) -> ValidationResult:
     """Forecast and score ``dataset`` with ``models`` (default: every registered model).
 
     ``cluster`` is the bootstrap's resampling unit, ``"proposal"`` or ``"issue"``.
-    ``progress`` is called after each model with its name and run.
+    ``progress`` is called after each model with its name and run. ``procedures`` applies
+    each issue's legislative procedure (:mod:`detente.validation.procedures`, with the
+    Council tables of ``weights_dir``, default the data set's folder) to every forecast.
     """
     names = list(models) if models else available()
     for m in names:
@@ -220,9 +283,10 @@ def validate(
             allowed="at least 100 (default 2000)",
         )
     params = params or {}
+    rules = procedures_for(dataset, weights_dir) if procedures else None
     runs: dict[str, ModelRun] = {}
     for m in dict.fromkeys([BASELINE, *names]):
-        runs[m] = forecast_dataset(dataset, m, params.get(m), seed)
+        runs[m] = forecast_dataset(dataset, m, params.get(m), seed, rules)
         if progress is not None:
             progress(m, runs[m])
     scored = dataset.scored
@@ -241,6 +305,7 @@ def validate(
         models=names,
         frame=frame,
         runs=runs,
+        procedures=rules,
     )
     for m in names:
         err = frame[m].to_numpy(dtype=float) - outcome
@@ -255,4 +320,15 @@ def validate(
             n_boot=n_boot,
             seed=seed,
         )
+        if rules is not None:
+            without = np.array([runs[m].unruled.get(i, np.nan) for i in frame["issue"]])
+            w_err = without - outcome
+            pair = ok & np.isfinite(w_err)
+            result.procedure_effect[m] = paired_bootstrap(
+                err[pair],
+                w_err[pair],
+                None if groups is None else groups[pair],
+                n_boot=n_boot,
+                seed=seed,
+            )["mae"]
     return result
