@@ -16,7 +16,7 @@ from detente.models.registry import describe
 @app.command()
 def models(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the forecasting models with their citations and default parameters."""
-    rows = [describe(n) for n in available()]
+    rows = [describe(n) for n in available(every=True)]
     if as_json:
         print_json([{k: r[k] for k in ("name", "summary", "citation", "params")} for r in rows])
         return

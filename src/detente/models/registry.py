@@ -25,6 +25,7 @@ _MODULES = (
     "detente.models.spatial",
     "detente.models.condorcet",
     "detente.models.forecaster",
+    "detente.models.experts",
 )
 
 #: the module of each built-in model, so that asking for one model imports only its
@@ -37,6 +38,7 @@ _MODULE_OF = {
     "spatial": "detente.models.spatial",
     "condorcet": "detente.models.condorcet",
     "detente": "detente.models.forecaster",
+    "experts": "detente.models.experts",
 }
 
 M = TypeVar("M", bound=type[Model])
@@ -68,11 +70,16 @@ def _order(cls: type[Model]) -> int:
     return _MODULES.index(mod) if mod in _MODULES else len(_MODULES)
 
 
-def available() -> list[str]:
-    """Names of all registered models: built-in modules in :data:`_MODULES` order (each
-    module's models in registration order), then models registered by other modules."""
+def available(*, every: bool = False) -> list[str]:
+    """Names of the registered models: built-in modules in :data:`_MODULES` order (each
+    module's models in registration order), then models registered by other modules.
+
+    A model that needs data most scenarios do not carry (a class attribute ``needs``, e.g.
+    the experts' own forecasts) is run only by name (``--model experts``): it is left out
+    of this list, the default of every "all models" run, unless ``every``."""
     _load()
-    return sorted(_REGISTRY, key=lambda n: _order(_REGISTRY[n]))
+    names = sorted(_REGISTRY, key=lambda n: _order(_REGISTRY[n]))
+    return names if every else [n for n in names if not getattr(_REGISTRY[n], "needs", None)]
 
 
 def model_class(name: str) -> type[Model]:
