@@ -1,0 +1,110 @@
+"""Seals: the hash chain, tampering detected, sealed forecasts re-run."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+
+import pytest
+
+from detente.errors import InputError
+from detente.record.seal import GENESIS, seal_hash, seal_run, verify
+from detente.record.store import RunStore
+
+from .conftest import run_result
+
+
+def _db(home) -> sqlite3.Connection:
+    return sqlite3.connect(home / "runs.sqlite")
+
+
+def test_seals_form_a_chain(record):
+    a, b = record(), record(["median"])
+    with RunStore.open() as st:
+        s1 = seal_run(st, a, note="first", resolves="2027-06-30")
+        s2 = seal_run(st, b[:6])
+        assert s1.prev_hash == GENESIS and s2.prev_hash == s1.hash != s2.hash
+        assert s1.resolves == "2027-06-30" and s1.note == "first"
+        run = st.get(a)
+        assert s1.hash == seal_hash(
+            run, sealed_at=s1.sealed_at, note="first", resolves="2027-06-30", prev_hash=GENESIS
+        )
+        assert st.seal_of(b) == s2
+        with pytest.raises(InputError, match="sealed already"):
+            seal_run(st, a)
+        with pytest.raises(InputError, match="is not a date"):
+            seal_run(st, record(), resolves="next spring")
+
+
+def test_verify_reproduces_sealed_run_forecasts(record):
+    rid = record(["compromise", "median", "expected_utility"])
+    with RunStore.open() as st:
+        seal_run(st, rid)
+        (check,) = verify(st)
+    assert check.ok and check.chain_ok and check.hash_ok
+    assert check.rerun == "reproduces" and check.differences == []
+
+
+def test_a_sealed_forecast_that_does_not_reproduce_names_the_issue(record, tiny):
+    result = run_result(tiny, ["compromise"])
+    wrong = copy.deepcopy(result)
+    wrong["forecasts"][0]["issues"][1]["outcome"] += 1e-6  # issue y
+    rid = record(result=wrong)
+    with RunStore.open() as st:
+        seal_run(st, rid)
+        (check,) = verify(st)
+    assert check.hash_ok and check.rerun == "differs" and not check.ok
+    ((model, issue, sealed, now),) = check.differences
+    assert (model, issue) == ("compromise", "y")
+    assert sealed - now == pytest.approx(1e-6, abs=1e-12)
+
+
+def test_verify_detects_a_result_edited_in_the_database(record, detente_home):
+    a, b = record(), record()
+    with RunStore.open() as st:
+        seal_run(st, a)
+        seal_run(st, b)
+    with _db(detente_home) as conn:
+        text = conn.execute("SELECT result_json FROM runs WHERE id = ?", (a,)).fetchone()[0]
+        data = json.loads(text)
+        data["forecasts"][0]["issues"][0]["outcome"] = 42.0
+        conn.execute("UPDATE runs SET result_json = ? WHERE id = ?", (json.dumps(data), a))
+    with RunStore.open() as st:
+        first, second = verify(st)
+    assert not first.hash_ok and not first.ok and "changed after sealing" in first.notes[-1]
+    assert first.rerun == "not re-run"  # a tampered record is not trusted to re-run
+    assert second.ok  # the chain links hashes, which were not changed
+
+
+@pytest.mark.parametrize("column", ["note", "sealed_at", "resolves"])
+def test_verify_detects_an_edited_seal(record, detente_home, column):
+    rid = record()
+    with RunStore.open() as st:
+        seal_run(st, rid, note="n", resolves="2030-01-01")
+    with _db(detente_home) as conn:
+        conn.execute(f"UPDATE seals SET {column} = '2031-01-01'")
+    with RunStore.open() as st:
+        (check,) = verify(st)
+    assert not check.hash_ok and not check.ok
+
+
+def test_verify_detects_a_removed_seal(record, detente_home):
+    ids = [record(), record(), record()]
+    with RunStore.open() as st:
+        for rid in ids:
+            seal_run(st, rid)
+    with _db(detente_home) as conn:
+        conn.execute("DELETE FROM seals WHERE run_id = ?", (ids[1],))
+    with RunStore.open() as st:
+        first, third = verify(st, rerun=False)
+    assert first.ok
+    assert not third.chain_ok and third.hash_ok and not third.ok
+
+
+def test_verify_does_not_rerun_other_commands(record, tiny):
+    rid = record(command="ensemble", result={"model": "compromise", "issues": []})
+    with RunStore.open() as st:
+        seal_run(st, rid)
+        (check,) = verify(st)
+    assert check.ok and check.rerun == "not re-run"
