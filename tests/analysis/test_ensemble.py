@@ -369,6 +369,10 @@ def test_cli_spread_for_some_fields_keeps_the_default_of_the_others(tiny_file):
         ["discover", "--boxes", "0"],
         ["discover", "--max-inputs", "0"],
         ["discover", "--workers", "0"],
+        ["ensemble", "--seed", "-1"],
+        ["sensitivity", "--seed", "-1"],
+        ["validate", "--bootstrap", "0"],
+        ["app", "--port", "0"],
     ],
 )
 def test_cli_count_below_one_is_a_usage_error(args, monkeypatch, capsys):

@@ -59,7 +59,7 @@ ParamOpt = Annotated[
     list[str] | None,
     typer.Option("--param", "-p", help="model parameter MODEL.KEY=VALUE (repeatable)"),
 ]
-SeedOpt = Annotated[int, typer.Option(help="seed of the draws (same seed, same numbers)")]
+SeedOpt = Annotated[int, typer.Option(help="seed of the draws (same seed, same numbers)", min=0)]
 SpreadOpt = Annotated[
     list[str] | None,
     typer.Option(

@@ -84,8 +84,10 @@ def validate(
         str | None,
         typer.Option(help="folder with EU15.csv and EU27.csv (default: the dataset's folder)"),
     ] = None,
-    seed: Annotated[int, typer.Option(help="seed of stochastic models and the bootstrap")] = 0,
-    bootstrap: Annotated[int, typer.Option(help="bootstrap resamples")] = 2000,
+    seed: Annotated[
+        int, typer.Option(help="seed of stochastic models and the bootstrap", min=0)
+    ] = 0,
+    bootstrap: Annotated[int, typer.Option(help="bootstrap resamples", min=1)] = 2000,
     cluster: Annotated[
         str, typer.Option(help="bootstrap resampling unit: proposal or issue")
     ] = "proposal",
