@@ -372,7 +372,6 @@ def test_cli_spread_for_some_fields_keeps_the_default_of_the_others(tiny_file):
         ["ensemble", "--seed", "-1"],
         ["sensitivity", "--seed", "-1"],
         ["validate", "--bootstrap", "0"],
-        ["app", "--port", "0"],
     ],
 )
 def test_cli_count_below_one_is_a_usage_error(args, monkeypatch, capsys):

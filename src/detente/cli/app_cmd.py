@@ -66,7 +66,7 @@ def streamlit_env() -> dict[str, str]:
 
 @app.command("app")
 def app_cmd(
-    port: Annotated[int, typer.Option(help="port to serve on", min=1, max=65535)] = 8501,
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8501,
     host: Annotated[
         str, typer.Option(help="address to bind; 127.0.0.1 serves this machine only")
     ] = "127.0.0.1",
