@@ -15,6 +15,10 @@ seed per block (batch kernel) or per draw (forecast), derived from the run's see
 block, never from the chunk. Batch kernels get the base scenario (``scenario=``), from
 which they apply its linkages and reference points as their forecasts do; a kernel that
 declines a scenario (:class:`NotImplementedError`) is replaced by forecasts per draw.
+A chunk keeps one set of work arrays for all its blocks and rewrites only their uncertain
+cells at each block, so a batch kernel must not write the arrays it is given (tested for
+every registered model); chunks of many draws fill each block in one compiled pass
+(:meth:`~detente.analysis.perturb.PerturbationPlan.fill_block`, same numbers).
 
 The band: each input is drawn around the scenario's value and censored at the ends of its
 valid range (:mod:`detente.analysis.perturb`), so the value as written stays the median of
