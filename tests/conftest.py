@@ -15,6 +15,13 @@ SHARED_DATA = Path(
 )
 
 
+@pytest.fixture(autouse=True)
+def _run_store_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Runs recorded by a test go to a temporary run store, never the user's: DETENTE_HOME
+    (subprocesses with their own environment must pass it on)."""
+    monkeypatch.setenv("DETENTE_HOME", str(tmp_path_factory.mktemp("detente_home")))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared data folder; tests that need it skip with a reason when it is absent."""

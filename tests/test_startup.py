@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import subprocess
 import sys
 
@@ -42,7 +43,12 @@ def _loaded(code: str) -> list[str]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "100", "NO_COLOR": "1"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "COLUMNS": "100",
+            "NO_COLOR": "1",
+            "DETENTE_HOME": os.environ["DETENTE_HOME"],  # a temporary run store
+        },
     )
     assert proc.returncode == 0, proc.stderr
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("LOADED"))

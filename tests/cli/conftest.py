@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -16,7 +17,12 @@ def cli():
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+            env={
+                "COLUMNS": "120",
+                "PATH": "/usr/bin:/bin",
+                "NO_COLOR": "1",
+                "DETENTE_HOME": os.environ["DETENTE_HOME"],  # a temporary run store
+            },
         )
         return proc.returncode, proc.stdout, proc.stderr
 

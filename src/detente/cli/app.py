@@ -23,7 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 #: the click that typer runs on (recent typers carry their own copy as ``typer._click``)
 click: Any = getattr(typer.core, "_click", None) or importlib.import_module("click")
 
-__all__ = ["COMMANDS", "LazyGroup", "app", "scenarios_app"]
+__all__ = ["COMMANDS", "LazyGroup", "app", "runs_app", "scenarios_app"]
 
 #: command name -> (module under ``detente.cli``, the first paragraph of its help on one
 #: line), in the order ``detente --help`` lists them
@@ -79,6 +79,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Serve the dashboard: choose or upload a scenario, edit it, run models, look.",
     ),
     "scenarios": ("scenarios_cmd", "List and show the bundled scenarios."),
+    "runs": ("runs_cmd", "List, show, compare and export the recorded runs."),
+    "seal": (
+        "runs_cmd",
+        "Seal a recorded run before its outcome is known: a SHA-256 hash over its inputs, "
+        "parameters, version and outputs, chained to the previous seal.",
+    ),
+    "verify": (
+        "runs_cmd",
+        "Check every seal of the run store and that sealed run forecasts reproduce.",
+    ),
+    "grade": (
+        "runs_cmd",
+        "Score a sealed forecast against the observed outcomes: absolute error per issue "
+        "and MAE beside the status quo's; CRPS for an ensemble.",
+    ),
 }
 
 
@@ -164,3 +179,8 @@ app = typer.Typer(
 
 scenarios_app = typer.Typer(help="List and show the bundled scenarios.", no_args_is_help=True)
 app.add_typer(scenarios_app, name="scenarios")
+
+runs_app = typer.Typer(
+    help="List, show, compare and export the recorded runs.", no_args_is_help=True
+)
+app.add_typer(runs_app, name="runs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import numpy as np
@@ -59,22 +60,32 @@ def run(
     trace: Annotated[
         bool, typer.Option("--trace", help="list what happened in each round (offers, trades)")
     ] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="do not keep this run in the run store")
+    ] = False,
 ) -> None:
     """Forecast every issue of SCENARIO with the chosen models."""
+    started = time.time()
     sc = resolve_scenario(scenario, fmt=fmt, variant=variant)
     models = model or available()
     for m in models:
         get_model(m)  # unknown names fail before any work
     params = parse_params(param, models)
     forecasts = run_models(sc, models, params, seed)
-    if as_json:
-        print_json(
-            {
-                "scenario": scenario if variant is None else f"{scenario}@{variant}",
-                "seed": seed,
-                "forecasts": [_forecast_json(f, trace) for f in forecasts],
-            }
+    result = {
+        "scenario": scenario if variant is None else f"{scenario}@{variant}",
+        "seed": seed,
+        "forecasts": [_forecast_json(f, trace) for f in forecasts],
+    }
+    run_id = None
+    if not no_record:
+        from detente.record import record_run
+
+        run_id = record_run(
+            "run", sc, model=models, params=params, seed=seed, result=result, started=started
         )
+    if as_json:
+        print_json(result)
         return
     _print_tables(sc, forecasts)
     if trace:
@@ -82,6 +93,8 @@ def run(
     for f in forecasts:
         for line in f.summary:
             console.print(f"[bold]{f.model}[/bold]: {line}", soft_wrap=True)
+    if run_id is not None:
+        console.print(f"[dim]recorded as run {run_id} (detente runs show {run_id})[/dim]")
 
 
 def _forecast_json(f: Forecast, trace: bool) -> dict:
