@@ -544,6 +544,7 @@ def _best_of_pairs(
     gbuf = np.empty(m_max)
     rows = np.empty((m_max, 5), dtype=np.int64)
     opp = np.empty(n_i, dtype=np.int64)
+    top = np.empty(max(min(k, m_max), 1))  # the pair's k largest gains so far, descending
     none = (0, 0.0, np.inf, -np.inf)  # an empty move history
     n_out = 0
     n_gen = 0
@@ -573,7 +574,18 @@ def _best_of_pairs(
                 )  # fmt: skip
                 if not ok:
                     continue
-                gbuf[m] = abs(g_i)
+                g = abs(g_i)
+                # insert g among the k largest (a gain's value, not its tie order, sets
+                # the bound below, so ties need no order here)
+                t = min(m, k)
+                if t < k or g > top[t - 1]:
+                    if t == k:
+                        t -= 1
+                    while t > 0 and top[t - 1] < g:
+                        top[t] = top[t - 1]
+                        t -= 1
+                    top[t] = g
+                gbuf[m] = g
                 rows[m, 0] = p
                 rows[m, 1] = q
                 rows[m, 2] = i
@@ -582,16 +594,12 @@ def _best_of_pairs(
                 m += 1
         if m == 0:
             continue
-        by_key = np.argsort(rows[:m, 4], kind="mergesort")
-        order = by_key[np.argsort(-gbuf[by_key], kind="mergesort")]
-        last = gbuf[order[min(k, m) - 1]]
+        last = top[min(k, m) - 1]  # the k-th largest gain (the smallest, if fewer)
         bound = last - TIE_RTOL * last
-        for t in range(m):
-            e = order[t]
-            if not gbuf[e] >= bound:
-                break
-            out[n_out, :] = rows[e, :]
-            n_out += 1
+        for e in range(m):  # in any order: the caller sorts the kept rows by tie key
+            if gbuf[e] >= bound:
+                out[n_out, :] = rows[e, :]
+                n_out += 1
     return n_out, n_gen
 
 
