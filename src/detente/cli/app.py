@@ -79,6 +79,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Serve the dashboard: choose or upload a scenario, edit it, run models, look.",
     ),
     "scenarios": ("scenarios_cmd", "List and show the bundled scenarios."),
+    "survey": (
+        "survey_cmd",
+        "Write a questionnaire workbook for experts from SCENARIO (or a skeleton of actors "
+        "and issues): stances, their own forecasts, instructions.",
+    ),
+    "combine": (
+        "survey_cmd",
+        "Combine filled expert questionnaires into one scenario: each value the experts' "
+        "mean or median, their range as its uncertainty, and who disagrees most.",
+    ),
     "runs": ("runs_cmd", "List, show, compare and export the recorded runs."),
     "seal": (
         "runs_cmd",

@@ -18,7 +18,9 @@ The workbook (:func:`write_survey`) has three sheets:
 - ``stances``: one row per issue and actor (issue by issue, so that each issue's scale and
   the words at both ends stand beside its rows), columns ``actor``, ``issue``,
   ``position``, ``salience``, ``capability``, ``confidence``, ``comment``, then the
-  scale's bounds and end labels and the names of the actor and the issue;
+  scale's bounds and end labels, ``base_capability`` (the base scenario's capability of the
+  actor on the issue: the unit a capability answer is read in) and the names of the actor
+  and the issue;
 - ``outcomes``: one row per issue, columns ``issue``, ``forecast``, ``confidence``,
   ``comment``, and the scale, its labels and the status quo: the expert's own forecast;
 - ``instructions``: what each column means, in plain words, with each scale's labels.
@@ -54,7 +56,15 @@ __all__ = [
 #: the answer columns of the ``stances`` sheet (``actor`` and ``issue`` name the row)
 STANCE_COLUMNS = ("actor", "issue", "position", "salience", "capability", "confidence", "comment")
 #: the informational columns of the ``stances`` sheet, after the answer columns
-STANCE_INFO = ("scale_low", "low_label", "scale_high", "high_label", "actor_name", "issue_name")
+STANCE_INFO = (
+    "scale_low",
+    "low_label",
+    "scale_high",
+    "high_label",
+    "base_capability",
+    "actor_name",
+    "issue_name",
+)
 #: the columns of the ``outcomes`` sheet
 OUTCOME_COLUMNS = ("issue", "forecast", "confidence", "comment")
 OUTCOME_INFO = ("scale_low", "low_label", "scale_high", "high_label", "reference", "issue_name")
@@ -219,9 +229,10 @@ _INSTRUCTIONS = [
     "salience: how much the actor cares about this issue compared with its other concerns, "
     "from 0 (does not care at all) to 1 (the issue that matters most to it).",
     "capability: the actor's clout on this issue: how much it can move the outcome if it "
-    "puts its weight behind it. Any number >= 0; only the ratios between actors matter "
-    "(e.g. 100 for the strongest actor on the issue, 50 for one half as strong). Leave it "
-    "blank to use the scenario's own capability of the actor.",
+    "puts its weight behind it. Any number >= 0; only the ratios between actors matter, so "
+    "give it in the unit of the column base_capability (the scenario's current value): "
+    "twice that number for an actor twice as strong on this issue as the scenario says. "
+    "Leave it blank to keep the scenario's value.",
     "confidence: how sure you are of this row, from 0 (a guess) to 1 (certain).",
     "comment: anything that explains your answer (a source, an event, a caveat).",
     "",
@@ -235,6 +246,13 @@ _INSTRUCTIONS = [
     "The spreadsheet refuses values outside the allowed ranges while you type. Do not change "
     "the actor and issue columns or the sheet names.",
 ]
+
+
+def _capability(sc: Scenario, actor: Actor, issue: Issue) -> float:
+    """The capability the base scenario gives ``actor`` on ``issue`` (its stance's own, or
+    the actor's), the unit an expert's answer is read in."""
+    st = sc.stance(actor.id, issue.id)
+    return actor.capability if st is None or st.capability is None else st.capability
 
 
 def _save(skeleton: Skeleton, path: Path) -> None:
@@ -273,6 +291,7 @@ def _save(skeleton: Skeleton, path: Path) -> None:
                     iss.scale.low_label or "",
                     iss.scale.high,
                     iss.scale.high_label or "",
+                    _capability(sc, act, iss),
                     act.name or "",
                     iss.name or "",
                 ]
@@ -315,6 +334,7 @@ def _save(skeleton: Skeleton, path: Path) -> None:
         ws.add_data_validation(dv)
         dv.add(f"{letter}2:{letter}{last}")
     widths = {"A": 18, "B": 24, "C": 9, "D": 9, "E": 10, "F": 11, "G": 30, "I": 40, "K": 40}
+    widths["L"] = 15
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w
 
