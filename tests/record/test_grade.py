@@ -189,3 +189,41 @@ def test_outcomes_from_a_scenario(tiny):
     assert outcomes_from_scenario(observed, tiny) == {"x": Observed(60.0)}
     with pytest.raises(InputError, match="no issue of the run carries an outcome"):
         outcomes_from_scenario(tiny, tiny)
+
+
+def test_grade_a_recorded_ensemble_summary(tiny):
+    """The result ``detente ensemble --json`` prints (with 9 bins: exact thirds) is graded:
+    the probability of the observed third is the share of draws in it."""
+    import time
+
+    from detente.analysis.ensemble import run_ensemble
+    from detente.record import record_run
+
+    res = run_ensemble(tiny, "compromise", draws=400, seed=3)
+    summary = res.summary(bins=9)
+    rid = record_run(
+        "ensemble",
+        tiny,
+        model="compromise",
+        params={},
+        seed=3,
+        result=summary,
+        started=time.time(),
+    )
+    with RunStore.open() as st:
+        s = seal_run(st, rid)
+        g = grade_run(
+            st.get(rid), {"x": Observed(60.0), "y": Observed(10.0)}, sealed_at=s.sealed_at
+        )
+    (m,) = g["models"]
+    for k, (iid, y) in enumerate((("x", 60.0), ("y", 10.0))):
+        draws = res.outcomes[:, k]
+        third = min(2, int(y / (100 / 3)))
+        share = np.mean((draws >= third * 100 / 3) & (draws < (third + 1) * 100 / 3))
+        assert m["p_observed_third"][iid]["exact"]
+        assert m["p_observed_third"][iid]["probability"] == pytest.approx(share, abs=1e-12)
+        median = float(np.percentile(draws, 50))
+        assert m["error"][iid] == pytest.approx(abs(median - y), abs=1e-9)
+        # the histogram CRPS is close to the draws' own: E|X - y| - E|X - X'| / 2
+        sample = np.mean(np.abs(draws - y)) - 0.5 * np.mean(np.abs(draws[:, None] - draws))
+        assert m["crps"][iid] == pytest.approx(sample, abs=100 / 9 / 4)
