@@ -298,6 +298,8 @@ def test_bad_parameters(params):
 def test_param_strings_from_the_cli():
     m = get_model("exchange", rounds="10", p="0.25", compat="none")
     assert m.rounds == 10 and m.p == 0.25
+    m = get_model("exchange", pair_limit="2", max_candidates="0")
+    assert m.pair_limit == 2 and m.max_candidates == 0
     with pytest.raises(InputError):
         get_model("exchange", rounds="ten")
 
