@@ -94,6 +94,7 @@ def test_round_trip_means_medians_ranges(small, filled, method):
     assert "expert_01, expert_02, expert_03" in prov.location and method in prov.location
     assert prov.rationale == "expert_01: hawkish; expert_03: dove"
     assert sc.stance("bravo", "x").provenance.rationale == "expert_02: no view on salience"
+    assert sc.stance("alpha", "y").provenance.location.endswith("their mean confidence 0.90")
     assert prov.source in {s.id for s in sc.sources}
     # the experts' own forecasts, stored and round-tripped through YAML
     again = parse_yaml(dump_yaml(sc))

@@ -618,6 +618,7 @@ def combine(files: Sequence[ExpertFile], skeleton: Skeleton, *, method: str = "m
 
     # the stances: the base's first (in its order), then new pairs actor by actor
     keys: list[tuple[str, str]] = []
+    old_stances = {(st.actor, st.issue): st for st in base.stances} if skeleton.has_stances else {}
     if skeleton.has_stances:
         keys.extend((s.actor, s.issue) for s in base.stances)
     known = set(keys)
@@ -630,7 +631,7 @@ def combine(files: Sequence[ExpertFile], skeleton: Skeleton, *, method: str = "m
     disagreements: list[Disagreement] = []
     left_out: list[str] = []
     for actor, issue in keys:
-        old = base.stance(actor, issue) if skeleton.has_stances else None
+        old = old_stances.get((actor, issue))
         given = [
             (f.expert, f.stances[(actor, issue)]) for f in files if (actor, issue) in f.stances
         ]
@@ -658,9 +659,11 @@ def combine(files: Sequence[ExpertFile], skeleton: Skeleton, *, method: str = "m
         answered = [e for e, a in given if any(getattr(a, c) is not None for c in FIELDS)]
         if answered:
             comments = "; ".join(f"{e}: {a.comment}" for e, a in given if a.comment)
+            sure = [a.confidence for e, a in given if a.confidence is not None]
+            said = f"; their mean confidence {statistics.fmean(sure):.2f}" if sure else ""
             st["provenance"] = {
                 "source": source_id,
-                "location": f"{method} of {len(answered)} expert(s): {', '.join(answered)}",
+                "location": f"{method} of {len(answered)} expert(s): {', '.join(answered)}{said}",
                 "rationale": comments or None,
             }
         elif old is not None and old.provenance is not None:

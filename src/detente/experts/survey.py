@@ -33,9 +33,10 @@ capability >= 0), so that a typo is caught at once. Files are written through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from detente.errors import InputError
 from detente.io.safe_write import check_output, write_output
@@ -47,8 +48,8 @@ __all__ = [
     "Skeleton",
     "load_base",
     "parse_skeleton",
+    "survey_bytes",
     "survey_names",
-    "survey_writer",
     "write_survey",
     "write_surveys",
 ]
@@ -192,7 +193,8 @@ def write_surveys(skeleton: Skeleton, folder: str | Path, n: int | None = None) 
     if out.is_dir():
         for p in paths:
             check_output(p, where="-o", overwrite_hint="another folder")
-    else:
+    data = survey_bytes(skeleton)  # built once, before the folder is made
+    if not out.is_dir():
         try:
             out.mkdir(parents=True)
         except OSError as exc:
@@ -202,22 +204,23 @@ def write_surveys(skeleton: Skeleton, folder: str | Path, n: int | None = None) 
                 where="-o",
                 allowed="a folder you can write to",
             ) from None
-    writer = survey_writer(skeleton)
-    return [write_survey_with(writer, p) for p in paths]
+    return [_write(p, data) for p in paths]
 
 
-def write_survey_with(writer: Callable[[Path], None], path: Path) -> Path:
-    return write_output(path, writer, where="-o", overwrite_hint="another file name")
+def _write(path: Path, data: bytes) -> Path:
+    return write_output(path, data, where="-o", overwrite_hint="another file name")
 
 
 def write_survey(skeleton: Skeleton, path: str | Path) -> Path:
     """Write one questionnaire workbook to ``path`` (never over an existing file)."""
-    return write_survey_with(survey_writer(skeleton), Path(path))
+    return _write(Path(path), survey_bytes(skeleton))
 
 
-def survey_writer(skeleton: Skeleton) -> Callable[[Path], None]:
-    """A function that saves the questionnaire workbook to the path it is given."""
-    return lambda path: _save(skeleton, path)
+def survey_bytes(skeleton: Skeleton) -> bytes:
+    """The questionnaire workbook (``.xlsx``) as bytes."""
+    buf = io.BytesIO()
+    _save(skeleton, buf)
+    return buf.getvalue()
 
 
 _INSTRUCTIONS = [
@@ -248,14 +251,18 @@ _INSTRUCTIONS = [
 ]
 
 
-def _capability(sc: Scenario, actor: Actor, issue: Issue) -> float:
-    """The capability the base scenario gives ``actor`` on ``issue`` (its stance's own, or
-    the actor's), the unit an expert's answer is read in."""
-    st = sc.stance(actor.id, issue.id)
-    return actor.capability if st is None or st.capability is None else st.capability
+def _capabilities(sc: Scenario) -> dict[tuple[str, str], float]:
+    """The capability the base scenario gives each actor on each issue (its stance's own,
+    or the actor's): the unit an expert's answer is read in."""
+    own = {(st.actor, st.issue): st.capability for st in sc.stances}
+    return {
+        (a.id, i.id): a.capability if own.get((a.id, i.id)) is None else own[(a.id, i.id)]
+        for a in sc.actors
+        for i in sc.issues
+    }
 
 
-def _save(skeleton: Skeleton, path: Path) -> None:
+def _save(skeleton: Skeleton, target: IO[bytes]) -> None:
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -273,6 +280,7 @@ def _save(skeleton: Skeleton, path: Path) -> None:
     for cell in ws[1]:
         cell.font = bold
     ws.freeze_panes = "C2"
+    caps = _capabilities(sc)
     row = 2
     issue_rows: list[tuple[Issue, int, int]] = []
     for iss in sc.issues:
@@ -291,7 +299,7 @@ def _save(skeleton: Skeleton, path: Path) -> None:
                     iss.scale.low_label or "",
                     iss.scale.high,
                     iss.scale.high_label or "",
-                    _capability(sc, act, iss),
+                    caps[(act.id, iss.id)],
                     act.name or "",
                     iss.name or "",
                 ]
@@ -412,4 +420,4 @@ def _save(skeleton: Skeleton, path: Path) -> None:
     wrap = Alignment(wrap_text=False, vertical="top")
     for r in range(1, wi.max_row + 1):
         wi.cell(row=r, column=1).alignment = wrap
-    wb.save(path)
+    wb.save(target)
