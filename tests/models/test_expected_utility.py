@@ -784,3 +784,74 @@ def test_large_games_go_to_the_compiled_kernel_traced_or_not(monkeypatch):
         compiled.use_numba(compiled.ENABLED)
     np.testing.assert_allclose(fc.positions, plain.positions, rtol=0, atol=1e-12)
     assert fc.events == plain.events
+
+
+# --------------------------------------------------------------------------- dominant actor
+def _dominant(salience0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Capability 1e12 at 10, two actors of capability 1 at 50 and 90."""
+    x = np.array([[10.0], [50.0], [90.0]])
+    s = np.array([[salience0], [1.0], [1.0]])
+    return x, s, np.array([[1e12], [1.0], [1.0]])
+
+
+def test_a_dominant_actor_wins_at_most_a_quarter_of_its_pairs_with_scholz_denominator():
+    # Scholz's all-pairs denominator divides by the support summed over every pair, so
+    # P_ij is a share of it, not the chance that i beats j: 1/8 and 1/4 here, however
+    # large the capability; the paper's pair denominator gives (nearly) 1
+    x, _, c = _dominant(1.0)
+    p = _naive_probability(list(x[:, 0]), [1.0] * 3, c[:, 0], 80.0, [1.0] * 3, "all_pairs")
+    assert p(0, 1) == pytest.approx(1 / 8) and p(0, 2) == pytest.approx(1 / 4)
+    p = _naive_probability(list(x[:, 0]), [1.0] * 3, c[:, 0], 80.0, [1.0] * 3, "pair")
+    assert p(0, 1) == pytest.approx(1.0) and p(0, 2) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("salience0", "options", "dominant", "final"),
+    [
+        # Scholz's code (the references): with saliences 1 nobody moves at all
+        (1.0, {}, [10.0] * 11, [10.0, 50.0, 90.0]),
+        # a dominant actor that cares less compromises with the weaker ones, as the
+        # references do (their capitulation never fires)
+        (0.5, {}, [10.0] + [26.57] * 10, [26.57, 50.0, 90.0]),
+        # the paper's capitulation on Scholz's probabilities: it capitulates to 50, to 90,
+        # and back, every round, and ends at 50 after 10 rounds
+        (
+            0.5,
+            {"capitulation": True},
+            [10.0, 26.57] + [50.0, 90.0] * 4 + [50.0],
+            [50.0, 50.0, 90.0],
+        ),
+        # the paper's denominator: the dominant actor stays and the others come to it
+        (0.5, {"denominator": "pair", "capitulation": True}, [10.0] * 11, [10.0, 10.0, 10.0]),
+        (1.0, {"denominator": "pair"}, [10.0] * 11, [10.0, 10.0, 10.0]),
+    ],
+)
+def test_a_dominant_actor_moves_as_the_reference_formulas_make_it(
+    salience0, options, dominant, final
+):
+    x, s, c = _dominant(salience0)
+    fc = ExpectedUtility(rounds=10, **options).forecast(_scenario(x, s, c))
+    np.testing.assert_allclose(fc.positions[:, 0, 0], dominant, rtol=0, atol=0.01)
+    np.testing.assert_allclose(fc.positions[-1, :, 0], final, rtol=0, atol=0.01)
+    want, _ = _naive_game(x[:, 0], s[:, 0], c[:, 0], 10, **options)
+    np.testing.assert_allclose(fc.positions[:, :, 0], want, rtol=0, atol=1e-9)
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"denominator": "pair", "choice": "least_change", "capitulation": True},
+        {"variant": "dmasad"},
+    ],
+    ids=["code", "paper", "dmasad"],
+)
+def test_compiled_kernel_on_large_games_equals_the_numpy_kernel(monkeypatch, options):
+    # more than _eu_numba._DIRECT_MAX actors: the row-wise loops and tiled transposes
+    actors = compiled.LARGE_ACTORS + 3
+    args = _small_games(12, 5, actors)
+    cfg = kernel.EUSettings(**options, rounds=4)
+    plain, fast = _both_kernels(monkeypatch, lambda: kernel.play(*args, cfg, record="moves"))
+    _assert_same_play(plain, fast)
+    _assert_same_records(plain, fast)

@@ -178,6 +178,8 @@ def _setup(
 
 #: side of the square tiles in which matrices are transposed (cache-friendly for large N)
 _TILE = 32
+#: games of at most this many actors read columns directly (their matrices fit the cache)
+_DIRECT_MAX = 64
 
 
 @_inline
@@ -241,6 +243,16 @@ def _support(
     for k in range(n):
         for a in range(n):
             h[k + 1, a] = h[k, a] + vote[k, a]
+    if n <= _DIRECT_MAX:  # small games: pairs of entries at once, all in the cache
+        for i in range(n):
+            m[i, i] = 0.0
+            for j in range(i + 1, n):
+                t = cnt[i, j]
+                left = h[t, j] - h[t, i]  # voters left of the midpoint back i (i before j)
+                m[i, j] = left if left > 0.0 else 0.0
+                right = (h[n, i] - h[n, j]) - (h[t, i] - h[t, j])  # voters right of it
+                m[j, i] = right if right > 0.0 else 0.0
+        return
     _transpose(n + 1, n, h, ht)
     for i in range(n):
         for j in range(n):

@@ -68,11 +68,12 @@ Scholz reading do not apply to it.
 
 Departures from the references, and why
 ---------------------------------------
-* Exact ties among offers go to the proposer with the lower position (the references take
-  the first in input order), so that the forecast does not depend on the order in which
-  actors are listed. Ties of the pairwise-vote median go to the lower position too.
-* When every actor faces the same danger (E5 divides by zero, and the references stop
-  with an error) all risk exponents are 1.
+* Ties (see "Ties" below) go to the proposer with the lower position (the references take
+  the first of exactly equal keys in input order), so that the forecast does not depend
+  on the order in which actors are listed. Ties of the pairwise-vote median go to the
+  lower position too.
+* When every actor faces the same danger to within the tolerance of ties (E5 divides by
+  zero, and the references stop with an error) all risk exponents are 1.
 * Actors absent from an issue take no part in its game (no votes, offers or dangers);
   ``R`` is taken over the positions of the actors present; an issue where all of them
   agree has nothing to play and stays put.
@@ -87,9 +88,68 @@ Departures from the references, and why
 * Computation: pairwise quantities are arrays and the win probabilities are computed in
   ``O(N^2)`` per round instead of the references' ``O(N^6)`` (:mod:`._eu_kernel`); the
   results agree with the references to rounding (about 1e-14 on the reference case).
-  Many small games (ensembles: at least 64 games of at most 32 actors, no trace) are
-  played by a compiled kernel (:mod:`._eu_numba`) with the same arithmetic in the same
-  order, so both paths give identical numbers; ``DETENTE_NO_NUMBA=1`` keeps NumPy only.
+  Many small games (ensembles: at least 64 games of at most 32 actors, no trace) and
+  large games (at least 128 actors, the accepted moves traced or not) are played by a
+  compiled kernel (:mod:`._eu_numba`) with the same arithmetic in the same order, so
+  both paths give identical numbers on one machine; ``DETENTE_NO_NUMBA=1`` keeps NumPy
+  only.
+
+Ties: the same answer on every processor
+----------------------------------------
+The game decides by comparing computed quantities that are often equal in exact
+arithmetic: actors that have converged to within a hair of one another offer each other
+expected utilities of 1e-13 whose signs and ratios are rounding noise, and their keys tie.
+The last bits differ between processors (NumPy's ``np.power`` runs Intel's SVML code on
+AVX-512 and the C library's ``pow`` elsewhere: about 5 % of the powers differ in the last
+place), so an exact comparison there is a coin toss that differs from one machine to the
+next and the game amplifies it (an actor ended at 42.33 on an AVX2 machine and at 39.44
+on an AVX-512 one). Every such comparison therefore has a stated tolerance,
+``TIE = 1e-9`` (:data:`._eu_kernel.TIE`), relative to the quantity's scale:
+
+* expected utilities (utilities lie in [-2, 2], scale 1): ``a > b`` reads
+  ``a > b + TIE``, a sign ``a > 0`` reads ``a > TIE``, so E(U) within ``TIE`` of each
+  other or of 0 count as equal (E6, E7, the dmasad resolution and its largest sender
+  E(U));
+* offer keys (positions or distances, scale ``R``): every offer whose key lies within
+  ``TIE x R`` of the least is tied with it, and the tied offer of the proposer with the
+  lowest position takes it (then the lowest actor index);
+* dangers (E5): when ``D_max - D_min <= TIE x max(|D_max|, |D_min|, 1)`` all risk
+  exponents are 1.
+
+Both kernels and the test's plain transcription apply these rules identically; the tests
+perturb every input by one unit in the last place and run the model with AVX2 arithmetic
+(``tests/models/test_eu_determinism.py``) and expect the same choices. Positions can
+still differ by rounding amplified by a compromise (a ratio of two small utilities):
+about 1e-12 of the range typically, never a different offer unless a quantity lies
+within rounding of a tolerance boundary.
+
+A dominant actor
+----------------
+With Scholz's all-pairs denominator (E2) ``P_ij`` is ``i``'s share of the support summed
+over every ordered pair, not the chance that ``i`` beats ``j``: the shares of all pairs add
+up to 1/2, and an actor of capability 1e12 at 10 facing actors of capability 1 at 50 and
+90 gets ``P = 1/8`` and ``1/4``. With saliences of 1 nobody moves at all; when the
+dominant actor's salience is below 1 its expected utility of a challenge is negative
+and it compromises with the weak actors (to 26.57 with salience 0.5), as the references
+do (their capitulation never fires). With ``capitulation=True`` (the paper's rule) on
+these probabilities it capitulates to 50, then to 90, and back every round (10, 26.57,
+50, 90, 50, ...). That is what the published equations, as Scholz's code and the jmckib
+replication implement them, give, so the model keeps it (the tests state it against the
+transcription of the references); ``denominator="pair"`` (the paper's ``P_ij``, near 1
+for the dominant actor) keeps a dominant actor in place and brings the others to it,
+and is the better choice when capabilities differ by orders of magnitude.
+
+Complexity
+----------
+Per issue with ``N`` actors present and ``T`` rounds: time ``O(T N^2)`` (plus a sort per
+round), memory ``O(N^2)`` per game in play: the compiled kernel holds about a dozen
+``N x N`` scratch arrays per thread and a power buffer of at most 2^18 values (or one
+game's ``3 N^2``), the NumPy kernel plays the games in chunks of at most 2e6 pairs (one
+game at least). A forecast of ``I`` issues takes ``O(I T N^2)`` time and ``O(threads
+N^2 + T N I)`` memory (the trajectory, and the accepted moves of the trace). Measured
+on a shared 2-core AVX-512 machine: 2,000 actors x 50 issues, 10 rounds (the accepted
+moves traced) took 180 s of processor time on two threads, about 90 s of wall time
+when both cores are free, with a peak resident memory of 1.7 GB.
 """
 
 from __future__ import annotations
