@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from detente.errors import InputError
@@ -362,6 +362,7 @@ def test_outcome_within_span_of_positions(
     n = len(xs)
     sal = data.draw(st.lists(st.floats(0, 1), min_size=n, max_size=n))
     cap = data.draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n))
+    assume(any(c > 0 for c in cap))  # a scenario refuses all-zero capabilities
     out = Condorcet(outcome=outcome).forecast(scenario_1d(xs, sal, cap)).outcome_of("q")
     assert min(xs) - 1e-9 <= out <= max(xs) + 1e-9
 
@@ -376,4 +377,47 @@ def test_bundled_scenario_runs() -> None:
     for outcome in ("expected", "mode"):
         fc = Condorcet(outcome=outcome).forecast(scenario)
         assert np.all((fc.outcome >= arr.low) & (fc.outcome <= arr.high))
-        assert len(fc.events) == arr.n_issues
+        assert sum(e.kind == "election" for e in fc.events) == arr.n_issues
+
+
+@pytest.mark.parametrize("n", [5, 70, 300])
+def test_line_coalitions_equal_the_vote_sums(n: int) -> None:
+    """The O(A² log A) coalitions of proportional risk-neutral votes on a line equal
+    KTAB's vote sums (to rounding), with duplicates and zero weights; the compiled and
+    NumPy versions agree exactly."""
+    rng = np.random.default_rng(n)
+    x = rng.uniform(size=n)
+    x[3] = x[1]
+    w = rng.uniform(size=n)
+    w[2] = 0.0
+    w /= w.sum()
+    direct = kern.coalitions("proportional", w, 1.0 - np.abs(x[:, None] - x[None, :]))
+    fast = kern.line_coalitions(x, w)
+    np.testing.assert_allclose(fast, direct, rtol=0, atol=1e-14)
+    before = kern.use_numba(False)
+    try:
+        plain = kern.line_coalitions(x, w)
+    finally:
+        kern.use_numba(before)
+    np.testing.assert_array_equal(plain, fast)
+
+
+def test_large_issue_takes_the_fast_path_with_the_same_result() -> None:
+    """Above DIRECT_MAX_ACTORS actors the election uses the line coalitions; its
+    probabilities match the direct O(A³) election to 1e-12."""
+    from detente.models import condorcet as cmod
+
+    rng = np.random.default_rng(5)
+    n = cmod.DIRECT_MAX_ACTORS + 40
+    x = rng.uniform(size=(3, n))
+    w = rng.uniform(size=(3, n))
+    pres = np.ones((3, n), dtype=bool)
+    fast, owner, _ = election(x, w, pres)
+    old = cmod.DIRECT_MAX_ACTORS
+    cmod.DIRECT_MAX_ACTORS = 10**9
+    try:
+        direct, owner2, _ = election(x, w, pres)
+    finally:
+        cmod.DIRECT_MAX_ACTORS = old
+    np.testing.assert_array_equal(owner, owner2)
+    np.testing.assert_allclose(fast, direct, rtol=0, atol=1e-12)

@@ -51,6 +51,8 @@ from typing import Any
 
 import numpy as np
 
+from detente import progress
+
 __all__ = [
     "BARGAINS",
     "PCE_MODELS",
@@ -64,6 +66,7 @@ __all__ = [
     "bs_util",
     "coalitions",
     "distances",
+    "line_coalitions",
     "pce",
     "run_smp",
     "scalar_pce",
@@ -90,6 +93,16 @@ POS_TOL = 1e-3  # SMPModel::posTol, Euclidean norm on the [0, 1] scale
 BINARY_VOTE_TOL = 1e-8
 BINARY_VP_THRESHOLD = 1.10
 BINARY_VP_MIN = 1e-6
+
+#: relative tolerance of choices among near-equal values: an actor's best challenge is the
+#: lowest-index target whose gain lies within this share of the best gain, and a bargain
+#: is chosen among those whose PCE probability lies within it of the most probable, first
+#: in order; so a choice does not flip with rounding (summation order, SIMD width)
+GAIN_RTOL = 1e-9
+PROB_RTOL = 1e-9
+
+#: targets of largest utility loss that the compiled challenge kernel evaluates first
+_FIRST_TARGETS = 32
 
 #: elements of the largest temporary array a chunked NumPy kernel builds
 _CHUNK_ELEMENTS = 2_000_000
@@ -178,8 +191,8 @@ def coalitions(rule: str, w: np.ndarray, u: np.ndarray) -> np.ndarray:
     lead = np.broadcast_shapes(w.shape[:-1], u.shape[:-2])
     k, m = u.shape[-2], u.shape[-1]
     if HAVE_NUMBA and not lead and k * m * m > 4096:
-        ut = np.array(np.swapaxes(u, -1, -2), dtype=np.float64, order="C")
-        return _NB[0](np.int64(_RULE_CODE[rule]), np.array(w, dtype=np.float64), ut)
+        uc = np.ascontiguousarray(u, dtype=np.float64)
+        return _NB[0](np.int64(_RULE_CODE[rule]), np.array(w, dtype=np.float64), uc)
     size = int(np.prod(lead)) if lead else 1
     w = np.broadcast_to(w, (*lead, k)).reshape(size, k)
     u = np.broadcast_to(u, (*lead, k, m)).reshape(size, k, m)
@@ -206,6 +219,63 @@ def coalitions(rule: str, w: np.ndarray, u: np.ndarray) -> np.ndarray:
     idx = np.arange(m)
     c[..., idx, idx] = MIN_COALITION
     return c
+
+
+def line_coalitions(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """(3.4) Coalition strengths on one dimension for proportional votes and risk-neutral
+    linear utility ``u_k(m) = 1 - |x_k - x_m|``, in O(A log A + A²) time and O(A²) memory
+    instead of O(A³).
+
+    ``C(m:l) = 1e-8 + Σ_k w_k max(0, |x_k - x_l| - |x_k - x_m|)``. For ``x_m < x_l`` with
+    midpoint ``h`` and gap ``g``, a voter at or below ``x_m`` contributes ``w_k g``, one
+    strictly between ``x_m`` and ``h`` contributes ``2 w_k (h - x_k)`` and one at or above
+    ``h`` nothing; mirrored for ``x_m > x_l``. The range sums come from prefix sums of ``w``
+    and ``w x`` over the sorted positions (each row's midpoints ascend, so one pointer per
+    row finds them). Equal to :func:`coalitions` up to rounding (about 1e-16 of the total
+    weight). Diagonal ``1e-8``. ``x`` and ``w`` are ``(A,)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[0]
+    order = np.argsort(x, kind="stable")
+    xs = np.ascontiguousarray(x[order])
+    ws = np.asarray(w, dtype=np.float64)[order]
+    cw = np.concatenate([[0.0], np.cumsum(ws)])
+    cxw = np.concatenate([[0.0], np.cumsum(ws * xs)])
+    le = np.searchsorted(xs, xs, side="right").astype(np.int64)  # voters at or below
+    lt = np.searchsorted(xs, xs, side="left").astype(np.int64)  # voters strictly below
+    if HAVE_NUMBA:
+        cs = _NB_LINE[0](xs, cw, cxw, le, lt)
+    else:
+        cs = _line_sorted_numpy(xs, cw, cxw, le, lt)
+    inv = np.empty(n, dtype=np.intp)
+    inv[order] = np.arange(n)
+    c = cs[np.ix_(inv, inv)]
+    c += MIN_COALITION
+    return c
+
+
+def _line_sorted_numpy(
+    xs: np.ndarray, cw: np.ndarray, cxw: np.ndarray, le: np.ndarray, lt: np.ndarray
+) -> np.ndarray:
+    """:func:`line_coalitions` on sorted positions without the 1e-8 (NumPy reference of
+    the compiled kernel; same arithmetic, same results)."""
+    n = xs.shape[0]
+    total = cw[-1]
+    lo = xs[:, None]  # row: the lower position (sorted index i); column: the upper, l > i
+    hi = xs[None, :]
+    g = hi - lo
+    mid = 0.5 * (lo + hi)
+    flat = mid.ravel()  # ascending within each row, which keeps searchsorted fast
+    pm = np.searchsorted(xs, flat, side="left").reshape(n, n)  # voters below the midpoint
+    pu = np.searchsorted(xs, flat, side="right").reshape(n, n)  # at or below it
+    a = le[:, None]
+    f_lo = g * cw[a] + 2.0 * (mid * (cw[pm] - cw[a]) - (cxw[pm] - cxw[a]))
+    b = lt[None, :]
+    f_hi = g * (total - cw[b]) + 2.0 * ((cxw[b] - cxw[pu]) - mid * (cw[b] - cw[pu]))
+    upper = np.triu(np.ones((n, n), dtype=bool), 1) & (g > 0)
+    cs = np.where(upper, np.maximum(f_lo, 0.0), 0.0)
+    cs += np.where(upper, np.maximum(f_hi, 0.0), 0.0).T
+    return cs
 
 
 def pce(
@@ -304,8 +374,16 @@ def unique_positions(
     position, which no reordering of the actors changes (2-D ``x`` only).
     """
     n = x.shape[-2]
-    diff = x[..., :, None, :] - x[..., None, :, :]
-    eq = np.sqrt((diff * diff).sum(-1)) < tol
+    if x.ndim == 2:  # in blocks of rows: never an (N, N, D) temporary
+        eq = np.empty((n, n), dtype=bool)
+        step = max(1, _CHUNK_ELEMENTS // max(1, n * x.shape[1]))
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            diff = x[a:b, None, :] - x[None, :, :]
+            eq[a:b] = np.sqrt((diff * diff).sum(-1)) < tol
+    else:
+        diff = x[..., :, None, :] - x[..., None, :, :]
+        eq = np.sqrt((diff * diff).sum(-1)) < tol
     cand = np.ones(x.shape[:-1], dtype=bool) if candidates is None else candidates
     cand = np.broadcast_to(cand, x.shape[:-1])
     if canonical:
@@ -492,32 +570,54 @@ def challenges(
     contributions with weights ``s c`` (s = total salience), third parties' "little
     conflict" probabilities and committed votes, ``P = C_ij / (C_ij + C_ji)``,
     ``EU = (1 - s_j) 2u_ii + s_j (P 2u_ii + (1-P) 2u_ij)``, gain ``EU - (u_ii + u_ij)``.
-    Returns (target or -1, P, gain); a target needs a gain above 1e-5, ties go to the
-    lowest index as in KTAB's ``bestChallenge``.
+    Returns (target or -1, P, gain); a target needs a gain above 1e-5; among targets whose
+    gains lie within ``GAIN_RTOL`` (relative) of the best, the lowest index wins (KTAB's
+    ``bestChallenge`` takes the lowest index among exact ties).
+
+    Time O(N³) (every initiator, target and third party), memory O(N²). The compiled
+    kernel evaluates only the targets that can win (see ``_best_challenges_nb``), which
+    on typical inputs is a small share of them; the NumPy path evaluates all, in chunks.
     """
     n = d.shape[0]
     w = s_tot * cap
-    if HAVE_NUMBA:
+    # |gain| <= |u_ii - u_ij| * max(1, 2 s_j - 1) bounds what a target can gain
+    s_max = float(np.max(s_tot)) if n else 0.0
+    bounded = bool(np.all(s_tot >= 0.0)) and s_max <= 2.0
+    if HAVE_NUMBA and bounded:
         rest = np.ascontiguousarray(est_risk(risk[:, None], risk[None, :], opt.risk_adjust))
-        args = (
+        rule, tp = np.int64(_RULE_CODE[opt.voting_rule]), np.int64(_TP_CODE[opt.third_party])
+        simple = opt.voting_rule == "proportional" and opt.third_party == "semi"
+        target, p_best, g_best = _NB[1](
+            rule,
+            tp,
+            simple,
             np.ascontiguousarray(d, dtype=np.float64),
-            np.ascontiguousarray(d.T, dtype=np.float64),
             rest.astype(np.float64),
             np.array(w, dtype=np.float64),
             np.array(s_tot, dtype=np.float64),
+            GAIN_RTOL,
+            MIN_SIG_EDU,
+            np.int64(_FIRST_TARGETS),
+            max(1.0, 2.0 * s_max - 1.0),
         )
-        if opt.voting_rule == "proportional" and opt.third_party == "semi":
-            prob, gain = _NB[2](*args)
-        else:
-            rule, tp = np.int64(_RULE_CODE[opt.voting_rule]), np.int64(_TP_CODE[opt.third_party])
-            prob, gain = _NB[1](rule, tp, *args)
-    else:
-        prob, gain = _challenges_numpy(d, risk, s_tot, w, opt)
+        return target.astype(int), p_best, g_best
+    prob, gain = _challenges_numpy(d, risk, s_tot, w, opt)
+    return best_targets(prob, gain)
+
+
+def best_targets(prob: np.ndarray, gain: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's best challenge from full ``(N, N)`` matrices: the lowest index among the
+    targets whose gain exceeds ``MIN_SIG_EDU`` and lies within ``GAIN_RTOL`` (relative) of
+    the row's best (KTAB's ``bestChallenge`` takes the exact maximum, lowest index first;
+    the tolerance makes the choice independent of rounding). -1 where none qualifies."""
+    n = gain.shape[0]
     eye = np.eye(n, dtype=bool)
     g = np.where(eye | ~(gain > MIN_SIG_EDU), -np.inf, gain)
-    target = np.argmax(g, axis=1) if n > 1 else np.zeros(n, dtype=int)
-    ok = np.isfinite(g[np.arange(n), target]) if n > 1 else np.zeros(n, dtype=bool)
-    target = np.where(ok, target, -1)
+    gmax = g.max(axis=1) if n > 1 else np.full(n, -np.inf)
+    ok = np.isfinite(gmax)
+    lim = gmax - GAIN_RTOL * np.abs(np.where(ok, gmax, 0.0))
+    tied = np.isfinite(g) & (g >= lim[:, None])
+    target = np.where(ok, np.argmax(tied, axis=1), -1) if n > 1 else np.full(n, -1)
     sel = np.where(ok, target, 0)
     p_best = np.where(ok, prob[np.arange(n), sel], 0.0)
     g_best = np.where(ok, gain[np.arange(n), sel], -1.0)
@@ -643,7 +743,7 @@ def resolve(
     initiated or received, in order of initiator) by a PCE with weights = capability over
     everybody's utility of the state after the bargain (mean utility of all N positions
     with the two bargain positions substituted); deterministic transition = most
-    probable bargain (first on ties). Returns new positions, the initiator of the chosen
+    probable bargain (the first of those within ``PROB_RTOL`` of it). Returns new positions, the initiator of the chosen
     bargain (-1 for the status quo) and its probability."""
     n = x.shape[0]
     r_self = est_risk(risk, risk, opt.risk_adjust)
@@ -689,7 +789,9 @@ def resolve(
             p = scalar_pce(cap, u[0], options=mask[0], **kw)[None]
         else:
             p = scalar_pce(cap, u, options=mask, **kw)
-        m = np.argmax(p, axis=1)
+        # the most probable bargain; within PROB_RTOL of it, the first in order
+        top = p.max(axis=1, keepdims=True)
+        m = np.argmax(p >= top - PROB_RTOL * np.abs(top), axis=1)
         chosen_p[ks] = p[np.arange(ks.size), m]
         picked = m > 0
         kk = ks[picked]
@@ -697,6 +799,14 @@ def resolve(
         chosen[kk] = which
         new[kk] = np.where((which == kk)[:, None], bi[which], bj[which])
     return new, chosen, chosen_p
+
+
+def _ratio_share(ratio: float, stop: float) -> float:
+    """An estimate of the share of a run done, for progress bars only: the movement ratio
+    shrinks roughly geometrically towards ``stop``, so ``log ratio / log stop``."""
+    if not (0.0 < stop < 1.0) or not (0.0 < ratio < 1.0):
+        return 0.0
+    return min(0.99, float(np.log(ratio) / np.log(stop)))
 
 
 def _state_dist(a: np.ndarray, b: np.ndarray) -> float:
@@ -730,6 +840,7 @@ def run_smp(
     wins, risks, ratios, logs = [], [], [], []
     converged = False
     d01 = 0.0
+    share = 0.0
     state = assess(x, s, cap, opt)
     for t in range(1, limit + 1):
         wins.append(state.win)
@@ -751,6 +862,8 @@ def run_smp(
         if t >= opt.min_turns and ratio < opt.stop_ratio:
             converged = True
             break
+        share = max(share, t / limit, _ratio_share(ratio, opt.stop_ratio))
+        progress.report(share, f"spatial: turn {t} (movement {ratio:.3f} of the first turn's)")
     wins.append(state.win)
     risks.append(state.risk)
     return SMPRun(
@@ -781,7 +894,7 @@ def _plain(fn: Any) -> Any:  # pragma: no cover - used only without numba
 
 
 # module-level functions, so that numba's on-disk cache can serve later processes
-_jit = _numba.njit(cache=True, nogil=True) if _NUMBA_OK else _plain
+_jit = _numba.njit(cache=True, nogil=True, error_model="numpy") if _NUMBA_OK else _plain
 
 
 @_jit
@@ -814,102 +927,169 @@ def _nb_util(d, r):
     return (1.0 - d) * (1.0 + r)
 
 
+#: options (coalitions) or initiators (challenges) whose accumulators a compiled kernel
+#: keeps at once: every row of ``u`` or ``d`` it streams is reused this many times, which
+#: divides the memory traffic of an O(N³) loop by as much (the accumulators, 2 x 16 x N
+#: doubles, stay in the L2 cache up to several thousand actors)
+_BLOCK = 16
+
+
 @_jit
-def _coalitions_nb(rule, w, ut):
-    # ut[m, k]: utility of option m to voter k (transposed for contiguous access)
-    m, k = ut.shape
+def _coalitions_nb(rule, w, u):
+    # u[k, m]: utility of option m to voter k (voter-major, contiguous over options).
+    # C(a:b) for b < a accumulates the votes in voter order q = 0, 1, ... (from 1e-8),
+    # exactly as a plain loop over q would; the innermost loop runs over the options b, so
+    # it is element-wise (no reduction) and vectorises without reordering any sum.
+    k, m = u.shape
     c = np.empty((m, m))
-    for a in range(m):
-        c[a, a] = 1e-8
-        for b in range(a):
-            cab = 1e-8
-            cba = 1e-8
-            ua = ut[a]
-            ub = ut[b]
-            for q in range(k):
-                v = _nb_vote(rule, w[q], ua[q], ub[q])
-                pos = max(v, 0.0)  # branch-free: adds exactly 0.0 on the other side
-                cab += pos
-                cba += pos - v
-            c[a, b] = cab
-            c[b, a] = cba
+    acc_p = np.empty((_BLOCK, m))
+    acc_n = np.empty((_BLOCK, m))
+    for a0 in range(0, m, _BLOCK):
+        nb = min(_BLOCK, m - a0)
+        for aa in range(nb):
+            for b in range(a0 + aa):
+                acc_p[aa, b] = 1e-8
+                acc_n[aa, b] = 1e-8
+        for q in range(k):
+            row = u[q]
+            wq = w[q]
+            for aa in range(nb):
+                ua = row[a0 + aa]
+                ap = acc_p[aa]
+                an = acc_n[aa]
+                if rule == 2:  # proportional, KTAB's default: a loop the compiler vectorises
+                    for b in range(a0 + aa):
+                        v = wq * (ua - row[b])
+                        pos = max(v, 0.0)
+                        ap[b] += pos
+                        an[b] += pos - v
+                    continue
+                for b in range(a0 + aa):
+                    v = _nb_vote(rule, wq, ua, row[b])
+                    pos = max(v, 0.0)  # branch-free: adds exactly 0.0 on the other side
+                    ap[b] += pos
+                    an[b] += pos - v
+        for aa in range(nb):
+            a = a0 + aa
+            c[a, a] = 1e-8
+            for b in range(a):
+                c[a, b] = acc_p[aa, b]
+                c[b, a] = acc_n[aa, b]
     return c
 
 
 @_jit
-def _challenge_nb(rule, tp, d, dt, rest, w, s_tot):
+def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, gain):
+    # P(h beats j) and the expected gain for the m targets j = cand[:m], from h's own
+    # perspective; third parties q accumulate in the order q = 0, 1, ... for every j, and
+    # the innermost loop runs over the targets (element-wise: it vectorises)
     n = d.shape[0]
-    prob = np.zeros((n, n))
-    gain = np.zeros((n, n))
-    uni = np.empty(n)
-    unn = np.empty(n)
-    for h in range(n):
-        r = rest[h]
-        for q in range(n):
-            uni[q] = _nb_util(d[q, h], r[q])
-            unn[q] = _nb_util(d[q, q], r[q])
-        uii = unn[h]
-        for j in range(n):
-            if j == h:
-                continue
-            uij = _nb_util(d[h, j], r[h])
-            uji = uni[j]
-            ujj = unn[j]
-            ci = _nb_vote(rule, w[h], uii, uij)
-            cj = _nb_vote(rule, w[j], uji, ujj)
-            chij = 1e-10
-            chji = 1e-10
+    uii = unn[h]
+    wh = w[h]
+    a0 = np.empty(m)
+    ab = np.empty(m)
+    cij = np.empty(m)
+    cji = np.empty(m)
+    uij = np.empty(m)
+    for t in range(m):
+        j = cand[t]
+        uij[t] = _nb_util(d[h, j], r[h])
+        if simple:
+            ci = wh * (uii - uij[t])
+            cj = w[j] * (uni[j] - unn[j])
+            x = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+            y = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+        else:
+            ci = _nb_vote(rule, wh, uii, uij[t])
+            cj = _nb_vote(rule, w[j], uni[j], unn[j])
+            x = 1e-10
+            y = 1e-10
             if ci > 0.0:
-                chij += ci
+                x += ci
             if ci < 0.0:
-                chji -= ci
+                y -= ci
             if cj > 0.0:
-                chij += cj
+                x += cj
             if cj < 0.0:
-                chji -= cj
-            a0 = chij
-            b0 = chji
-            drow = dt[j]
-            for q in range(n):
-                if q == h or q == j:  # noqa: SIM109 (numba loop)
-                    continue
-                ui = uni[q]
-                uj = _nb_util(drow[q], r[q])
-                un = unn[q]
-                v0 = _nb_vote(rule, w[q], ui, uj)
+                y -= cj
+        a0[t] = x
+        ab[t] = x + y
+        cij[t] = x
+        cji[t] = y
+    for q in range(n):
+        if q == h:
+            continue
+        drow = d[q]
+        rq = r[q]
+        ui = uni[q]
+        un = unn[q]
+        wq = w[q]
+        if simple:
+            # KTAB's defaults (proportional votes, SemiCommit), the third party's vote
+            # simplified algebraically: w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]
+            for t in range(m):
+                j = cand[t]
+                keep = 0.0 if j == q else 1.0  # q == j is no third party: adds exactly 0
+                dq = drow[j]
+                uj = (1.0 - dq) * (1.0 + dq * rq) if dq <= 1.0 else (1.0 - dq) * (1.0 + rq)
+                v0 = wq * (ui - uj)
                 av = abs(v0)
-                pin = (a0 + 0.5 * (v0 + av)) / (a0 + b0 + av)  # 0.5 (v + |v|) = max(v, 0)
-                pjn = 1.0 - pin
-                if tp == 1:  # semi
-                    u1 = pin * (ui + ui + un) + pjn * (uj + uj + uj)
-                    u2 = pin * (ui + ui + ui) + pjn * (uj + uj + un)
-                elif tp == 0:  # full
-                    u1 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
-                    u2 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
-                else:  # none
-                    u1 = pin * (ui + ui + un) + pjn * (uj + uj + un)
-                    u2 = pin * (ui + ui + un) + pjn * (uj + uj + un)
-                vn = _nb_vote(rule, w[q], u1, u2)
+                # branch-free: 0.5 (v0 + |v0|) = max(v0, 0) exactly
+                pin = (a0[t] + 0.5 * (v0 + av)) / (ab[t] + av)
+                vn = wq * (pin * (un - ui) + (1.0 - pin) * (uj - un))
                 pos = max(vn, 0.0)
-                chij += pos
-                chji += pos - vn
-            p = chij / (chij + chji)
-            sj = s_tot[j]
-            eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
-            prob[h, j] = p
-            gain[h, j] = eu - (uii + uij)
-    return prob, gain
+                cij[t] += pos * keep
+                cji[t] += (pos - vn) * keep
+            continue
+        for t in range(m):
+            j = cand[t]
+            keep = 0.0 if j == q else 1.0
+            uj = _nb_util(drow[j], rq)
+            v0 = _nb_vote(rule, wq, ui, uj)
+            av = abs(v0)
+            pin = (a0[t] + 0.5 * (v0 + av)) / (ab[t] + av)
+            pjn = 1.0 - pin
+            if tp == 1:  # semi
+                u1 = pin * (ui + ui + un) + pjn * (uj + uj + uj)
+                u2 = pin * (ui + ui + ui) + pjn * (uj + uj + un)
+            elif tp == 0:  # full
+                u1 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+                u2 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+            else:  # none
+                u1 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+                u2 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+            vn = _nb_vote(rule, wq, u1, u2)
+            pos = max(vn, 0.0)
+            cij[t] += pos * keep
+            cji[t] += (pos - vn) * keep
+    for t in range(m):
+        j = cand[t]
+        p = cij[t] / (cij[t] + cji[t])
+        sj = s_tot[j]
+        u_ij = uij[t]
+        eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (u_ij + u_ij))
+        prob[j] = p
+        gain[j] = eu - (uii + u_ij)
 
 
 @_jit
-def _challenge_prop_semi_nb(d, dt, rest, w, s_tot):
-    # KTAB's defaults (proportional votes, SemiCommit) with the third party's vote
-    # simplified algebraically: w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]
+def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale):
+    # every initiator's best target without evaluating every target: gain_j =
+    # Δ_j (1 - 2 s_j (1 - P)) with Δ_j = u_ii - u_ij and 0 <= P <= 1, so
+    # |gain_j| <= |Δ_j| * scale with scale = max(1, 2 max_j s_j - 1) (1 when saliences
+    # sum to at most 1, as KTAB requires). The `first` targets of largest |Δ| are
+    # evaluated, then every target whose bound could still reach the best gain within the
+    # tie tolerance; the others cannot be chosen. Same numbers as evaluating them all.
     n = d.shape[0]
-    prob = np.zeros((n, n))
-    gain = np.zeros((n, n))
+    target = np.full(n, -1, dtype=np.int64)
+    p_best = np.zeros(n)
+    g_best = np.full(n, -1.0)
     uni = np.empty(n)
     unn = np.empty(n)
+    delta = np.empty(n)
+    prob = np.zeros(n)
+    gain = np.full(n, -np.inf)
+    done = np.zeros(n, dtype=np.bool_)
     for h in range(n):
         r = rest[h]
         for q in range(n):
@@ -917,41 +1097,77 @@ def _challenge_prop_semi_nb(d, dt, rest, w, s_tot):
             unn[q] = _nb_util(d[q, q], r[q])
         uii = unn[h]
         for j in range(n):
-            if j == h:
+            delta[j] = -abs(uii - _nb_util(d[h, j], r[h]))  # negated: argsort ascending
+        delta[h] = np.inf  # never a target of itself: sorts last
+        order = np.argsort(delta, kind="mergesort")
+        k1 = min(first, n - 1)
+        _eval_targets(rule, tp, simple, h, order, k1, d, r, w, s_tot, uni, unn, prob, gain)
+        best = min_gain
+        for t in range(k1):
+            if gain[order[t]] > best:
+                best = gain[order[t]]
+        cut = best - rtol * abs(best) - 1e-12
+        k2 = k1
+        while k2 < n - 1 and -delta[order[k2]] * scale >= cut:
+            k2 += 1
+        if k2 > k1:
+            rest_c = order[k1:k2].copy()
+            _eval_targets(
+                rule, tp, simple, h, rest_c, k2 - k1, d, r, w, s_tot, uni, unn, prob, gain
+            )
+        for t in range(k2):
+            done[order[t]] = True
+        # choice: gains within rtol (relative) of the best count as equal; lowest index
+        gmax = -np.inf
+        for t in range(k2):
+            g = gain[order[t]]
+            if g > min_gain and g > gmax:
+                gmax = g
+        if gmax > -np.inf:
+            lim = gmax - rtol * abs(gmax)
+            for j in range(n):
+                if done[j] and gain[j] > min_gain and gain[j] >= lim:
+                    target[h] = j
+                    p_best[h] = prob[j]
+                    g_best[h] = gain[j]
+                    break
+        for t in range(k2):
+            done[order[t]] = False
+            gain[order[t]] = -np.inf
+    return target, p_best, g_best
+
+
+@_jit
+def _line_sorted_nb(xs, cw, cxw, le, lt):
+    # line_coalitions on sorted positions (see _line_sorted_numpy for the same arithmetic)
+    n = xs.shape[0]
+    total = cw[n]
+    cs = np.zeros((n, n))
+    for i in range(n):
+        a = le[i]
+        lo = xs[i]
+        pm = a
+        pu = a
+        for col in range(i + 1, n):
+            hi = xs[col]
+            g = hi - lo
+            if not g > 0.0:
                 continue
-            uij = _nb_util(d[h, j], r[h])
-            ci = w[h] * (uii - uij)
-            cj = w[j] * (uni[j] - unn[j])
-            a0 = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
-            b0 = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
-            ab = a0 + b0
-            chij = a0
-            chji = b0
-            drow = dt[j]
-            for q in range(n):
-                if q == h or q == j:  # noqa: SIM109 (numba loop)
-                    continue
-                ui = uni[q]
-                dq = drow[q]
-                uj = (1.0 - dq) * (1.0 + dq * r[q]) if dq <= 1.0 else (1.0 - dq) * (1.0 + r[q])
-                un = unn[q]
-                v0 = w[q] * (ui - uj)
-                av = abs(v0)
-                # branch-free: 0.5 (v0 + |v0|) = max(v0, 0) exactly
-                pin = (a0 + 0.5 * (v0 + av)) / (ab + av)
-                vn = w[q] * (pin * (un - ui) + (1.0 - pin) * (uj - un))
-                pos = max(vn, 0.0)
-                chij += pos
-                chji += pos - vn
-            p = chij / (chij + chji)
-            sj = s_tot[j]
-            eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (uij + uij))
-            prob[h, j] = p
-            gain[h, j] = eu - (uii + uij)
-    return prob, gain
+            mid = 0.5 * (lo + hi)
+            while pm < n and xs[pm] < mid:
+                pm += 1
+            while pu < n and xs[pu] <= mid:
+                pu += 1
+            b = lt[col]
+            f_lo = g * cw[a] + 2.0 * (mid * (cw[pm] - cw[a]) - (cxw[pm] - cxw[a]))
+            f_hi = g * (total - cw[b]) + 2.0 * ((cxw[b] - cxw[pu]) - mid * (cw[b] - cw[pu]))
+            cs[i, col] = max(f_lo, 0.0)
+            cs[col, i] = max(f_hi, 0.0)
+    return cs
 
 
-_NB: Any = (_coalitions_nb, _challenge_nb, _challenge_prop_semi_nb) if _NUMBA_OK else None
+_NB_LINE: Any = (_line_sorted_nb,) if _NUMBA_OK else None
+_NB: Any = (_coalitions_nb, _best_challenges_nb) if _NUMBA_OK else None
 HAVE_NUMBA = _NUMBA_OK
 
 

@@ -48,6 +48,10 @@ Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB)
   represented by the lexicographically smallest, so that the forecast does not depend on
   the order of the actors; KTAB groups them greedily in actor order, and
   :meth:`Spatial.simulate` reports its per-turn win probabilities that way;
+* an issue on which every actor present has salience 0 is no dimension anybody weighs:
+  KTAB's election would pick among its positions by the actors' wins elsewhere. Its
+  forecast is the compromise model's for all-zero weights (:mod:`detente.models.compromise`):
+  the plain mean of the input positions of the actors present;
 * linkages (:mod:`detente.linkage`) hold positions after each turn's moves;
 * not implemented: KTAB's stochastic state transitions and its InitRcvrInterp /
   PWCompInterp bargain models (the latter reads an expected utility as a probability in
@@ -143,6 +147,25 @@ def _mean(
     with np.errstate(invalid="ignore", divide="ignore"):
         out = weighted_mean(position, salience, capability, present)
     return np.where(np.isfinite(out), out, (low + high) / 2.0)
+
+
+def _unweighted_where_unsalient(
+    outcome: np.ndarray,
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    present: np.ndarray,
+) -> np.ndarray:
+    """On an issue where no actor present has a positive salience, the outcome the
+    compromise model gives (equal weights: the plain mean of the input positions),
+    instead of the election's choice among positions nobody cares about (arrays
+    ``(..., A, I)``, outcome ``(..., I)``)."""
+    unsalient = ~np.any(present & (salience > 0), axis=-2)
+    if not np.any(unsalient):
+        return outcome
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = weighted_mean(position, salience, capability, present)
+    return np.where(unsalient & np.isfinite(plain), plain, outcome)
 
 
 @register
@@ -323,6 +346,9 @@ class Spatial(Model):
         expected = np.where(np.isnan(fin["expected"]), w_mean, arr.low + fin["expected"] * span)
         mode = np.where(np.isnan(fin["mode"]), w_mean, arr.low + fin["mode"] * span)
         outcome = {"expected": expected, "mode": mode, "mean": w_mean}[self.outcome]
+        outcome = _unweighted_where_unsalient(
+            outcome, arr.position, arr.salience, arr.capability, arr.present
+        )
         outcome = np.clip(outcome, arr.low, arr.high)
 
         ids = arr.actor_ids
@@ -400,6 +426,7 @@ class Spatial(Model):
             fin = self._final_election(run, s, c, present)
             val = fin[self.outcome]
             out[n] = np.where(np.isnan(val), w_mean, low + val * span)
+        out = _unweighted_where_unsalient(out, position, salience, capability, present)
         return np.clip(out, low, high)
 
     # ------------------------------------------------------------------ explanation
