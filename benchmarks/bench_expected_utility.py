@@ -1,6 +1,6 @@
-"""Benchmark of the expected-utility model against the issue's targets and baselines.
+"""Benchmark of the expected-utility model against its targets and baselines.
 
-Run: ``python benchmarks/bench_expected_utility.py``. Inputs are generated with a fixed
+Run: ``python benchmarks/bench_expected_utility.py [--scale]``. Inputs are generated with a fixed
 seed: positions uniform on 0..100, saliences uniform on 0..1, capabilities lognormal(0, 1).
 Single scenarios are timed through ``ExpectedUtility().forecast`` (the trace of accepted
 moves included; the scenario is built before the clock starts). Ensemble rows go through
@@ -18,15 +18,29 @@ for the 100,000-draw row. The compiled kernel's one-off cost is reported on its 
 first call in a fresh process compiles it when numba's cache is empty (as after a fresh
 install) and loads it from the cache otherwise; both are timed in child processes.
 
-Baselines are the figures stated in issue 3 for the public Python ports of the model on
-this kind of machine; the reference-case row reads the time the jmckib port took for the
-EC emission case from the shared reference output, when that folder is present.
+Baselines are the figures measured for the public Python ports of the model on this kind
+of machine; the reference-case row reads the time the jmckib port took for the EC emission
+case from the shared reference output, when that folder is present.
+
+Targets (2-core machine): 100,000 draws of the bundled scenario in under 5 s; with
+``--scale``, a forecast of 2,000 actors x 50 issues (10 rounds) within 5 minutes and 4 GB
+of peak memory, run in a child process whose peak resident memory and processor time are
+reported beside the wall time (the wall time alone says little on a shared machine).
+
+The processor's model and SIMD level (AVX-512 or AVX2, from the flags of
+``/proc/cpuinfo``) are printed beside the figures, with ``NUMBA_CPU_NAME`` and
+``NPY_DISABLE_CPU_FEATURES`` when set: NumPy's ``np.power`` and numba's code differ by
+them. ``NUMBA_CPU_NAME=haswell`` with ``NPY_DISABLE_CPU_FEATURES`` naming NumPy's
+AVX-512 features (NumPy 2.4: ``"X86_V4 AVX512_ICL AVX512_SPR"``) reproduces an AVX2
+machine's code paths on an AVX-512 one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -77,6 +91,83 @@ def _scenario(actors: int, issues: int, seed: int) -> Scenario:
             for a in range(actors)
             for i in range(issues)
         ),
+    )
+
+
+def processor() -> tuple[str, str]:
+    """The processor's model name and its widest SIMD level (from ``/proc/cpuinfo``)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return model, "unknown (no /proc/cpuinfo)"
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and value.strip():
+            model = value.strip()
+        elif key.strip() == "flags":
+            flags = set(value.split())
+            break
+    if "avx512f" in flags:
+        simd = "AVX-512"
+    elif "avx2" in flags:
+        simd = "AVX2" + (" + FMA" if "fma" in flags else "")
+    else:
+        simd = "no AVX2"
+    return model, simd
+
+
+def environment() -> list[str]:
+    """The processor, its SIMD level and the settings that change the code paths."""
+    model, simd = processor()
+    lines = [f"processor: {model}, {os.cpu_count()} logical cores; SIMD: {simd}"]
+    for var in ("NUMBA_CPU_NAME", "NPY_DISABLE_CPU_FEATURES", "DETENTE_NO_NUMBA"):
+        if os.environ.get(var):
+            lines.append(f"{var}={os.environ[var]} (code paths as on another processor)")
+    return lines
+
+
+_SCALE = """
+import sys, time
+import numpy as np
+from detente.scenario import Actor, Issue, Scenario, Stance
+from detente.models.expected_utility import ExpectedUtility
+a, i = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(1)
+shape = (a, i)
+pos, sal = rng.uniform(0, 100, shape), rng.uniform(0, 1, shape)
+cap = rng.lognormal(0, 1, shape)
+base = Scenario(
+    id="scale", actors=tuple(Actor(id=f"a{k}") for k in range(a)),
+    issues=tuple(Issue(id=f"i{k}") for k in range(i)),
+    stances=tuple(Stance(actor=f"a{p}", issue=f"i{q}", position=50.0, salience=0.5,
+                         capability=1.0) for p in range(a) for q in range(i)),
+)
+sc = Scenario.from_arrays(base, pos, sal, cap)
+sc.arrays()
+t0, c0 = time.perf_counter(), time.process_time()
+ExpectedUtility().forecast(sc)
+print(time.perf_counter() - t0, time.process_time() - c0)
+"""
+
+
+def _scale_row(actors: int, issues: int) -> str:
+    """A forecast of ``actors x issues`` (10 rounds) in a child process: wall and processor
+    seconds of the forecast, peak resident memory of the child."""
+    out = subprocess.run(
+        [sys.executable, "-c", _SCALE, str(actors), str(issues)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    )
+    wall, cpu = (float(v) for v in out.stdout.split())
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # kB -> GB
+    ok = "yes" if wall < 300 and peak < 4 else "NO"
+    return (
+        f"forecast {actors} actors x {issues} issues, 10 rounds: {wall:.1f} s wall, "
+        f"{cpu:.1f} s processor time, peak memory {peak:.2f} GB "
+        f"(target: < 300 s and < 4 GB: {ok})"
     )
 
 
@@ -242,12 +333,14 @@ def main() -> None:
         _forecast_row(500, 1, 1, target=0.2, baseline=128.0),
         _forecast_row(1000, 1, 1, target=1.0, baseline=None),
         _batch_row(10, 1, 10_000, 10, target=2.0),
-        *_ensemble_rows(100_000, 10, target=10.0),
+        *_ensemble_rows(100_000, 10, target=5.0),
     ]
     ref = _reference_row()
     if ref is not None:
         rows.append(ref)
     first = _first_calls()
+    if "--scale" in sys.argv[1:]:
+        first.append(_scale_row(2000, 50))
     load_after = os.getloadavg()
     table = pd.DataFrame(
         rows,
@@ -273,7 +366,9 @@ def main() -> None:
     ]
     kernel = "compiled kernel on" if _eu_numba.enabled() else "compiled kernel off"
     print(f"expected_utility benchmark (best of {REPEATS} runs; {kernel})")
-    print("baseline_s: public Python ports as stated in issue 3; EC case: recorded jmckib run")
+    for line in environment():
+        print(line)
+    print("baseline_s: public Python ports; EC case: recorded jmckib run")
     print("numpy_s: the same call on the NumPy kernel (100,000 draws: projected from 4,096)")
     table["seconds"] = table["seconds"].map("{:.3f}".format)
     for col in ("numpy_s", "target_s", "baseline_s"):
