@@ -108,3 +108,23 @@ def test_verify_does_not_rerun_other_commands(record, tiny):
         seal_run(st, rid)
         (check,) = verify(st)
     assert check.ok and check.rerun == "not re-run"
+
+
+def test_diff_names_changed_stances_and_moved_forecasts(record, tiny):
+    from detente.record.diff import diff_runs
+    from detente.scenario import StanceChange
+
+    moved = tiny.with_changes([StanceChange(actor="b", issue="x", position=20)])
+    a, b = record(["compromise", "median"]), record(["compromise"], scenario=moved)
+    with RunStore.open() as st:
+        d = diff_runs(st.get(a), st.get(b))
+    assert d["stances"]["changed"] == [
+        {"actor": "b", "issue": "x", "field": "position", "a": 70.0, "b": 20.0}
+    ]
+    assert d["actors"] == d["issues"] == {"added": [], "removed": [], "changed": []}
+    assert {s["field"] for s in d["settings"]} == {"input_hash", "models"}
+    (mx,) = [m for m in d["forecasts"] if m["issue"] == "x"]
+    # compromise: capability x salience weighted mean of positions (2·10 + 0.5·p + 0.5·100)/3
+    assert mx["a"] == pytest.approx(105 / 3) and mx["b"] == pytest.approx(80 / 3)
+    assert mx["change"] == pytest.approx(-25 / 3)
+    assert d["models_only_in_a"] == ["median"]

@@ -205,3 +205,33 @@ def test_record_run_keeps_the_result(tiny):
 
 def test_store_path_is_under_the_test_home(detente_home):
     assert Path(store_path()).parent == detente_home
+
+
+def test_a_run_over_a_dataset_keeps_a_description_of_its_inputs(tiny, record):
+    inputs = {"id": "deu.csv", "cases": ["0123456789abcdef", "fedcba9876543210"]}
+    result = {"models": [{"model": "compromise", "mae": 20.5}]}
+    rid = record_run(
+        "validate",
+        None,
+        model=["compromise"],
+        params={},
+        seed=0,
+        result=result,
+        started=time.time(),
+        inputs=inputs,
+    )
+    with RunStore.open(create=False) as st:
+        r = st.get(rid)
+    assert r.inputs_kind == "other" and r.scenario_id == "deu.csv"
+    assert r.scenario_data == inputs and r.result == result
+    assert r.input_hash == canonical_json_hash(inputs)
+    with pytest.raises(InputError, match="are not one scenario"):
+        r.scenario()
+    with pytest.raises(TypeError):
+        record_run("validate", None, model="x", params={}, seed=0, result={}, started=time.time())
+
+
+def canonical_json_hash(data) -> str:
+    import hashlib
+
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:16]

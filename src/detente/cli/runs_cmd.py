@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -90,17 +92,20 @@ def list_cmd(
     if not rows:
         console.print("no graded runs" if graded else "no recorded runs")
         return
+    if not console.is_terminal:  # a file or pipe gets the whole table, nothing folded
+        console.width = max(console.width, 160)
     title = "graded forecasts" if graded else "recorded runs"
-    t = Table(title=f"{title} ({store_path()})", title_justify="left")
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     cols = ["run", "recorded", "command", "scenario", "models", "seed", "sealed"]
     cols += ["resolves", "MAE per model · status quo"] if graded else ["graded"]
     for c in cols:
-        t.add_column(c, overflow="fold")
+        fixed = c in ("run", "recorded", "seed", "sealed", "resolves")
+        t.add_column(c, overflow="fold", no_wrap=fixed)
     for e in rows:
         grade = e["score"]
         cells = [
             e["id"],
-            e["recorded"].replace("T", " ").rstrip("Z"),
+            e["recorded"].replace("T", " ")[:16],
             e["command"],
             e["scenario"],
             ", ".join(_short(m) for m in e["models"]),
@@ -116,6 +121,7 @@ def list_cmd(
             cells.append("yes" if grade else "")
         t.add_row(*[Text(c) for c in cells])
     console.print(t)
+    console.print(f"[dim]run store: {escape(str(store_path()))}[/dim]", soft_wrap=True)
 
 
 @runs_app.command("show")
@@ -168,8 +174,9 @@ def show_cmd(run: RunArg, as_json: JsonOpt = False) -> None:
     if not points:
         console.print("(this result holds no per-issue forecast; --json shows it whole)")
         return
-    sc = r.scenario_data
+    sc = r.scenario_data if r.inputs_kind == "scenario" else {}
     refs = {i["id"]: i.get("reference") for i in sc.get("issues", [])}
+    refs.update({i: None for p in points.values() for i in p if i not in refs})
     what = "median of the draws" if r.command == "ensemble" else "forecast outcome"
     t = Table(title=f"{what} per issue", title_justify="left")
     t.add_column("issue", overflow="fold")
@@ -253,7 +260,10 @@ def export_cmd(
     ],
 ) -> None:
     """Write a run's scenario (native YAML), its result (JSON) and its record (JSON:
-    settings, seal, grade) into a folder; existing files are never overwritten."""
+    settings, seal, grade) into a folder; existing files are never overwritten.
+
+    A run whose inputs are not one scenario (validate) gets the description of its inputs
+    (JSON) instead of the scenario."""
     from detente.io.safe_write import check_output, write_output
     from detente.io.yaml_io import dump_yaml
 
@@ -272,8 +282,12 @@ def export_cmd(
     meta = {k: v for k, v in r.content().items() if k not in ("scenario", "result")}
     meta["seal"] = None if seal is None else seal.__dict__
     meta["grade"] = None if grade is None else grade.score
+    if r.inputs_kind == "scenario":
+        inputs = (f"run-{r.id}.scenario.yaml", dump_yaml(r.scenario()))
+    else:
+        inputs = (f"run-{r.id}.inputs.json", json.dumps(r.scenario_data, indent=2) + "\n")
     files = {
-        out / f"run-{r.id}.scenario.yaml": dump_yaml(r.scenario()),
+        out / inputs[0]: inputs[1],
         out / f"run-{r.id}.result.json": json.dumps(r.result, indent=2) + "\n",
         out / f"run-{r.id}.json": json.dumps(meta, indent=2) + "\n",
     }

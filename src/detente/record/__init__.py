@@ -30,20 +30,23 @@ __all__ = ["record_run"]
 
 def record_run(
     command: str,
-    scenario: Scenario,
+    scenario: Scenario | None,
     *,
     model: str | Sequence[str],
     params: Mapping[str, Any],
     seed: int | None,
     result: Mapping[str, Any],
     started: float,
+    inputs: Mapping[str, Any] | None = None,
 ) -> str | None:
     """Record one run of ``command`` in the run store; the run's id, or ``None`` (with a
     notice on stderr) when it could not be recorded.
 
     ``model``: the model or models run; ``params``: their parameters as given (e.g.
     ``{"expected_utility": {"rounds": "20"}}``); ``result``: the JSON the command prints
-    with ``--json``; ``started``: ``time.time()`` when the command started.
+    with ``--json``; ``started``: ``time.time()`` when the command started. A command whose
+    input is not one scenario (``validate`` over a dataset) passes ``scenario=None`` and
+    describes its inputs in ``inputs`` (e.g. ``{"id": path, "cases": [input hashes]}``).
     """
     from detente.record.store import RunStore
 
@@ -58,6 +61,7 @@ def record_run(
                 seed=seed,
                 result=result,
                 started=started,
+                inputs=inputs,
             )
     except (InputError, sqlite3.Error, OSError) as exc:
         text = exc.message if isinstance(exc, InputError) else str(exc)

@@ -18,7 +18,16 @@ from detente.record.store import RunRecord
 
 __all__ = ["diff_runs"]
 
-_SETTINGS = ("command", "scenario_id", "input_hash", "models", "params", "seed", "version")
+_SETTINGS = (
+    "command",
+    "inputs_kind",
+    "scenario_id",
+    "input_hash",
+    "models",
+    "params",
+    "seed",
+    "version",
+)
 
 
 def diff_runs(a: RunRecord, b: RunRecord) -> dict[str, Any]:
@@ -33,6 +42,8 @@ def diff_runs(a: RunRecord, b: RunRecord) -> dict[str, Any]:
         if va != vb:
             settings.append({"field": name, "a": va, "b": vb})
     sa, sb = a.scenario_data, b.scenario_data
+    if a.inputs_kind != "scenario" or b.inputs_kind != "scenario":
+        sa, sb = {"inputs": sa}, {"inputs": sb}  # not two scenarios: only whether they differ
     actors = _keyed(sa.get("actors", []), sb.get("actors", []), lambda d: (d["id"],), ("actor",))
     issues = _keyed(sa.get("issues", []), sb.get("issues", []), lambda d: (d["id"],), ("issue",))
     stances = _keyed(

@@ -6,9 +6,11 @@ Where: ``$DETENTE_HOME/runs.sqlite`` when ``DETENTE_HOME`` is set, else
 
 A run record holds what is needed to see, compare and reproduce the forecast: the
 scenario's canonical JSON (``scenario.model_dump(mode="json")``) and its
-:meth:`~detente.scenario.Scenario.input_hash`, the command, the models, their parameters,
-the seed, the detente version, when the command started and how long it took, and the
-result JSON the command prints with ``--json``.
+:meth:`~detente.scenario.Scenario.input_hash` (for a command whose input is not one
+scenario, such as ``validate`` over a dataset, a description of its inputs and the SHA-256
+of that description instead: ``inputs_kind`` is then ``"other"``), the command, the
+models, their parameters, the seed, the detente version, when the command started and how
+long it took, and the result JSON the command prints with ``--json``.
 
 Concurrency and durability: the database runs in WAL mode with a busy timeout, and every
 write is one ``BEGIN IMMEDIATE`` transaction, so two processes recording at once both keep
@@ -25,6 +27,7 @@ except listings, which hold the listed rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -70,6 +73,7 @@ CREATE TABLE IF NOT EXISTS runs (
     started REAL NOT NULL,
     elapsed REAL NOT NULL,
     command TEXT NOT NULL,
+    inputs_kind TEXT NOT NULL,
     scenario_id TEXT NOT NULL,
     scenario_name TEXT,
     input_hash TEXT NOT NULL,
@@ -165,6 +169,7 @@ class RunRecord:
     started: float
     elapsed: float
     command: str
+    inputs_kind: str  # "scenario", or "other" when the inputs are not one scenario
     scenario_id: str
     scenario_name: str | None
     input_hash: str
@@ -188,6 +193,12 @@ class RunRecord:
         passed the user-facing checks when it was recorded)."""
         from detente.scenario import DERIVED, Scenario
 
+        if self.inputs_kind != "scenario":
+            raise InputError(
+                f"the inputs of run {self.id} ({self.command}) are not one scenario",
+                where="RUN",
+                allowed="a run of run, ensemble, what-it-takes or agree",
+            )
         return Scenario.model_validate(self.scenario_data, context=DERIVED)
 
     def content(self) -> dict[str, Any]:
@@ -198,6 +209,7 @@ class RunRecord:
             "started": self.started,
             "elapsed": self.elapsed,
             "command": self.command,
+            "inputs_kind": self.inputs_kind,
             "scenario": self.scenario_data,
             "input_hash": self.input_hash,
             "models": list(self.models),
@@ -343,7 +355,7 @@ class RunStore:
     def add_run(
         self,
         command: str,
-        scenario: Scenario,
+        scenario: Scenario | None,
         *,
         models: Sequence[str],
         params: Mapping[str, Any],
@@ -351,19 +363,34 @@ class RunStore:
         result: Mapping[str, Any],
         started: float,
         version: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> str:
-        """Record one run; returns its id (12 hexadecimal digits)."""
+        """Record one run; returns its id (12 hexadecimal digits).
+
+        ``inputs`` describes the inputs of a command that does not run on one scenario
+        (``scenario`` is then ``None``): e.g. ``{"id": "deu", "cases": [input hashes]}``.
+        """
         run_id = uuid.uuid4().hex[:12]
+        if scenario is not None:
+            kind, sid, name, ihash = "scenario", scenario.id, scenario.name, scenario.input_hash()
+            data = canonical_json(scenario.model_dump(mode="json"))
+        elif inputs is not None:
+            data = canonical_json(inputs)
+            kind, sid, name = "other", str(inputs.get("id", command)), None
+            ihash = hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+        else:
+            raise TypeError("add_run needs a scenario or a description of the inputs")
         row = (
             run_id,
             _now(),
             float(started),
             max(0.0, time.time() - float(started)),
             command,
-            scenario.id,
-            scenario.name,
-            scenario.input_hash(),
-            canonical_json(scenario.model_dump(mode="json")),
+            kind,
+            sid,
+            name,
+            ihash,
+            data,
             canonical_json(list(models)),
             canonical_json(params),
             None if seed is None else int(seed),
@@ -372,9 +399,9 @@ class RunStore:
         )
         with self.transaction() as tx:
             tx.execute(
-                "INSERT INTO runs (id, created, started, elapsed, command, scenario_id, "
-                "scenario_name, input_hash, scenario_json, models, params, seed, version, "
-                "result_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (id, created, started, elapsed, command, inputs_kind, "
+                "scenario_id, scenario_name, input_hash, scenario_json, models, params, seed, "
+                "version, result_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
         return run_id
@@ -435,15 +462,16 @@ class RunStore:
             started=r[3],
             elapsed=r[4],
             command=r[5],
-            scenario_id=r[6],
-            scenario_name=r[7],
-            input_hash=r[8],
-            scenario_json=r[9],
-            models=tuple(json.loads(r[10])),
-            params=json.loads(r[11]),
-            seed=r[12],
-            version=r[13],
-            result_json=r[14],
+            inputs_kind=r[6],
+            scenario_id=r[7],
+            scenario_name=r[8],
+            input_hash=r[9],
+            scenario_json=r[10],
+            models=tuple(json.loads(r[11])),
+            params=json.loads(r[12]),
+            seed=r[13],
+            version=r[14],
+            result_json=r[15],
         )
 
     # ------------------------------------------------------------------ seals
@@ -481,8 +509,8 @@ class RunStore:
 
 
 _RUN_COLS = (
-    "n, id, created, started, elapsed, command, scenario_id, scenario_name, input_hash, "
-    "scenario_json, models, params, seed, version, result_json"
+    "n, id, created, started, elapsed, command, inputs_kind, scenario_id, scenario_name, "
+    "input_hash, scenario_json, models, params, seed, version, result_json"
 )
 _SEAL_COLS = "n, run_id, sealed_at, note, resolves, prev_hash, hash"
 
