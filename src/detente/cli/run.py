@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
@@ -15,23 +16,64 @@ from detente.cli.common import (
     console,
     fmt_num,
     fmt_signed,
+    notice,
     parse_params,
     print_json,
     resolve_scenario,
 )
 from detente.forecast import Forecast
-from detente.models import available, get_model
+from detente.models import get_model
+from detente.models.registry import defaults_for
 from detente.scenario import Scenario
 from detente.scenarios import DEFAULT_SCENARIO
 from detente.utility import gains
 
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
 
 def run_models(
-    scenario: Scenario, models: list[str], params: dict[str, dict[str, str]], seed: int | None
+    scenario: Scenario,
+    models: list[str],
+    params: dict[str, dict[str, str]],
+    seed: int | None,
+    *,
+    show_progress: bool = False,
 ) -> list[Forecast]:
-    """Build each model with its parameters and forecast the scenario."""
+    """Build each model with its parameters and forecast the scenario; with
+    ``show_progress``, a progress bar per model on stderr while it runs (fed by the models'
+    :func:`detente.progress.report` calls; removed when done)."""
     built = [get_model(m, **params.get(m, {})) for m in models]
-    return [m.forecast(scenario, seed=seed) for m in built]
+    if not show_progress:
+        return [m.forecast(scenario, seed=seed) for m in built]
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from detente import progress
+
+    forecasts = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        for m in built:
+            task = bar.add_task(m.name, total=1.0)
+
+            def heard(share: float, label: str, task: TaskID = task, name: str = m.name) -> None:
+                bar.update(task, completed=share, description=label or name)
+
+            with progress.listening(heard):
+                forecasts.append(m.forecast(scenario, seed=seed))
+            bar.update(task, completed=1.0, description=f"{m.name}: done")
+    return forecasts
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (the progress bar is drawn only there)."""
+    return sys.stderr.isatty()
 
 
 @app.command()
@@ -67,11 +109,17 @@ def run(
     """Forecast every issue of SCENARIO with the chosen models."""
     started = time.time()
     sc = resolve_scenario(scenario, fmt=fmt, variant=variant)
-    models = model or available()
+    models = model
+    if not models:  # every model, but those that need data the scenario does not carry
+        models, skipped = defaults_for(sc)
+        for name, lack in skipped.items():
+            notice(f"model {name} not run: {lack}")
     for m in models:
         get_model(m)  # unknown names fail before any work
     params = parse_params(param, models)
-    forecasts = run_models(sc, models, params, seed)
+    forecasts = run_models(
+        sc, models, params, seed, show_progress=not as_json and _stderr_is_terminal()
+    )
     result = {
         "scenario": scenario if variant is None else f"{scenario}@{variant}",
         "seed": seed,

@@ -243,10 +243,8 @@ def line_coalitions(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     cxw = np.concatenate([[0.0], np.cumsum(ws * xs)])
     le = np.searchsorted(xs, xs, side="right").astype(np.int64)  # voters at or below
     lt = np.searchsorted(xs, xs, side="left").astype(np.int64)  # voters strictly below
-    if HAVE_NUMBA:
-        cs = _NB_LINE[0](xs, cw, cxw, le, lt)
-    else:
-        cs = _line_sorted_numpy(xs, cw, cxw, le, lt)
+    kernel = _NB_LINE[0] if HAVE_NUMBA else _line_sorted_numpy
+    cs = kernel(xs, cw, cxw, le, lt)
     inv = np.empty(n, dtype=np.intp)
     inv[order] = np.arange(n)
     c = cs[np.ix_(inv, inv)]
@@ -743,8 +741,9 @@ def resolve(
     initiated or received, in order of initiator) by a PCE with weights = capability over
     everybody's utility of the state after the bargain (mean utility of all N positions
     with the two bargain positions substituted); deterministic transition = most
-    probable bargain (the first of those within ``PROB_RTOL`` of it). Returns new positions, the initiator of the chosen
-    bargain (-1 for the status quo) and its probability."""
+    probable bargain (the first of those within ``PROB_RTOL`` of it). Returns new
+    positions, the initiator of the chosen bargain (-1 for the status quo) and its
+    probability."""
     n = x.shape[0]
     r_self = est_risk(risk, risk, opt.risk_adjust)
     u_state = bs_util(d, r_self[:, None])  # u_a(x_n)

@@ -110,7 +110,8 @@ def election(
     Problems are solved in blocks so that no temporary exceeds about 4 million elements
     per block beyond the (A, A) matrices of one problem: memory O(A² + P·A) for P
     problems. Time O(P·A³) in general, O(P·A² log A) for proportional votes with
-    risk-neutral utility above :data:`DIRECT_MAX_ACTORS` actors (:func:`detente.models._smp_kernel.line_coalitions`).
+    risk-neutral utility above :data:`DIRECT_MAX_ACTORS` actors
+    (:func:`detente.models._smp_kernel.line_coalitions`).
     """
     x = np.asarray(x, dtype=float)
     lead = x.shape[:-1]
