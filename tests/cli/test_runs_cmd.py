@@ -37,6 +37,10 @@ def test_run_records_and_no_record_does_not(cli, detente_home):
     assert first["command"] == "run" and first["models"] == ["compromise"]
     assert first["seed"] == 3 and first["scenario"] == "us-russia-reset"
     assert second["models"] == ["median"]
+    code, out, err = cli("runs", "list", "--scenario", "us-russia-reset", "--json")
+    assert code == 0 and len(json.loads(out)) == 2
+    code, out, err = cli("runs", "list", "--scenario", "tiny", "--json")
+    assert code == 0 and json.loads(out) == []
     code, out, err = cli("runs", "show", first["id"][:6], "--json")
     assert code == 0, err
     shown = json.loads(out)
