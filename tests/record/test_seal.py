@@ -128,3 +128,45 @@ def test_diff_names_changed_stances_and_moved_forecasts(record, tiny):
     assert mx["a"] == pytest.approx(105 / 3) and mx["b"] == pytest.approx(80 / 3)
     assert mx["change"] == pytest.approx(-25 / 3)
     assert d["models_only_in_a"] == ["median"]
+
+
+def test_verify_reports_a_sealed_run_removed_from_the_store(record, detente_home):
+    rid = record()
+    with RunStore.open() as st:
+        seal_run(st, rid)
+    with _db(detente_home) as conn:  # foreign keys are off in a plain sqlite3 session
+        conn.execute("DELETE FROM runs WHERE id = ?", (rid,))
+    with RunStore.open() as st:
+        (check,) = verify(st)
+    assert not check.ok and "the run is missing" in check.notes
+
+
+def _sealer(home: str, ids: list[str], barrier) -> None:  # runs in a child process
+    import os
+
+    os.environ["DETENTE_HOME"] = home
+    barrier.wait()
+    for rid in ids:
+        with RunStore.open() as st:
+            seal_run(st, rid)
+
+
+def test_two_processes_sealing_at_once_keep_one_chain(record, detente_home):
+    import multiprocessing
+
+    ids = [record() for _ in range(40)]
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(2)
+    procs = [
+        ctx.Process(target=_sealer, args=(str(detente_home), part, barrier))
+        for part in (ids[::2], ids[1::2])
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    with RunStore.open() as st:
+        checks = verify(st, rerun=False)
+    assert len(checks) == 40 and all(c.ok for c in checks)
+    assert {c.seal.run_id for c in checks} == set(ids)
