@@ -71,8 +71,10 @@ def list_cmd(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List the recorded runs, oldest first; with --graded, each graded forecast with when
-    it was sealed and its score."""
+    """List the recorded runs, oldest first.
+
+    With --graded: only the graded forecasts, with when each was sealed, when it resolves
+    and its score (MAE per model beside the status quo's)."""
     from detente.record.store import store_path
 
     if not store_path().exists():
@@ -126,8 +128,7 @@ def list_cmd(
 
 @runs_app.command("show")
 def show_cmd(run: RunArg, as_json: JsonOpt = False) -> None:
-    """Show one recorded run: what was run, on what, with which settings, its forecasts,
-    its seal and its grade."""
+    """Show one recorded run: settings, forecasts, seal and grade."""
     from detente.record.grade import point_forecasts
 
     with RunStore.open(create=False) as st:
@@ -194,8 +195,10 @@ def diff_cmd(
     run2: Annotated[str, typer.Argument(help="the second run")],
     as_json: JsonOpt = False,
 ) -> None:
-    """What changed between two runs: settings, actors, issues and stances that differ, and
-    how each forecast moved per issue."""
+    """What changed between two runs, and how each forecast moved.
+
+    Settings, actors, issues and stances that differ, then each model's forecast per issue
+    in both runs and the change."""
     from detente.record.diff import diff_runs
 
     with RunStore.open(create=False) as st:
@@ -259,8 +262,10 @@ def export_cmd(
         Path, typer.Option("--out", "-o", help="folder to write into (created if missing)")
     ],
 ) -> None:
-    """Write a run's scenario (native YAML), its result (JSON) and its record (JSON:
-    settings, seal, grade) into a folder; existing files are never overwritten.
+    """Write a run's scenario, result and record into a folder, never overwriting.
+
+    The scenario as native YAML (run it again with detente run), the result as the command
+    printed it with --json, the record (settings, seal, grade) as JSON.
 
     A run whose inputs are not one scenario (validate) gets the description of its inputs
     (JSON) instead of the scenario."""
