@@ -56,6 +56,10 @@ def test_survey_then_combine(tmp_path, cli, fill):
     code, out, err = cli("run", "--json")
     assert code == 0, err
     assert "experts" not in [f["model"] for f in json.loads(out)["forecasts"]]
+    assert err.strip() == (
+        "notice: model experts not run: no expert forecasts in this scenario "
+        "(run detente survey / combine)"
+    )
     code, out, _ = cli("models", "--json")
     assert "experts" in [m["name"] for m in json.loads(out)]
 

@@ -119,6 +119,10 @@ def test_worked_example(tmp_path, cli, fill):
     for k, issue in enumerate(ISSUES):
         assert fc["experts"][issue] == statistics.fmean(f[k] for f in FORECASTS.values())
     assert "| minsk | 28.3 |" in doc and "| sanctions | 56.7 |" in doc
+    # with a forecast of every issue, an all-models run includes the experts
+    code, text, err = cli("run", str(out), "--json")
+    assert code == 0 and "not run" not in err, err
+    assert [f["model"] for f in json.loads(text)["forecasts"]][-1] == "experts"
     code, text, err = cli("run", str(out), "-m", "experts", "-m", "compromise")
     assert code == 0, err
     for line in text.splitlines()[2:13]:

@@ -13,7 +13,7 @@ from detente.errors import InputError
 from detente.experts.combine import combine, read_expert_file
 from detente.experts.survey import Skeleton, write_surveys
 from detente.models import available, get_model
-from detente.models.registry import model_class
+from detente.models.registry import defaults_for, model_class
 from detente.scenario import Actor, Decision, Issue, Scenario, Stance
 
 #: each expert's forecast per issue (expert_03 has no view on y)
@@ -115,6 +115,20 @@ def test_an_issue_without_forecast(base, tmp_path):
         sc = combine([read_expert_file(p, sk)], sk).scenario
     with pytest.raises(InputError, match=r"no expert forecast for issue\(s\) y"):
         get_model("experts").forecast(sc)
+
+
+def test_all_models_run_it_only_with_forecasts_of_every_issue(base, combined, tmp_path):
+    run, skipped = defaults_for(combined)
+    assert run[-1] == "experts" and skipped == {}
+    run, skipped = defaults_for(base)
+    assert "experts" not in run and "compromise" in run
+    assert skipped == {
+        "experts": "no expert forecasts in this scenario (run detente survey / combine)"
+    }
+    partial = combined.replace(
+        metadata={"expert_forecasts": '{"x": [{"expert": "e", "forecast": 1}]}'}
+    )
+    assert defaults_for(partial)[1] == {"experts": "no expert forecast of issue(s) y"}
 
 
 def test_registered_but_not_run_by_default():

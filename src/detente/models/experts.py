@@ -53,8 +53,9 @@ class Experts(Model):
         "Sprinz, Bueno de Mesquita, Kallbekken, Stokman, Saelen & Thomson (2016), "
         "Politics and Governance 4(3)"
     )
-    #: what a scenario must carry for this model to run: ``detente run`` without
-    #: ``--model`` (and every "all models" default) leaves it out (see the registry)
+    #: what a scenario must carry for this model to run: "all models" defaults leave it
+    #: out (:func:`~detente.models.registry.available`), or run it only on scenarios that
+    #: carry it (:func:`~detente.models.registry.defaults_for`)
     needs: ClassVar[str] = "expert forecasts"
 
     def __init__(self, statistic: str = "mean") -> None:
@@ -65,6 +66,22 @@ class Experts(Model):
                 allowed=", ".join(STATISTICS),
             )
         self.statistic = statistic
+
+    @classmethod
+    def missing(cls, scenario: Scenario) -> str | None:
+        """What ``scenario`` lacks for this model to run (None when it can run): an "all
+        models" run leaves the model out, saying this (see
+        :func:`detente.models.registry.defaults_for`)."""
+        try:
+            stored = expert_forecasts(scenario)
+        except InputError as exc:
+            return exc.message
+        if not stored:
+            return "no expert forecasts in this scenario (run detente survey / combine)"
+        lacking = [i for i in scenario.issue_ids if i not in stored]
+        if lacking:
+            return f"no expert forecast of issue(s) {', '.join(lacking)}"
+        return None
 
     def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
         stored = expert_forecasts(scenario)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from detente.errors import InputError
 from detente.models.base import Model
 
-__all__ = ["available", "get_model", "model_class", "parse_value", "register"]
+if TYPE_CHECKING:
+    from detente.scenario import Scenario
+
+__all__ = ["available", "defaults_for", "get_model", "model_class", "parse_value", "register"]
 
 _REGISTRY: dict[str, type[Model]] = {}
 
@@ -80,6 +83,27 @@ def available(*, every: bool = False) -> list[str]:
     _load()
     names = sorted(_REGISTRY, key=lambda n: _order(_REGISTRY[n]))
     return names if every else [n for n in names if not getattr(_REGISTRY[n], "needs", None)]
+
+
+def defaults_for(scenario: Scenario) -> tuple[list[str], dict[str, str]]:
+    """The models an "all models" run of ``scenario`` uses, and those it leaves out.
+
+    Every model of :func:`available`, and each model that needs data (``needs``) when the
+    scenario carries it (its class method ``missing(scenario)`` returns None); the others
+    are returned as ``{name: what the scenario lacks, in words}``, for one notice line
+    each (a model with ``needs`` but no ``missing`` is always left out)."""
+    run: list[str] = []
+    skipped: dict[str, str] = {}
+    for name in available(every=True):
+        cls = _REGISTRY[name]
+        needs = getattr(cls, "needs", None)
+        check = getattr(cls, "missing", None)
+        lack = None if not needs else str(needs) if check is None else check(scenario)
+        if lack is None:
+            run.append(name)
+        else:
+            skipped[name] = lack
+    return run, skipped
 
 
 def model_class(name: str) -> type[Model]:
