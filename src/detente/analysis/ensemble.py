@@ -82,7 +82,7 @@ def _probe(model: Model, scenario: Scenario, seed: int) -> tuple[bool, tuple[str
         return False, ()
     arr = scenario.arrays()
     try:
-        model.outcome_batch(
+        model.decided_outcome_batch(
             arr.position[None],
             arr.salience[None],
             arr.capability[None],
@@ -210,7 +210,7 @@ def _evaluate(
     if job.batch:
         seed = int(seeds[0]) if seeds is not None else job.seed
         res = np.asarray(
-            model.outcome_batch(
+            model.decided_outcome_batch(
                 pos,
                 sal,
                 cap,
