@@ -31,6 +31,11 @@ from detente.scenario import Scenario
 
 __all__ = ["Compromise", "Median", "weighted_mean", "weighted_median"]
 
+#: relative tolerance of the median's half-weight test: the first position (ascending;
+#: the actor order among equal positions) whose cumulative weight reaches half the total
+#: to within this share, so that an exact half split does not flip with rounding
+HALF_RTOL = 1e-12
+
 
 def _weights(salience: np.ndarray, capability: np.ndarray, present: np.ndarray) -> np.ndarray:
     w = np.where(present, capability * salience, 0.0)
@@ -66,7 +71,7 @@ def weighted_median(
     cum = np.cumsum(ws, axis=-2)
     half = 0.5 * cum[..., -1:, :]
     # tolerance so that an exact half split is not lost to rounding
-    reached = cum >= half * (1.0 - 1e-12)
+    reached = cum >= half * (1.0 - HALF_RTOL)
     k = np.argmax(reached, axis=-2)
     return np.take_along_axis(xs, k[..., None, :], axis=-2)[..., 0, :]
 

@@ -83,6 +83,10 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 #: voter's vote (O(A³)); the two agree to rounding (about 1e-16 of the total weight)
 DIRECT_MAX_ACTORS = 64
 
+#: relative tolerance of the mode: positions whose probability lies within this share of
+#: the largest count as tied, and the smallest of them is the mode
+MODE_RTOL = 1e-12
+
 #: elements of the largest (problems, A, A) temporary the direct path builds at once
 _CHUNK_ELEMENTS = 4_000_000
 
@@ -236,7 +240,7 @@ class Condorcet(Model):
         )
         expected = low + (p * x).sum(axis=-1) * (high - low)
         # most probable position; ties (to 1e-12) go to the smallest position
-        tied = p >= p.max(axis=-1, keepdims=True) * (1.0 - 1e-12)
+        tied = p >= p.max(axis=-1, keepdims=True) * (1.0 - MODE_RTOL)
         top = np.argmin(np.where(tied & (p > 0), x, np.inf), axis=-1)
         mode = low + np.take_along_axis(x, top[..., None], axis=-1)[..., 0] * (high - low)
         per_actor = np.where(used, np.take_along_axis(p, owner, axis=-1), 0.0)

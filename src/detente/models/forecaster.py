@@ -88,6 +88,11 @@ __all__ = [
 #: elements of the largest (rows, A, A) temporary the PCE builds at once
 _CHUNK_ELEMENTS = 4_000_000
 
+#: relative tolerance of the reported Condorcet favourite: actors whose win probability
+#: lies within this share of the largest count as tied, and the lowest index is named, so
+#: that the name does not flip with rounding
+FAVOURITE_RTOL = 1e-9
+
 
 def bargaining_weights(
     salience: np.ndarray,
@@ -334,8 +339,11 @@ class DetenteForecaster(Model):
         out, frozen = freeze_outcome(scenario.linkages, arr, out)
         events = [freeze_event(arr, k) for k in np.flatnonzero(frozen)]
         details = {}
+        pce = steps["pce"]
         for k, iss in enumerate(arr.issue_ids):
-            top = int(np.argmax(steps["pce"][:, k]))
+            # the most probable position; within FAVOURITE_RTOL of it, the lowest index
+            col = pce[:, k]
+            top = int(np.argmax(col >= col.max() * (1.0 - FAVOURITE_RTOL)))
             details[iss] = {
                 "weighted_mean": float(steps["weighted_mean"][k]),
                 "condorcet": float(steps["condorcet"][k]),

@@ -525,7 +525,7 @@ class Spatial(Model):
             )
         else:
             stop = f"stopped at the {run.n_turns}-turn limit (movement ratio {last:.4f})"
-        best = int(np.argmax(win))
+        best = int(np.argmax(win >= win.max() * (1.0 - kern.PROB_RTOL)))  # ties: first
         lines = [
             f"KTAB spatial model, {scenario.arrays().n_issues} issues as dimensions: {stop}",
             f"most probable final position: {actors[best]}'s (p = {win[best]:.2f})",
