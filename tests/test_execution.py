@@ -81,7 +81,7 @@ def test_cli_on_a_dask_scheduler_prints_the_same_json(tiny, tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny.model_dump(mode="json")))
     args = ["ensemble", str(path), "-n", "3000", "--seed", "4", "-t", "x <= 40", "--json"]
-    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "DETENTE_HOME": os.environ["DETENTE_HOME"]}
     with LocalCluster(
         n_workers=1,
         threads_per_worker=2,
@@ -181,7 +181,7 @@ def test_ctrl_c_stops_the_cli_with_no_orphan_workers(tiny, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={"DETENTE_HOME": os.environ["DETENTE_HOME"], "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
     )
     try:
         deadline = time.monotonic() + 60

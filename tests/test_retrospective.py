@@ -19,7 +19,7 @@ def _scenario(outcomes: dict[str, float | None]) -> Scenario:
             iss.update(outcome_date="2021-12-31", outcome_source="coded from dated events")
         issues.append(iss)
     stances = []
-    for a, cap, pos in (("a", 3, 80.0), ("b", 1, 30.0), ("c", 1, 90.0)):
+    for a, pos in (("a", 80.0), ("b", 30.0), ("c", 90.0)):
         for iid in ("x", "y", "z"):
             stances.append({"actor": a, "issue": iid, "position": pos, "salience": 1})
     return Scenario.model_validate(

@@ -10,6 +10,7 @@ restrict a's position from above.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -115,7 +116,12 @@ def test_cli_discover_on_the_bundled_scenario():
         capture_output=True,
         text=True,
         timeout=120,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={
+            "DETENTE_HOME": os.environ["DETENTE_HOME"],
+            "COLUMNS": "120",
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+        },
     )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)

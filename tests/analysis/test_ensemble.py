@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -256,7 +257,12 @@ def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={
+            "DETENTE_HOME": os.environ["DETENTE_HOME"],
+            "COLUMNS": "120",
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+        },
     )
 
 

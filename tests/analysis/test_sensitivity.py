@@ -15,6 +15,7 @@ positions on ranges of width ``d_a``:
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -148,7 +149,12 @@ def test_cli_sensitivity_on_the_bundled_scenario():
         capture_output=True,
         text=True,
         timeout=120,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={
+            "DETENTE_HOME": os.environ["DETENTE_HOME"],
+            "COLUMNS": "120",
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+        },
     )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)

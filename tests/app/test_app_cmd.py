@@ -3,6 +3,7 @@ exercised by the browser tests)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -16,7 +17,12 @@ def _cli(*args: str) -> tuple[int, str, str]:
         capture_output=True,
         text=True,
         timeout=60,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={
+            "DETENTE_HOME": os.environ["DETENTE_HOME"],
+            "COLUMNS": "120",
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+        },
     )
     return proc.returncode, proc.stdout, proc.stderr
 

@@ -8,7 +8,10 @@ from detente.errors import InputError
 from detente.io.table import csv_text, parse_csv
 from detente.scenarios import load_bundled
 
-CSV = """actor,issue,position,salience,capability,reference,decision,decision_actors,decision_threshold
+HEADER = "actor,issue,position,salience,capability,reference,"
+CSV = (
+    HEADER
+    + """decision,decision_actors,decision_threshold
 a,x,80,1,3,50,majority,,0.6
 b,x,30,1,1,,,,
 c,x,90,1,1,,,,
@@ -17,6 +20,7 @@ b,y,30,1,1,,,,
 a,z,10,1,3,50,unilateral,b,
 b,z,30,1,1,,,,
 """
+)
 
 
 def test_decision_columns_are_read() -> None:

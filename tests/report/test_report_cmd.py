@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -15,7 +16,12 @@ def _cli(*args: str, cwd: Path) -> tuple[int, str, str]:
         text=True,
         timeout=180,
         cwd=cwd,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        env={
+            "DETENTE_HOME": os.environ["DETENTE_HOME"],
+            "COLUMNS": "120",
+            "PATH": "/usr/bin:/bin",
+            "NO_COLOR": "1",
+        },
     )
     return proc.returncode, proc.stdout, proc.stderr
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import detente.scenarios as bundled
-from detente.errors import InputError
 from detente.decision import decision_arrays
+from detente.errors import InputError
 from detente.linkage import held_mask
 from detente.models import available, get_model
 from detente.scenario import Provenance, Scenario

@@ -20,6 +20,7 @@ errors 10, 20, 20, 100: MAE 37.5, RMSE sqrt(2725), median AE 20, within 10: 1 of
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,12 @@ def run_cli():
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={"COLUMNS": "100", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+            env={
+                "DETENTE_HOME": os.environ["DETENTE_HOME"],
+                "COLUMNS": "100",
+                "PATH": "/usr/bin:/bin",
+                "NO_COLOR": "1",
+            },
         )
         return proc.returncode, proc.stdout, proc.stderr
 

@@ -213,6 +213,9 @@ def ensemble(
     batch: BatchOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="do not keep this run in the run store")
+    ] = False,
 ) -> None:
     """Forecast many perturbed copies of SCENARIO: each issue's outcome distribution and
     the probability of each target.
@@ -263,6 +266,18 @@ def ensemble(
     if out is not None:
         res.write(out)
     summary = res.summary(bins=bins)
+    if not no_record:
+        from detente.record import record_run
+
+        record_run(
+            "ensemble",
+            sc,
+            model=m.name,
+            params={m.name: summary["params"]},
+            seed=seed,
+            result=summary,
+            started=time.time() - elapsed,
+        )
     if as_json:
         print_json(summary)
         return

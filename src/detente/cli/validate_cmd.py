@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import typer
@@ -108,6 +109,9 @@ def validate(
             "veto under co-decision (COD); compare each model with and without it",
         ),
     ] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="do not keep this run in the run store")
+    ] = False,
 ) -> None:
     """Forecast every issue with a recorded outcome with each model and score it against
     the outcome: MAE, RMSE, median absolute error, share within 10 points, each with the
@@ -115,6 +119,7 @@ def validate(
     from detente.validation.datasets import load_dataset
     from detente.validation.runner import validate as run_validation
 
+    started = time.time()
     names = _split_models(models) or available()
     for m in names:
         get_model(m)  # unknown names fail before any work
@@ -157,6 +162,19 @@ def validate(
         procedures=procedures,
         weights_dir=weights_dir,
     )
+    if not no_record:
+        from detente.record import record_run
+
+        record_run(
+            "validate",
+            None,
+            model=names,
+            params=params,
+            seed=seed,
+            result=result.to_json(),
+            started=started,
+            inputs={"id": str(dataset), "cases": [c.input_hash() for c in ds.cases]},
+        )
     if result.procedures is not None:
         notice(result.procedures.describe())
     if out_csv:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import numpy as np
@@ -41,14 +42,30 @@ def what_it_takes_cmd(
     budget: Annotated[int, typer.Option(min=1, help="model runs the search may use")] = 400,
     variant: Annotated[str | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="do not keep this run in the run store")
+    ] = False,
 ) -> None:
     """Find the smallest change of positions, saliences or capabilities that makes the
     model forecast every target; every answer is checked by re-running the model."""
     from detente.analysis.what_it_takes import what_it_takes
 
+    started = time.time()
     sc = resolve_scenario(scenario, variant=variant)
     with input_boundary(scenario):
         res = what_it_takes(sc, target, model=model, movable=movable, seed=seed, budget=budget)
+    if not no_record:
+        from detente.record import record_run
+
+        record_run(
+            "what-it-takes",
+            sc,
+            model=model,
+            params={"target": target, "movable": movable, "budget": budget},
+            seed=seed,
+            result=res.to_dict(),
+            started=started,
+        )
     if as_json:
         print_json(res.to_dict())
         return
@@ -104,6 +121,9 @@ def agree_cmd(
     loss: Annotated[str, typer.Option(help="linear or quadratic")] = "linear",
     variant: Annotated[str | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="do not keep this run in the run store")
+    ] = False,
 ) -> None:
     """Packages both parties prefer to the status quo: Pareto set, Nash and
     Kalai-Smorodinsky solutions, zone of agreement and cross-issue trades."""
@@ -112,6 +132,7 @@ def agree_cmd(
 
     if loss not in ("linear", "quadratic"):
         raise InputError(f"unknown loss {loss!r}", where="--loss", allowed="linear, quadratic")
+    started = time.time()
     sc = resolve_scenario(scenario, variant=variant)
     pair = None
     if parties:
@@ -120,6 +141,18 @@ def agree_cmd(
             raise InputError("give exactly two actors", where="--parties", allowed="e.g. a,b")
         pair = (names[0], names[1])
     ag = agreement(sc, pair, loss=loss)  # type: ignore[arg-type]
+    if not no_record:
+        from detente.record import record_run
+
+        record_run(
+            "agree",
+            sc,
+            model="bargaining",
+            params={"parties": parties, "loss": loss},
+            seed=None,
+            result=ag.to_dict(),
+            started=started,
+        )
     if as_json:
         print_json(ag.to_dict())
         return
