@@ -12,6 +12,11 @@ class DetenteError(Exception):
     """Base class of every error detente raises on purpose."""
 
 
+class ModelError(DetenteError, ValueError):
+    """A model could not produce a forecast (e.g. a non-finite outcome): a defect to report
+    with the scenario that caused it, shown as one line rather than a traceback."""
+
+
 class InputError(DetenteError, ValueError):
     """A problem with something the user wrote: a file, a field, a parameter.
 

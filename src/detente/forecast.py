@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detente.errors import ModelError
+
 if TYPE_CHECKING:  # pandas loads only when a table is asked for (fast start-up)
     import pandas as pd
 
@@ -74,7 +76,10 @@ class Forecast:
             raise ValueError("outcome must have one value per issue")
         if not np.all(np.isfinite(self.outcome)):
             bad = [self.issue_ids[k] for k in np.flatnonzero(~np.isfinite(self.outcome))]
-            raise ValueError(f"model {self.model} produced a non-finite outcome on {bad}")
+            raise ModelError(
+                f"model {self.model} produced a non-finite outcome on {', '.join(bad)}; "
+                "please report it with the scenario"
+            )
 
     @property
     def n_rounds(self) -> int:

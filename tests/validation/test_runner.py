@@ -113,7 +113,7 @@ def test_csv_and_chart(hand, hand_expected, tmp_path):
     assert table["issue"].tolist() == ["d01001i1", "d01001i2", "n02002i1", "n02002i3"]
     assert table["compromise_abs_error"].tolist() == pytest.approx([10, 30, 0, 50], abs=1e-9)
     assert table["median_forecast"].tolist() == pytest.approx(hand_expected["median"], abs=1e-9)
-    with pytest.raises(InputError, match="does not overwrite"):
+    with pytest.raises(InputError, match="exists already"):
         res.write_csv(path)
     from detente.validation.chart import error_chart
 
@@ -121,7 +121,7 @@ def test_csv_and_chart(hand, hand_expected, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = error_chart(res, tmp_path / "errors.svg")
     assert b"<svg" in svg.read_bytes()[:2000]
-    with pytest.raises(InputError, match="does not overwrite"):
+    with pytest.raises(InputError, match="exists already"):
         error_chart(res, png)
     with pytest.raises(InputError, match="suffix"):
         error_chart(res, tmp_path / "errors.txt")

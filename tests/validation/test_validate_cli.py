@@ -72,7 +72,7 @@ def test_csv_and_chart_refuse_to_overwrite(run_cli, hand_csv, tmp_path):
     assert csv.exists() and png.exists()
     code, _, err = run_cli(*args, "--out-csv", str(csv))
     assert code == 2
-    assert "does not overwrite" in err and "Traceback" not in err
+    assert "exists already" in err and "Traceback" not in err
 
 
 def test_missing_dataset_says_so(run_cli, tmp_path):

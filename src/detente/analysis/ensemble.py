@@ -538,20 +538,14 @@ class EnsembleResult:
                 where="--out",
                 allowed=".parquet, .pq or .csv",
             )
-        if p.exists():
-            raise InputError(
-                f"{p} exists already; detente does not overwrite files",
-                where="--out",
-                allowed="a new file name",
-            )
-        if not p.parent.is_dir():
-            raise InputError(f"folder {p.parent} does not exist", where="--out")
+        from detente.io.safe_write import write_output
+
         frame = self.to_frame()
         if suffix == ".csv":
-            frame.to_csv(p, index=False)
+            writer = lambda t: frame.to_csv(t, index=False)  # noqa: E731
         else:
-            frame.to_parquet(p, index=False)
-        return p
+            writer = lambda t: frame.to_parquet(t, index=False)  # noqa: E731
+        return write_output(p, writer, where="--out", overwrite_hint="")
 
 
 def _plain(obj: Any) -> Any:

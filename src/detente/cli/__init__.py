@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from detente.cli.app import app
-from detente.errors import InputError
+from detente.errors import DetenteError, InputError
 
 __all__ = ["app", "main"]
 
@@ -34,6 +34,13 @@ def main() -> None:
 
         err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", soft_wrap=True)
         sys.exit(2)
+    except DetenteError as exc:  # a defect found by a check (e.g. ModelError): one line
+        from rich.markup import escape
+
+        from detente.cli.common import err_console
+
+        err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
+        sys.exit(1)
     except (KeyboardInterrupt, typer.Abort):
         code = 130
     except typer.Exit as exc:

@@ -8,7 +8,6 @@ prints. User-input problems surface as :class:`~detente.errors.InputError`, whic
 from __future__ import annotations
 
 import json
-import math
 import sys
 import warnings
 from collections import defaultdict
@@ -105,10 +104,9 @@ def print_json(data: Any) -> None:
     JSON has no NaN or infinity: a non-finite number is written as ``null`` and a notice on
     stderr names where (strict JSON parsers would refuse ``NaN``/``Infinity``).
     """
-    import numpy as np
+    from detente.jsonsafe import finite_json
 
-    bad: list[str] = []
-    clean = _finite_json(data, "", bad, np)
+    clean, bad = finite_json(data)
     if bad:
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
         notice(
@@ -116,29 +114,6 @@ def print_json(data: Any) -> None:
             f"{', '.join(bad[:5])}{more}"
         )
     sys.stdout.write(json.dumps(clean, indent=2, allow_nan=False) + "\n")
-
-
-def _finite_json(obj: Any, path: str, bad: list[str], np: Any) -> Any:
-    """``obj`` with every non-finite float (also NumPy's) replaced by None; ``bad`` gets
-    the path of each."""
-    if isinstance(obj, dict):
-        return {
-            k: _finite_json(v, f"{path}.{k}" if path else str(k), bad, np) for k, v in obj.items()
-        }
-    if isinstance(obj, list | tuple):
-        return [_finite_json(v, f"{path}[{k}]", bad, np) for k, v in enumerate(obj)]
-    if isinstance(obj, np.ndarray):
-        return _finite_json(obj.tolist(), path, bad, np)
-    if isinstance(obj, float | np.floating):
-        if not math.isfinite(float(obj)):
-            bad.append(path or "value")
-            return None
-        return float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 @contextmanager

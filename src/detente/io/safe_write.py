@@ -175,7 +175,9 @@ def check_output(
                 "the file exists already; it is left as it is",
                 source=src,
                 where=where,
-                allowed=f"a new file name, or {overwrite_hint}",
+                allowed=f"a new file name, or {overwrite_hint}"
+                if overwrite_hint
+                else "a new file name",
             )
     if not p.parent.is_dir():
         raise InputError(

@@ -67,7 +67,9 @@ class Results:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+        from detente.jsonsafe import finite_json
+
+        return json.dumps(finite_json(self.to_dict())[0], indent=2, allow_nan=False)
 
 
 def default_models() -> list[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from detente.errors import InputError
+from detente.io.safe_write import check_output, write_output
 from detente.validation.runner import ValidationResult
 
 __all__ = ["CHART_SUFFIXES", "error_chart"]
@@ -36,20 +37,7 @@ def error_chart(result: ValidationResult, path: str | Path) -> Path:
             where="--chart",
             allowed="a file name ending in " + ", ".join(CHART_SUFFIXES),
         )
-    if p.exists():
-        raise InputError(
-            "the file exists already; detente does not overwrite it",
-            source=str(p),
-            where="--chart",
-            allowed="a path that does not exist yet",
-        )
-    if not p.parent.exists():
-        raise InputError(
-            "the folder to write into does not exist",
-            source=str(p),
-            where="--chart",
-            allowed="a path in an existing folder",
-        )
+    check_output(p, where="--chart", overwrite_hint="")
     models = result.models
     errs = [np.abs(result.errors(m)) for m in models]
     errs = [e[np.isfinite(e)] for e in errs]
@@ -77,6 +65,7 @@ def error_chart(result: ValidationResult, path: str | Path) -> Path:
     ax_cdf.set_title("share of issues within x points")
     ax_cdf.legend(fontsize=8)
     fig.suptitle(f"{Path(result.dataset).name}: {result.n_issues} issues with outcomes")
-    fig.savefig(p)
+    fmt = p.suffix.lstrip(".").lower() or "png"
+    write_output(p, lambda t: fig.savefig(t, format=fmt), where="--chart", overwrite_hint="")
     plt.close(fig)
     return p

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import InputError
+from detente.io.safe_write import write_output
 from detente.models import available, get_model
 from detente.validation.datasets import Dataset
 from detente.validation.procedures import Procedures, procedures_for
@@ -228,26 +229,13 @@ class ValidationResult:
     def write_csv(self, path: str | Path) -> Path:
         """Write :meth:`per_issue_frame` to a new CSV file (an existing file is refused)."""
         p = Path(path)
-        _refuse_existing(p, "--out-csv")
-        self.per_issue_frame().to_csv(p, index=False, float_format="%.6g")
+        write_output(
+            p,
+            self.per_issue_frame().to_csv(index=False, float_format="%.6g"),
+            where="--out-csv",
+            overwrite_hint="",
+        )
         return p
-
-
-def _refuse_existing(p: Path, where: str) -> None:
-    if p.exists():
-        raise InputError(
-            "the file exists already; detente does not overwrite it",
-            source=str(p),
-            where=where,
-            allowed="a path that does not exist yet",
-        )
-    if not p.parent.exists():
-        raise InputError(
-            "the folder to write into does not exist",
-            source=str(p),
-            where=where,
-            allowed="a path in an existing folder",
-        )
 
 
 def validate(
