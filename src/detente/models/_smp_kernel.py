@@ -894,6 +894,12 @@ def _plain(fn: Any) -> Any:  # pragma: no cover - used only without numba
 
 # module-level functions, so that numba's on-disk cache can serve later processes
 _jit = _numba.njit(cache=True, nogil=True, error_model="numpy") if _NUMBA_OK else _plain
+#: kernels whose outer loop runs on parallel threads (independent iterations only, so the
+#: results do not depend on the number of threads; NUMBA_NUM_THREADS limits them)
+_pjit = (
+    _numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True) if _NUMBA_OK else _plain
+)
+_prange = _numba.prange if _NUMBA_OK else range
 
 
 @_jit
@@ -1072,6 +1078,49 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, 
 
 
 @_jit
+def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale, scratch):
+    # initiator h's best target (see _best_challenges_nb); scratch: per-thread arrays
+    n = d.shape[0]
+    uni, unn, delta, prob, gain = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    r = rest[h]
+    for q in range(n):
+        uni[q] = _nb_util(d[q, h], r[q])
+        unn[q] = _nb_util(d[q, q], r[q])
+        gain[q] = -np.inf
+    uii = unn[h]
+    for j in range(n):
+        delta[j] = -abs(uii - _nb_util(d[h, j], r[h]))  # negated: argsort ascending
+    delta[h] = np.inf  # never a target of itself: sorts last
+    order = np.argsort(delta, kind="mergesort")
+    k1 = min(first, n - 1)
+    _eval_targets(rule, tp, simple, h, order, k1, d, r, w, s_tot, uni, unn, prob, gain)
+    best = min_gain
+    for t in range(k1):
+        if gain[order[t]] > best:
+            best = gain[order[t]]
+    cut = best - rtol * abs(best) - 1e-12
+    k2 = k1
+    while k2 < n - 1 and -delta[order[k2]] * scale >= cut:
+        k2 += 1
+    if k2 > k1:
+        rest_c = order[k1:k2].copy()
+        _eval_targets(rule, tp, simple, h, rest_c, k2 - k1, d, r, w, s_tot, uni, unn, prob, gain)
+    # choice: gains within rtol (relative) of the best count as equal; lowest index wins
+    gmax = -np.inf
+    for t in range(k2):
+        g = gain[order[t]]
+        if g > min_gain and g > gmax:
+            gmax = g
+    if gmax == -np.inf:
+        return -1, 0.0, -1.0
+    lim = gmax - rtol * abs(gmax)
+    for j in range(n):  # unevaluated targets hold -inf
+        if gain[j] > min_gain and gain[j] >= lim:
+            return j, prob[j], gain[j]
+    return -1, 0.0, -1.0
+
+
+@_pjit
 def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale):
     # every initiator's best target without evaluating every target: gain_j =
     # Δ_j (1 - 2 s_j (1 - P)) with Δ_j = u_ii - u_ij and 0 <= P <= 1, so
@@ -1079,60 +1128,22 @@ def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, fir
     # sum to at most 1, as KTAB requires). The `first` targets of largest |Δ| are
     # evaluated, then every target whose bound could still reach the best gain within the
     # tie tolerance; the others cannot be chosen. Same numbers as evaluating them all.
+    # Initiators are independent: blocks of them run on parallel threads, each with its
+    # own scratch, and every result is the same whatever the number of threads.
     n = d.shape[0]
     target = np.full(n, -1, dtype=np.int64)
     p_best = np.zeros(n)
     g_best = np.full(n, -1.0)
-    uni = np.empty(n)
-    unn = np.empty(n)
-    delta = np.empty(n)
-    prob = np.zeros(n)
-    gain = np.full(n, -np.inf)
-    done = np.zeros(n, dtype=np.bool_)
-    for h in range(n):
-        r = rest[h]
-        for q in range(n):
-            uni[q] = _nb_util(d[q, h], r[q])
-            unn[q] = _nb_util(d[q, q], r[q])
-        uii = unn[h]
-        for j in range(n):
-            delta[j] = -abs(uii - _nb_util(d[h, j], r[h]))  # negated: argsort ascending
-        delta[h] = np.inf  # never a target of itself: sorts last
-        order = np.argsort(delta, kind="mergesort")
-        k1 = min(first, n - 1)
-        _eval_targets(rule, tp, simple, h, order, k1, d, r, w, s_tot, uni, unn, prob, gain)
-        best = min_gain
-        for t in range(k1):
-            if gain[order[t]] > best:
-                best = gain[order[t]]
-        cut = best - rtol * abs(best) - 1e-12
-        k2 = k1
-        while k2 < n - 1 and -delta[order[k2]] * scale >= cut:
-            k2 += 1
-        if k2 > k1:
-            rest_c = order[k1:k2].copy()
-            _eval_targets(
-                rule, tp, simple, h, rest_c, k2 - k1, d, r, w, s_tot, uni, unn, prob, gain
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in _prange(n_blocks):
+        scratch = np.empty((5, n))
+        for h in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+            t, p, g = _best_for(
+                h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale, scratch
             )
-        for t in range(k2):
-            done[order[t]] = True
-        # choice: gains within rtol (relative) of the best count as equal; lowest index
-        gmax = -np.inf
-        for t in range(k2):
-            g = gain[order[t]]
-            if g > min_gain and g > gmax:
-                gmax = g
-        if gmax > -np.inf:
-            lim = gmax - rtol * abs(gmax)
-            for j in range(n):
-                if done[j] and gain[j] > min_gain and gain[j] >= lim:
-                    target[h] = j
-                    p_best[h] = prob[j]
-                    g_best[h] = gain[j]
-                    break
-        for t in range(k2):
-            done[order[t]] = False
-            gain[order[t]] = -np.inf
+            target[h] = t
+            p_best[h] = p
+            g_best[h] = g
     return target, p_best, g_best
 
 

@@ -12,7 +12,10 @@ It is the "model to beat" on EU legislative data (Achen 2006; Thomson et al. 201
 positions; the outcome is the first position at which the cumulative weight reaches half of
 the total weight.
 
-Both are closed-form: the forecast has no rounds, its trajectory is the input. Linkages
+Both are closed-form: the forecast has no rounds, its trajectory is the input. For A actors
+and I issues the compromise takes O(A·I) time and the median O(A·I·log A) (a sort per
+issue); both hold O(A·I) memory (a few arrays of the scenario's shape). At 2,000 actors x
+50 issues either takes milliseconds; reading the scenario file takes far longer. Linkages
 (:mod:`detente.linkage`) are evaluated once on the forecast: an issue that a linkage
 freezes (every actor held) stays at its reference point. Where every
 actor on an issue has zero weight (all saliences or capabilities 0) the weights are taken

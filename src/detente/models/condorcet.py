@@ -41,6 +41,13 @@ Departures from KTAB, none visible on its inputs:
 * actors absent from an issue neither vote nor are candidates; an issue nobody takes a
   stance on forecasts its midpoint.
 
+Complexity, for A actors and I issues: the issues are solved one after another (blocks of
+small ones together), so memory is O(A² + A·I) (one issue's (A, A) matrices, 32 MB at
+A = 2,000). Time is O(I·A² log A) with the defaults (proportional votes, risk-neutral
+utility) above :data:`DIRECT_MAX_ACTORS` actors, where the coalitions come from sorted
+prefix sums (:func:`detente.models._smp_kernel.line_coalitions`); other voting rules and
+``risk="ktab"`` sum every voter's vote, O(I·A³).
+
 The model is closed-form (no rounds). As in the team's other closed-form models,
 linkages (:mod:`detente.linkage`) are evaluated once on the forecast: a held position is
 the input position already, and an issue that a linkage freezes (every actor held) stays

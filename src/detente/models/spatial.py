@@ -24,6 +24,14 @@ With the defaults this reproduces KTAB's logged positions on its SOE and dummyDa
 cases to the printed decimal at every turn, the same number of turns, and the win
 probabilities to 5e-5 (tests/models/test_spatial.py).
 
+Complexity, for N actors, D issues and T turns (T <= ``max_turns``): each turn costs
+O(N³ + N²·D) time: distances O(N²·D), two probabilistic Condorcet elections over N
+positions O(N³) (compiled, vectorised over options), the challenges O(N³) (every
+initiator, target and third party; the compiled kernel evaluates only the targets whose
+utility loss can still beat the best gain found, often a small share of them) and the
+resolution O(N²·D). Memory is O(N² + T·N·D): a few (N, N) matrices (32 MB each at
+N = 2,000; no (N, N, D) array is built) and the positions of every turn.
+
 Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB):
 
 * positions are rescaled from each issue's [low, high] to [0, 1] and back;
