@@ -939,17 +939,24 @@ def _nb_util(d, r):
 _BLOCK = 16
 
 
-@_jit
+@_pjit
 def _coalitions_nb(rule, w, u):
     # u[k, m]: utility of option m to voter k (voter-major, contiguous over options).
     # C(a:b) for b < a accumulates the votes in voter order q = 0, 1, ... (from 1e-8),
     # exactly as a plain loop over q would; the innermost loop runs over the options b, so
     # it is element-wise (no reduction) and vectorises without reordering any sum.
+    # Blocks of options are independent (each writes its own rows and columns of C) and
+    # run on parallel threads; the results do not depend on the number of threads.
     k, m = u.shape
     c = np.empty((m, m))
-    acc_p = np.empty((_BLOCK, m))
-    acc_n = np.empty((_BLOCK, m))
-    for a0 in range(0, m, _BLOCK):
+    n_blocks = (m + _BLOCK - 1) // _BLOCK
+    for it in _prange(n_blocks):
+        # iterations alternate short and long blocks (the work grows with a), so that
+        # contiguous shares of the iterations carry equal work
+        blk = it // 2 if it % 2 == 0 else n_blocks - 1 - it // 2
+        a0 = blk * _BLOCK
+        acc_p = np.empty((_BLOCK, m))
+        acc_n = np.empty((_BLOCK, m))
         nb = min(_BLOCK, m - a0)
         for aa in range(nb):
             for b in range(a0 + aa):
