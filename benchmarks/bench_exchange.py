@@ -17,8 +17,8 @@ Run: ``python benchmarks/bench_exchange.py``. Rows:
   best exchanges (see :mod:`detente.models.exchange`). Each runs once in a fresh process,
   which reports its wall clock, CPU time and peak resident memory (``ru_maxrss``). The
   baseline is the budget, at most 300 s and 4 GB for 1,000 x 20 x 10; the model before
-  pruning needed about 550 bytes per candidate, 13 GB for the 24 million candidates of a
-  1,000 x 20 round and 330 GB at 2,000 x 50 (a run at 2,000 x 50 was killed at 23.8 GB).
+  pruning needed about 580 bytes per candidate, 14 GB for the 24 million candidates of a
+  1,000 x 20 round and 350 GB at 2,000 x 50 (a run at 2,000 x 50 was killed at 23.8 GB).
   ``--no-scale`` leaves these rows out.
 
 Each time of the other rows is the best of ``REPEATS`` runs of ``Exchange(...).forecast``
