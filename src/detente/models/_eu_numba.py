@@ -88,7 +88,7 @@ SEGMENT = 64
 MIN_GAMES_PER_THREAD = 256
 #: games are played in chunks whose powers take at most this many values (at least one
 #: game a chunk): bounded memory, and a chunk's data stay in the cache through a round
-POW_CHUNK = 1 << 18
+POW_CHUNK = 1 << 20
 
 _on = ENABLED
 #: the tolerance of ties, as :data:`detente.models._eu_kernel.TIE` (kept equal by a test)
@@ -213,6 +213,11 @@ def _geometry(n: int, xs: np.ndarray, scale: float, dist: np.ndarray, cnt: np.nd
             while t < n and xs[t] < mid:
                 t += 1
             cnt[i, j] = t
+            if n <= _DIRECT_MAX:  # small games: mirror at once, all in the cache
+                dist[j, i] = dist[i, j]
+                cnt[j, i] = t
+    if n <= _DIRECT_MAX:
+        return
     for r0 in range(0, n, _TILE):  # mirror, tile by tile
         for c0 in range(r0, n, _TILE):
             for i in range(r0, min(r0 + _TILE, n)):
@@ -465,12 +470,20 @@ def _prepare(
         _probability(n, na, m, p, variant, pair, rank, flat, stack, vals, gt)
         # (E5): a[j, i] = E_j(U_ji) = 2d - 4d s_i (1 - P_ji) with r = 1; D_i = Σ_j a[j, i],
         # summed over j in order as NumPy does (rows j outer: no column reads)
-        for i in range(n):
-            s4[i] = 4.0 * ss[i]
-            danger[i] = 0.0
-        for j in range(n):
+        if n <= _DIRECT_MAX:  # small games: column by column, all in the cache
             for i in range(n):
-                danger[i] += dist[j, i] * (2.0 - s4[i] * (1.0 - p[j, i]))
+                si = 4.0 * ss[i]
+                acc = dist[0, i] * (2.0 - si * (1.0 - p[0, i]))
+                for j in range(1, n):
+                    acc += dist[j, i] * (2.0 - si * (1.0 - p[j, i]))
+                danger[i] = acc
+        else:
+            for i in range(n):
+                s4[i] = 4.0 * ss[i]
+                danger[i] = 0.0
+            for j in range(n):
+                for i in range(n):
+                    danger[i] += dist[j, i] * (2.0 - s4[i] * (1.0 - p[j, i]))
         big = -np.inf
         small = np.inf
         for i in range(n):
@@ -590,9 +603,12 @@ def _finish(
                         vote[k, a] = g_ka * ws[k]
                 _support(n, vote, cnt, h, ht, gg, gt, m)
                 _probability(n, na, m, p, variant, pair, rank, flat, stack, vals, gt)
-                _transpose(n, n, p, gt)  # gt[i, j] = P_ji
+                pt = p  # small games read P_ji as p[j, i] (in the cache)
+                if n > _DIRECT_MAX:
+                    _transpose(n, n, p, gt)  # gt[i, j] = P_ji
+                    pt = gt
                 made = _choose_scholz(
-                    n, xs, ss, p, gt, pw, q, least_change, capitulation, TIE * scale[g], cand,
+                    n, xs, ss, p, pt, pw, q, least_change, capitulation, TIE * scale[g], cand,
                     new, pick, pkind, peo, pet,
                 )  # fmt: skip
             else:  # dmasad: the r = 1 probabilities of the dangers
@@ -692,7 +708,8 @@ def _choose_scholz(
                 continue
             gain, spread = _utilities(pw, q, n, 3, i, j)
             own = gain - ss[j] * (1.0 - p[i, j]) * spread  # E^i(U_ij)
-            oth = gain - si * (1.0 - pt[i, j]) * spread  # E^i(U_ji); pt[i, j] = P_ji
+            pji = p[j, i] if n <= _DIRECT_MAX else pt[i, j]  # pt: P transposed
+            oth = gain - si * (1.0 - pji) * spread  # E^i(U_ji)
             absd = abs(xj - xi)
             cand[2, j], cand[3, j] = own, oth
             if oth > own + TIE and own > TIE:  # confrontation
@@ -766,7 +783,12 @@ def _choose_dmasad(
                 continue
             gain, spread = _utilities(pw, q, n, 2, i, j)
             own[i, j] = gain - ss[j] * (1.0 - p[i, j]) * spread
-    _transpose(n, n, own, other)  # other[i, j] = own[j, i], the sender's E(U)
+    if n > _DIRECT_MAX:
+        _transpose(n, n, own, other)  # other[i, j] = own[j, i], the sender's E(U)
+    else:
+        for i in range(n):
+            for j in range(n):
+                other[i, j] = own[j, i]
     for i in range(n):
         xi = xs[i]
         new[i] = xi
@@ -929,9 +951,13 @@ def play(
             lo = end
         return out
 
+    # each thread's chunks and buffers, made once for the whole play (the linkages make
+    # the rounds go one by one: fresh buffers every round would be paged in every round)
+    plans = [chunks(int(bounds[c]), int(bounds[c + 1])) for c in range(k)]
+    buffers: list[tuple[Any, ...] | None] = [None] * k
+
     def rounds_of(
-        lo: int,
-        hi: int,
+        c: int,
         t0: int,
         t1: int,
         traj: np.ndarray,
@@ -939,13 +965,14 @@ def play(
         hm: np.ndarray,
         rec: tuple[np.ndarray, ...] | None,
     ) -> None:
-        """Games ``lo .. hi - 1`` through rounds ``t0 .. t1 - 1`` of a segment, chunk by
+        """Thread ``c``'s games through rounds ``t0 .. t1 - 1`` of a segment, chunk by
         chunk (every round of a chunk before the next: its data stay in the cache)."""
-        parts = chunks(lo, hi)
-        size = max(off[c1] - off[c0] for c0, c1 in parts) if parts else 0
-        # every game's block is written by _prepare before _finish reads it
-        base, expo, pw = np.empty(size), np.empty(size), np.empty(size)
-        scr = scratch(n)
+        parts = plans[c]
+        if buffers[c] is None:
+            size = max(off[c1] - off[c0] for c0, c1 in parts) if parts else 0
+            # every game's block is written by _prepare before _finish reads it
+            buffers[c] = (np.empty(size), np.empty(size), np.empty(size), scratch(n))
+        base, expo, pw, scr = buffers[c]
         for c0, c1 in parts:
             shift = off[c0]
             m = off[c1] - shift
@@ -1006,16 +1033,13 @@ def play(
             hm = no_hold if held is None else np.array(held, dtype=bool, order="C")
             helds.extend([None if held is None else hm.copy()] * step)
             if k == 1:
-                rounds_of(0, b, t, t + step, traj, risk, hm, rec)
+                rounds_of(0, t, t + step, traj, risk, hm, rec)
             else:
                 pool = _pool(k - 1)
                 futures = [
-                    pool.submit(
-                        rounds_of, bounds[c], bounds[c + 1], t, t + step, traj, risk, hm, rec
-                    )
-                    for c in range(1, k)
+                    pool.submit(rounds_of, c, t, t + step, traj, risk, hm, rec) for c in range(1, k)
                 ]
-                rounds_of(bounds[0], bounds[1], t, t + step, traj, risk, hm, rec)
+                rounds_of(0, t, t + step, traj, risk, hm, rec)
                 for f in futures:
                     f.result()
             t += step
