@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -245,3 +247,62 @@ def test_pruned_round_memory_is_bounded():
     assert n_candidates > 3_500_000
     assert 0 < n_kept < 800 * 800 and n_realised > 1000
     assert rss_kb < 700_000
+
+
+_CHILD = textwrap.dedent(
+    """
+    import json
+    import numpy as np
+    from detente.models.exchange import Exchange
+    from detente.scenario import Actor, Issue, Scenario, Stance
+
+    rng = np.random.default_rng(21)
+    pos = rng.uniform(0, 100, (60, 7))
+    sal = rng.uniform(0.05, 1, (60, 7))
+    cap = rng.uniform(0.05, 1, (60, 7))
+    sc = Scenario(
+        id="simd",
+        actors=tuple(Actor(id=f"a{k:02d}") for k in range(60)),
+        issues=tuple(Issue(id=f"i{k}") for k in range(7)),
+        stances=tuple(
+            Stance(actor=f"a{a:02d}", issue=f"i{i}", position=float(pos[a, i]),
+                   salience=float(sal[a, i]), capability=float(cap[a, i]))
+            for a in range(60) for i in range(7)
+        ),
+    )
+    out = []
+    for params in ({}, {"max_candidates": 0, "pair_limit": 2}, {"p": 0.3}):
+        f = Exchange(rounds=3, **params).forecast(sc, seed=4)
+        out.append({
+            "positions": f.positions.tolist(),
+            "exchanges": [[e.round, *e.actors, *e.issues, e.data["gain"]]
+                          for e in f.events if e.kind == "exchange"],
+        })
+    print(json.dumps(out))
+    """
+)
+
+
+def _child(env: dict[str, str]) -> list[dict]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.slow
+def test_avx2_arithmetic_gives_the_same_bits():
+    """NumPy's AVX-512 code switched off (as on an AVX2 processor) and numba generating code
+    for Haswell: the same exchanges and positions, bit for bit (full, pruned, randomised)."""
+    from numpy._core import _multiarray_umath as umath
+
+    wide = [f for f in umath.__cpu_dispatch__ if f.startswith("AVX512") or f == "X86_V4"]
+    native = _child({})
+    avx2 = _child({"NPY_DISABLE_CPU_FEATURES": " ".join(wide), "NUMBA_CPU_NAME": "haswell"})
+    assert all(len(run["exchanges"]) > 100 for run in native)
+    assert avx2 == native
