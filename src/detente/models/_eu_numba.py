@@ -62,10 +62,11 @@ pools and runs ensembles from the dashboard's threads. The code is cached on dis
 later processes load it (about 0.3 s); ``benchmarks/bench_expected_utility.py`` reports
 both.
 
-Where the time goes (bundled scenario, 10 rounds, one thread): about a third in each of
-the two compiled halves and the rest in ``np.power``, which NumPy runs with SVML on
-AVX-512 (about 3 ns a value) and with the C library's ``pow`` on AVX2 (about 10 ns),
-so the AVX2 figure is about 1.6 times the AVX-512 one.
+Where the time goes (bundled scenario, 10 rounds, one thread, measured with cProfile on
+a loaded machine): :func:`_finish` about 45 %, :func:`_prepare` 30 % and ``np.power`` 20 %
+on AVX-512, where NumPy runs SVML (about 3 ns a value); with AVX2 code paths
+(``NUMBA_CPU_NAME=haswell`` and NumPy's AVX-512 features off) ``np.power`` runs the C
+library's ``pow`` (about 10 ns a value) and takes 35-40 %.
 
 Nothing here is recursive: numba's cache does not reload recursive functions reliably
 (the reloaded code crashed).
