@@ -673,27 +673,40 @@ class _Round:
         self.ci, self.cj, self.p, self.q = ci, cj, p, q
         n = int(ci.size)
         self.n = n
-        self.f_iq = ci * n_i + q  # flat (actor, issue): I's supply
-        self.f_ip = ci * n_i + p  # I's demand
-        self.f_jp = cj * n_i + p  # J's supply
-        self.f_jq = cj * n_i + q  # J's demand
+        # a candidate's numbers lie side by side (rows of blocks, read through column
+        # views), so that re-evaluating scattered candidates touches few cache lines
+        fb = np.empty((n, 4), dtype=np.int64)
+        np.add(ci * n_i, q, out=fb[:, 0])  # flat (actor, issue): I's supply
+        np.add(ci * n_i, p, out=fb[:, 1])  # I's demand
+        np.add(cj * n_i, p, out=fb[:, 2])  # J's supply
+        np.add(cj * n_i, q, out=fb[:, 3])  # J's demand
+        self.f_iq, self.f_ip, self.f_jp, self.f_jq = fb[:, 0], fb[:, 1], fb[:, 2], fb[:, 3]
         sf, wf = s.ravel(), w.ravel()
-        self.s_ip, self.s_iq = sf[self.f_ip], sf[self.f_iq]
-        self.s_jp, self.s_jq = sf[self.f_jp], sf[self.f_jq]
-        self.w_iq, self.w_jp = wf[self.f_iq], wf[self.f_jp]
-        self.tot_p, self.tot_q = total[p], total[q]
-        self.d_ip, self.d_jq = self.x0f[self.f_ip], self.x0f[self.f_jq]  # demand positions
-        self.r_eq = (self.s_ip + self.s_jp) / (self.s_iq + self.s_jq)
+        sb = np.empty((n, 11))
+        cols = (
+            (sf, self.f_ip), (sf, self.f_iq), (sf, self.f_jp), (sf, self.f_jq),
+            (wf, self.f_iq), (wf, self.f_jp), (total, p), (total, q),
+            (self.x0f, self.f_ip), (self.x0f, self.f_jq),  # demand positions
+        )  # fmt: skip
+        for k, (src, at) in enumerate(cols):
+            np.take(src, at, out=sb[:, k])
+        self.s_ip, self.s_iq, self.s_jp, self.s_jq = sb[:, 0], sb[:, 1], sb[:, 2], sb[:, 3]
+        self.w_iq, self.w_jp, self.tot_p, self.tot_q = sb[:, 4], sb[:, 5], sb[:, 6], sb[:, 7]
+        self.d_ip, self.d_jq, self.r_eq = sb[:, 8], sb[:, 9], sb[:, 10]
+        np.divide(self.s_ip + self.s_jp, self.s_iq + self.s_jq, out=self.r_eq)
 
         self.cur = x0.astype(float).ravel().copy()  # supply positions after realisations
         self.vnum = np.repeat(num[None, :], n_a, axis=0).ravel()  # Σ c s x per view
-        # the mover's own position in the demander's view, per candidate side (NaN: none)
-        self.ov = np.full((2, n), np.nan)
+        # per candidate side (views of shape (2, n), the two sides of a candidate adjacent):
+        # the mover's own position in the demander's view (NaN: none), and the move history
+        db = np.empty((n, 8))
+        db[:, 0:2] = 0.0
+        db[:, 2:4] = np.inf
+        db[:, 4:6] = -np.inf
+        db[:, 6:8] = np.nan
+        self.h_sum, self.h_min, self.h_max, self.ov = (db[:, k : k + 2].T for k in (0, 2, 4, 6))
         self.ov_rec: dict[tuple[int, int, int], float] = {}  # (demander, issue, mover)
-        self.h_n = np.zeros((2, n), dtype=np.int64)
-        self.h_min = np.full((2, n), np.inf)
-        self.h_max = np.full((2, n), -np.inf)
-        self.h_sum = np.zeros((2, n))
+        self.h_n = np.zeros((n, 2), dtype=np.int64).T
         self.m_i = np.zeros(n)
         self.m_j = np.zeros(n)
         self.g_i = np.zeros(n)
