@@ -603,6 +603,57 @@ def _best_of_pairs(
     return n_out, n_gen
 
 
+@_jit
+def _commit_compiled(
+    idx: np.ndarray,
+    k1: int,
+    k2: int,
+    f_iq: np.ndarray,
+    f_jp: np.ndarray,
+    m_i: np.ndarray,
+    m_j: np.ndarray,
+    h_n: np.ndarray,
+    h_sum: np.ndarray,
+    h_min: np.ndarray,
+    h_max: np.ndarray,
+) -> None:
+    """:meth:`_Round._commit`, one candidate at a time (``idx`` holds no repeats)."""
+    for e in idx:
+        for side in range(2):
+            f = f_iq[e] if side == 0 else f_jp[e]
+            if f != k1 and f != k2:
+                continue
+            m = m_i[e] if side == 0 else m_j[e]
+            h_n[side, e] += 1
+            h_sum[side, e] = h_sum[side, e] + m
+            lo = h_min[side, e]
+            if lo == lo and (m != m or m < lo):  # np.minimum, NaN kept
+                h_min[side, e] = m
+            hi = h_max[side, e]
+            if hi == hi and (m != m or m > hi):
+                h_max[side, e] = m
+
+
+@_jit
+def _mark_view_compiled(
+    cand: np.ndarray,
+    key: int,
+    demander: int,
+    f_iq: np.ndarray,
+    cj: np.ndarray,
+    f_jp: np.ndarray,
+    ci: np.ndarray,
+    ov: np.ndarray,
+    new: float,
+) -> None:
+    """The last lines of :meth:`_Round._record_view`, one candidate at a time."""
+    for e in cand:
+        if f_iq[e] == key and cj[e] == demander:
+            ov[0, e] = new
+        if f_jp[e] == key and ci[e] == demander:
+            ov[1, e] = new
+
+
 def _sides(
     x0: np.ndarray,
     s: np.ndarray,
@@ -960,6 +1011,11 @@ class _Round:
         self.vnum[demander * n_i + issue] += self.w[mover, issue] * (new - old)
         key = mover * n_i + issue
         cand = self._lookup(self.sup, key)
+        if COMPILED and not self.compat:
+            _mark_view_compiled(
+                cand, key, demander, self.f_iq, self.cj, self.f_jp, self.ci, self.ov, new
+            )
+            return
         side_i = cand[(self.f_iq[cand] == key) & (self.cj[cand] == demander)]
         side_j = cand[(self.f_jp[cand] == key) & (self.ci[cand] == demander)]
         self.ov[0, side_i] = new
@@ -968,6 +1024,12 @@ class _Round:
     def _commit(self, idx: np.ndarray, k1: int, k2: int) -> None:
         """Sides of ``idx`` that supply (actor, issue) ``k1`` or ``k2`` keep their current
         move in their history (decide appends the realised move, pops, appends anew)."""
+        if COMPILED and not self.compat:
+            _commit_compiled(
+                idx, k1, k2, self.f_iq, self.f_jp, self.m_i, self.m_j,
+                self.h_n, self.h_sum, self.h_min, self.h_max,
+            )  # fmt: skip
+            return
         for side, f, mv in ((0, self.f_iq, self.m_i), (1, self.f_jp, self.m_j)):
             hit = idx[(f[idx] == k1) | (f[idx] == k2)]
             if hit.size:
