@@ -1267,9 +1267,12 @@ def pruned_pairs(
     tied gains by (actor rank of I, of J, issue q, issue p).
 
     Candidates are generated, evaluated and pruned blockwise over the first actor of each
-    pair (:func:`_pair_blocks`), so memory is bounded by the block, not by the A² I² / 8
-    candidates of the round. Returns (p, q, I, J) of the kept candidates, ordered by the
-    tie order above, and the number of candidates they were chosen from.
+    pair, so memory is bounded by the block, not by the A² I² / 16 candidates of the round:
+    compiled (:func:`_best_of_pairs`), one first actor at a time, O(A I²) scratch memory;
+    without numba in NumPy, blocks of first actors (:func:`_pair_blocks`) of about
+    ``_PRUNE_CELLS`` (actor, actor, issue pair) cells. Both keep the same candidates
+    (tested). Time O(A² I²). Returns (p, q, I, J) of the kept candidates, ordered by the
+    tie key above, and the number of candidates they were chosen from.
     """
     n_a, n_i = x0.shape
     w, total, num, left = _sides(x0, salience, capability, present, None)
