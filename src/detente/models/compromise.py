@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from detente.decision import decision_arrays
 from detente.forecast import Forecast
 from detente.linkage import freeze_event, freeze_outcome
 from detente.models.base import Model, make_forecast
@@ -88,7 +89,9 @@ class _ClosedForm(Model):
         out = self._kernel(arr.position, arr.salience, arr.capability, arr.present)
         # a held position is the input position already; an issue on which every actor is
         # held (a freeze) does not move from its reference point
-        out, frozen = freeze_outcome(scenario.linkages, arr, out)
+        out, frozen = freeze_outcome(
+            scenario.linkages, arr, out, arr.position, decision_arrays(scenario)
+        )
         events = [freeze_event(arr, k) for k in np.flatnonzero(frozen)]
         return make_forecast(
             self, scenario, arr.position[None, :, :], out, seed=seed, events=events
@@ -106,10 +109,9 @@ class _ClosedForm(Model):
         seed: int | None = None,
         scenario: Scenario | None = None,
     ) -> np.ndarray:
-        out = self._kernel(position, salience, capability, present)
-        if scenario is not None and scenario.linkages:
-            out, _ = freeze_outcome(scenario.linkages, scenario.arrays(), out)
-        return out
+        # the model's aggregate; decision rules and freezes are added by
+        # Model.decided_outcome_batch, as make_forecast adds them to forecast
+        return self._kernel(position, salience, capability, present)
 
 
 @register

@@ -61,6 +61,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from detente import progress
+from detente.decision import decision_arrays
 from detente.forecast import Event, Forecast
 from detente.linkage import freeze_event, freeze_outcome
 from detente.models import _smp_kernel as kern
@@ -269,7 +270,9 @@ class Condorcet(Model):
         ids = arr.actor_ids
         details: dict[str, dict[str, Any]] = {}
         events: list[Event] = []
-        outcome, frozen = freeze_outcome(scenario.linkages, arr, outcome)
+        outcome, frozen = freeze_outcome(
+            scenario.linkages, arr, outcome, arr.position, decision_arrays(scenario)
+        )
         for k, iss in enumerate(arr.issue_ids):
             pres = np.flatnonzero(arr.present[:, k])
             lead = int(top[k])
@@ -332,10 +335,9 @@ class Condorcet(Model):
     ) -> np.ndarray:
         """Outcomes ``(E, I)`` of ``E`` perturbed scenarios in one vectorised call."""
         expected, mode, *_ = self._solve(position, salience, capability, present, low, high)
-        out = expected if self.outcome == "expected" else mode
-        if scenario is not None and scenario.linkages:
-            out, _ = freeze_outcome(scenario.linkages, scenario.arrays(), out)
-        return out
+        # the model's aggregate; decision rules and freezes are added by
+        # Model.decided_outcome_batch, as make_forecast adds them to forecast
+        return expected if self.outcome == "expected" else mode
 
     def probabilities(self, scenario: Scenario) -> dict[str, dict[str, float]]:
         """Issue -> actor -> probability that the actor's position wins."""

@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from detente.decision import decision_arrays
 from detente.forecast import Forecast
 from detente.linkage import freeze_event, freeze_outcome
 from detente.models.base import Model, make_forecast
@@ -349,7 +350,9 @@ class DetenteForecaster(Model):
             arr.reference,
         )
         out = steps["outcome"]
-        out, frozen = freeze_outcome(scenario.linkages, arr, out)
+        out, frozen = freeze_outcome(
+            scenario.linkages, arr, out, arr.position, decision_arrays(scenario)
+        )
         events = [freeze_event(arr, k) for k in np.flatnonzero(frozen)]
         details = {}
         pce = steps["pce"]
@@ -395,9 +398,8 @@ class DetenteForecaster(Model):
                 "model 'detente' needs scenario= (for the issues' reference points) in batch"
             )
         arr = scenario.arrays()
-        out = self._steps(position, salience, capability, present, low, high, arr.reference)[
+        # the model's aggregate; decision rules and freezes are added by
+        # Model.decided_outcome_batch, as make_forecast adds them to forecast
+        return self._steps(position, salience, capability, present, low, high, arr.reference)[
             "outcome"
         ]
-        if scenario.linkages:
-            out, _ = freeze_outcome(scenario.linkages, arr, out)
-        return out

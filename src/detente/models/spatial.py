@@ -72,6 +72,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from detente.decision import decision_arrays
 from detente.errors import InputError
 from detente.forecast import Event, Forecast
 from detente.linkage import apply_holds, held_mask
@@ -182,6 +183,7 @@ class Spatial(Model):
     for the algorithm, its source and every departure from it)."""
 
     name: ClassVar[str] = "spatial"
+    moves_positions: ClassVar[bool] = True
     summary: ClassVar[str] = (
         "KTAB spatial model of politics: challenges, bargains and probabilistic "
         "Condorcet elections in the space of all issues"
@@ -283,17 +285,13 @@ class Spatial(Model):
         hold = None
         if scenario.linkages:
             span = arr.high - arr.low
+            rules = decision_arrays(scenario)
 
             def hold(turn: int, old: np.ndarray, new: np.ndarray) -> np.ndarray:
-                current = _mean(
-                    arr.low + old * span,
-                    arr.salience,
-                    arr.capability,
-                    arr.present,
-                    arr.low,
-                    arr.high,
-                )
-                return apply_holds(old, new, held_mask(scenario.linkages, arr, current))
+                pos = arr.low + old * span
+                current = _mean(pos, arr.salience, arr.capability, arr.present, arr.low, arr.high)
+                held = held_mask(scenario.linkages, arr, current, pos, rules)
+                return apply_holds(old, new, held)
 
         return kern.run_smp(x, s, c, self.options(), hold=hold), s, c
 
@@ -400,25 +398,29 @@ class Spatial(Model):
         *,
         seed: int | None = None,
         scenario: Scenario | None = None,
+        final_positions: np.ndarray | None = None,
     ) -> np.ndarray:
         """Outcomes ``(E, I)`` of ``E`` perturbed scenarios: one SMP run per draw (the
         turns are sequential, so draws are not vectorised). A scenario with linkages is
-        forecast draw by draw through :meth:`forecast`, which applies them."""
+        forecast draw by draw through :meth:`forecast`, which applies them. With
+        ``final_positions`` (``(E, A, I)``) the final positions of each draw are written
+        there (for decision rules, :meth:`Model.decided_outcome_batch`)."""
         if scenario is not None and scenario.linkages:
-            return np.stack(
-                [
-                    self.forecast(
-                        Scenario.from_arrays(
-                            scenario,
-                            position=position[n],
-                            salience=salience[n],
-                            capability=capability[n],
-                        ),
-                        seed=seed,
-                    ).outcome
-                    for n in range(position.shape[0])
-                ]
-            )
+            outs = []
+            for n in range(position.shape[0]):
+                f = self.forecast(
+                    Scenario.from_arrays(
+                        scenario,
+                        position=position[n],
+                        salience=salience[n],
+                        capability=capability[n],
+                    ),
+                    seed=seed,
+                )
+                if final_positions is not None:
+                    final_positions[n] = f.positions[-1]
+                outs.append(f.outcome)
+            return np.stack(outs)
         e = position.shape[0]
         out = np.empty((e, position.shape[-1]))
         opt = self.options()
@@ -427,6 +429,8 @@ class Spatial(Model):
             x, s, c = self._inputs(position[n], salience[n], capability[n], present, low, high)
             run = kern.run_smp(x, s, c, opt)
             final = run.positions[-1]
+            if final_positions is not None:
+                final_positions[n] = low + final * span
             w_mean = _mean(low + final * span, salience[n], capability[n], present, low, high)
             if self.outcome == "mean":
                 out[n] = w_mean
