@@ -22,7 +22,7 @@ import numpy as np
 from detente.forecast import Forecast
 from detente.scenario import Scenario
 
-__all__ = ["ModelRecord", "Retrospective", "retrospective"]
+__all__ = ["STATUS_QUO", "ModelRecord", "Retrospective", "retrospective"]
 
 #: the name the status-quo forecast goes by in tables and JSON
 STATUS_QUO = "status quo"

@@ -102,3 +102,38 @@ def test_ctrl_c_is_one_line_and_exit_130():
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
+
+
+def test_run_scores_observed_outcomes_against_the_status_quo(cli, tmp_path):
+    path = tmp_path / "retro.yaml"
+    path.write_text(
+        """id: retro
+actors:
+  - {id: a, capability: 3}
+  - {id: b, capability: 1}
+  - {id: c, capability: 1}
+issues:
+  - {id: x, reference: 50, outcome: 60, outcome_date: 2021-12-31, outcome_source: coded}
+  - {id: y, reference: 20, outcome: 30}
+stances:
+  - {actor: a, issue: x, position: 80, salience: 1}
+  - {actor: b, issue: x, position: 30, salience: 1}
+  - {actor: c, issue: x, position: 90, salience: 1}
+  - {actor: a, issue: y, position: 80, salience: 1}
+  - {actor: b, issue: y, position: 30, salience: 1}
+  - {actor: c, issue: y, position: 90, salience: 1}
+"""
+    )
+    code, out, err = cli("run", str(path), "-m", "compromise", "--json")
+    assert code == 0, err
+    retro = json.loads(out)["retrospective"]
+    assert retro["status_quo"]["mae"] == pytest.approx(10.0)
+    (comp,) = retro["models"]
+    # compromise forecasts 72 on both issues: errors 12 and 42
+    assert comp["error"] == pytest.approx({"x": 12.0, "y": 42.0})
+    assert comp["mae_vs_status_quo"] == pytest.approx(17.0)
+    assert retro["issues"][0]["date"] == "2021-12-31"
+    code, out, err = cli("run", str(path), "-m", "compromise")
+    assert code == 0, err
+    assert "error against the observed outcome" in out
+    assert "no model beats the status quo" in out

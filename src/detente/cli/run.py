@@ -16,6 +16,7 @@ from detente.cli.common import (
     console,
     fmt_num,
     fmt_signed,
+    input_boundary,
     notice,
     parse_params,
     print_json,
@@ -24,6 +25,7 @@ from detente.cli.common import (
 from detente.forecast import Forecast
 from detente.models import get_model
 from detente.models.registry import defaults_for
+from detente.retrospective import STATUS_QUO, Retrospective, retrospective
 from detente.scenario import Scenario
 from detente.scenarios import DEFAULT_SCENARIO
 from detente.utility import gains
@@ -90,7 +92,9 @@ def run(
         list[str] | None,
         typer.Option("--param", "-p", help="model parameter MODEL.KEY=VALUE (repeatable)"),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="seed for models that draw at random")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="seed for models that draw at random")
+    ] = 0,
     variant: Annotated[
         str | None, typer.Option(help="apply one of the scenario's policy variants")
     ] = None,
@@ -117,14 +121,18 @@ def run(
     for m in models:
         get_model(m)  # unknown names fail before any work
     params = parse_params(param, models)
-    forecasts = run_models(
-        sc, models, params, seed, show_progress=not as_json and _stderr_is_terminal()
-    )
+    with input_boundary(scenario):
+        forecasts = run_models(
+            sc, models, params, seed, show_progress=not as_json and _stderr_is_terminal()
+        )
+    retro = retrospective(sc, forecasts)
     result = {
         "scenario": scenario if variant is None else f"{scenario}@{variant}",
         "seed": seed,
         "forecasts": [_forecast_json(f, trace) for f in forecasts],
     }
+    if retro is not None:
+        result["retrospective"] = retro.to_dict()
     run_id = None
     if not no_record:
         from detente.record import record_run
@@ -136,6 +144,8 @@ def run(
         print_json(result)
         return
     _print_tables(sc, forecasts)
+    if retro is not None:
+        _print_retrospective(retro)
     if trace:
         _print_trace(forecasts)
     for f in forecasts:
@@ -193,7 +203,7 @@ def _table(title: str, issue_width: int) -> Table:
 
 def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
     """The outcome per issue with the reference point, then each principal's gain or loss."""
-    issue_width = min(28, max(len(i) for i in sc.issue_ids))
+    issue_width = min(28, max(5, *(len(i) for i in sc.issue_ids)))
     models = [f.model for f in forecasts]
     heads, legend = _headers(models, issue_width, extra=1)
     t = _table(f"{sc.name or sc.id}: forecast outcome per issue", issue_width)
@@ -226,6 +236,48 @@ def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
             g.add_row(iss.id, *[fmt_signed(float(gm[k])) for gm in per_model])
         g.add_row("[bold]total[/bold]", *[fmt_signed(float(np.nansum(gm))) for gm in per_model])
         console.print(g)
+
+
+def _print_retrospective(retro: Retrospective) -> None:
+    """Each model's absolute error on the issues with an observed outcome, beside the
+    status quo's ("nothing changes"), the baseline to beat."""
+    issue_width = min(28, max(5, *(len(i) for i in retro.issues)))
+    models = [r.model for r in retro.models]
+    heads, legend = _headers([STATUS_QUO, *models], issue_width, extra=1)
+    t = _table("error against the observed outcome (absolute, scale points)", issue_width)
+    t.add_column("observed", justify="right")
+    for h in heads:
+        t.add_column(h, justify="right")
+    for iid in retro.issues:
+        sq = retro.status_quo.error.get(iid)
+        t.add_row(
+            iid,
+            fmt_num(retro.observed[iid]),
+            fmt_num(sq),
+            *[fmt_num(r.error[iid]) for r in retro.models],
+        )
+    t.add_row(
+        "[bold]mean[/bold]",
+        "",
+        fmt_num(retro.status_quo.mae),
+        *[fmt_num(r.mae_compared if retro.compared else r.mae) for r in retro.models],
+    )
+    console.print(t)
+    beat = [r.model for r in retro.models if r.vs_status_quo < 0]
+    verdict = (
+        f"better than the status quo: {', '.join(beat)}"
+        if beat
+        else "no model beats the status quo (nothing changes) on these issues"
+    )
+    notes = [verdict]
+    if legend:
+        notes.append(legend)
+    dated = sorted({d for d in retro.dated.values() if d})
+    if dated:
+        notes.append(
+            f"outcomes observed {dated[0]}" + (f" to {dated[-1]}" if len(dated) > 1 else "")
+        )
+    console.print("[dim]" + "; ".join(notes) + "[/dim]", soft_wrap=True)
 
 
 def _print_trace(forecasts: list[Forecast]) -> None:
