@@ -247,6 +247,7 @@ class ExpectedUtility(Model):
         "Scholz, Calbert & Smith (2011), J. Theoretical Politics 23(4): 510-531"
     )
     stochastic = False
+    moves_positions = True
 
     def __init__(
         self,
@@ -418,13 +419,16 @@ class ExpectedUtility(Model):
         *,
         seed: int | None = None,
         scenario: Scenario | None = None,
+        final_positions: np.ndarray | None = None,
     ) -> np.ndarray:
         """Outcomes ``(E, I)`` of ``E`` perturbed scenarios in one call: the ``E x I`` games
         are played side by side by the kernel.
 
         ``scenario`` (optional, beyond the base protocol) is the scenario the draws perturb;
         when given, its linkages are applied in every draw as :meth:`forecast` does.
-        Without it the draws play without linkages.
+        Without it the draws play without linkages. ``final_positions`` (``(E, A, I)``),
+        when given, receives every draw's final positions (decision rules and freezes read
+        them: :meth:`~detente.models.base.Model.decided_outcome_batch`).
         """
         position = np.asarray(position, dtype=float)
         if position.ndim != 3:
@@ -464,6 +468,8 @@ class ExpectedUtility(Model):
             hold=hold,
         )
         final, p = res.trajectory[-1], games(pres)
+        if final_positions is not None:
+            final_positions[...] = final.reshape(e, i, a).transpose(0, 2, 1)
         if self.outcome == "median":
             out = pairwise_vote_median(final, sal * cap, p)
         else:
