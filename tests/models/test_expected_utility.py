@@ -860,3 +860,22 @@ def test_compiled_kernel_on_large_games_equals_the_numpy_kernel(monkeypatch, opt
     plain, fast = _both_kernels(monkeypatch, lambda: kernel.play(*args, cfg, record="moves"))
     _assert_same_play(plain, fast)
     _assert_same_records(plain, fast)
+
+
+def test_outcome_batch_writes_the_final_positions_of_every_draw():
+    rng = np.random.default_rng(21)
+    e, a, i = 3, 6, 2
+    pos = rng.uniform(0, 100, (e, a, i))
+    sal = rng.uniform(0.05, 1, (e, a, i))
+    cap = rng.lognormal(0, 1, (e, a, i))
+    present = np.ones((a, i), bool)
+    final = np.full((e, a, i), np.nan)
+    model = ExpectedUtility()
+    assert model.moves_positions
+    model.outcome_batch(
+        pos, sal, cap, present, np.zeros(i), np.full(i, 100.0), final_positions=final
+    )
+    for d in range(e):
+        fc = model.forecast(_scenario(pos[d], sal[d], cap[d]))
+        np.testing.assert_allclose(final[d], fc.positions[-1], rtol=0, atol=1e-12)
+    assert np.any(final != pos)  # the positions did move
