@@ -148,8 +148,9 @@ game's ``3 N^2``), the NumPy kernel plays the games in chunks of at most 2e6 pai
 game at least). A forecast of ``I`` issues takes ``O(I T N^2)`` time and ``O(threads
 N^2 + T N I)`` memory (the trajectory, and the accepted moves of the trace). Measured
 on a shared 2-core AVX-512 machine: 2,000 actors x 50 issues, 10 rounds (the accepted
-moves traced) took 180 s of processor time on two threads, about 90 s of wall time
-when both cores are free, with a peak resident memory of 1.7 GB.
+moves traced) took 168 s of processor time on two threads (about 85 s of wall time
+when both cores are free; 357 s while other jobs held half of them), with a peak
+resident memory of 1.7 GB.
 """
 
 from __future__ import annotations
