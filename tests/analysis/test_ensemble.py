@@ -402,7 +402,8 @@ def test_cli_ensemble_on_the_bundled_scenario():
 
 @pytest.mark.parametrize("name", ["compromise", "median", "condorcet", "detente"])
 def test_batch_kernels_apply_freeze_linkages(name):
-    """Every closed-form batch kernel honours a freeze linkage as its forecast does."""
+    """Every closed-form batch kernel, through decided_outcome_batch, honours a freeze
+    linkage as its forecast does."""
     from detente.models import get_model
     from detente.scenario import Actor, Condition, Effect, Issue, Linkage, Scenario, Stance
 
@@ -425,7 +426,7 @@ def test_batch_kernels_apply_freeze_linkages(name):
     )
     model = get_model(name)
     arr = sc.arrays()
-    batch = model.outcome_batch(
+    batch = model.decided_outcome_batch(
         arr.position[None],
         arr.salience[None],
         arr.capability[None],
