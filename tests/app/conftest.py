@@ -59,17 +59,20 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``detente app`` on a free port of 127.0.0.1; its URL. Stopped (with the Streamlit
-    server it started) when the module's tests are done."""
+    server it started) when the module's tests are done. Its runs are recorded in a run
+    store of its own (``DETENTE_HOME`` in a temporary folder), never the user's."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: the browser tests need it")
     port = _free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
     url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DETENTE_HOME": str(tmp_path_factory.mktemp("dashboard_home"))}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "detente", "app", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
+            env=env,
             start_new_session=True,  # its own process group: stopped as a whole below
         )
     try:

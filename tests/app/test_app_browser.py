@@ -83,9 +83,10 @@ def _outcome_text(page: Page) -> str:
     return table.inner_text()
 
 
-def _edit_first_position(page: Page, value: str) -> str:
-    """Type ``value`` into the position cell of the first row of the actor x issue table
-    (a canvas grid: select the first cell, move to the column, edit); the old text."""
+def _edit_first_position(page: Page, value: str, row: int = 0) -> str:
+    """Type ``value`` into the position cell of the first row (or of row ``row``, from 0)
+    of the actor x issue table (a canvas grid of 35-pixel rows: select the row's first cell,
+    move to the column, edit); the old text."""
     panel = _tab(page, "Scenario")
     grid = panel.get_by_test_id("stDataFrame").first
     expect(grid).to_be_visible(timeout=TIMEOUT)
@@ -95,7 +96,7 @@ def _edit_first_position(page: Page, value: str) -> str:
         page.wait_for_timeout(300)
         box = grid.bounding_box()
         assert box is not None
-        page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)  # below the header: row 0, col 0
+        page.mouse.click(box["x"] + 40, box["y"] + 35 * (row + 1) + 17)  # below the header
         for _ in range(2):  # actor, issue -> position
             page.keyboard.press("ArrowRight")
         page.keyboard.press("Enter")
@@ -213,3 +214,159 @@ def test_malformed_upload_shows_the_error(page: Page, dashboard: str, shared_dat
     assert "Traceback" not in page.content()
     assert page.get_by_test_id("stException").count() == 0
     _shot(page, "upload_error")
+
+
+# ------------------------------------------------------------------------- experts, runs
+def _keep_models(page: Page, keep: set[str]) -> None:
+    """Leave only the models in ``keep`` chosen in the sidebar (fewer models, a quicker
+    run on a shared machine)."""
+    from detente.models import available
+
+    for name in [*available(), "experts"]:
+        if name in keep:
+            continue
+        remove = page.get_by_role("button", name=f"Remove {name}", exact=True)
+        if remove.count():
+            remove.click()
+            _idle(page)
+            expect(remove).to_have_count(0)
+
+
+def _rows(table: Locator) -> list[list[str]]:
+    """The cells of a ``st.table``, row by row, the header first (index cells included)."""
+    expect(table).to_be_visible(timeout=TIMEOUT)
+    return [
+        [c.strip() for c in tr.locator("th, td").all_inner_texts()]
+        for tr in table.locator("tr").all()
+    ]
+
+
+#: INVENTED answers of three invented experts on the bundled scenario: Russia's position on
+#: Minsk (carl far from the others) and one forecast per expert for every issue
+_EXPERTS = {"anna": (20, 30), "boris": (25, 40), "carl": (100, 80)}
+
+
+def _expert_files(folder: Path) -> list[Path]:
+    """Two questionnaires written by detente's survey writer and filled with openpyxl as an
+    expert would, and one long CSV."""
+    import openpyxl
+
+    from detente.experts.survey import Skeleton, write_survey
+    from detente.scenarios import DEFAULT_SCENARIO, load_bundled
+
+    base = load_bundled(DEFAULT_SCENARIO)
+    paths = []
+    for name in ("anna", "boris"):
+        position, forecast = _EXPERTS[name]
+        path = write_survey(Skeleton.from_scenario(base), folder / f"{name}.xlsx")
+        wb = openpyxl.load_workbook(path)
+        ws = wb["stances"]
+        head = [c.value for c in ws[1]]
+        for r in range(2, ws.max_row + 1):
+            key = (
+                ws.cell(r, head.index("actor") + 1).value,
+                ws.cell(r, head.index("issue") + 1).value,
+            )
+            if key == ("russia", "minsk"):
+                ws.cell(r, head.index("position") + 1, position)
+                ws.cell(r, head.index("salience") + 1, 0.7)
+        wo = wb["outcomes"]
+        head = [c.value for c in wo[1]]
+        for r in range(2, wo.max_row + 1):
+            wo.cell(r, head.index("forecast") + 1, forecast)
+        wb.save(path)
+        paths.append(path)
+    position, forecast = _EXPERTS["carl"]
+    lines = ["actor,issue,position,salience,capability,confidence,comment,forecast"]
+    lines.append(f"russia,minsk,{position},0.7,,0.9,,")
+    lines += [f",{i},,,,0.5,,{forecast}" for i in base.issue_ids]
+    csv = folder / "carl.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    return [*paths, csv]
+
+
+def test_experts_combined_and_run(page: Page, dashboard: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad" / "dora.csv"
+    bad.parent.mkdir()
+    bad.write_text("actor,issue,position,salience\nnobody,minsk,30,0.5\n")
+    files = _expert_files(tmp_path)
+
+    _open(page, dashboard)
+    panel = _tab(page, "Experts")
+    uploader = panel.locator("[data-testid=stFileUploader] input[type=file]")
+    uploader.set_input_files([str(files[0]), str(bad)])
+    alert = panel.get_by_test_id("stAlert").filter(has_text="Cannot combine the expert files")
+    expect(alert).to_be_visible(timeout=TIMEOUT)
+    assert "dora.csv, row 2: unknown actor 'nobody'" in alert.inner_text()
+    assert "Traceback" not in page.content()
+    assert page.get_by_test_id("stException").count() == 0
+
+    _open(page, dashboard)  # a new session: no files uploaded
+    panel = _tab(page, "Experts")
+    uploader.set_input_files([str(p) for p in files])
+    _idle(page)
+    panel.get_by_text("median", exact=True).click()
+    _idle(page)
+    rows = _rows(panel.locator(".st-key-experts-disagreement [data-testid=stTable]"))
+    head, top = rows[0], rows[1]
+    cell = dict(zip(head[-len(top) :], top, strict=True))
+    # the experts disagree most on Russia's position on Minsk (20, 25, 100: 80% of the
+    # 0..100 scale); the median is 25 and carl is the outlier
+    assert (cell["actor"], cell["issue"], cell["field"]) == ("russia", "minsk", "position")
+    assert cell["experts"] == "3" and cell["median"] == "25.00"
+    assert cell["range (% of possible)"] == "80.00" and cell["outlier"] == "carl"
+    expect(panel.get_by_text("3 experts")).to_be_visible()
+    _shot(page, "experts")
+
+    panel.get_by_role("button", name="Use the combined scenario").click()
+    _idle(page)
+    expect(page.get_by_text("Working on the experts' combined scenario")).to_be_visible()
+    _keep_models(page, {"compromise", "experts"})
+    _run(page)
+    out = _rows(_tab(page, "Outcome").locator(".st-key-outcome-table [data-testid=stTable]"))
+    head = out[0]
+    assert "experts" in head and "compromise" in head
+    k = head.index("experts")
+    # the experts model: the mean of the experts' forecasts (30, 40, 80) of every issue (its
+    # own statistic, the mean by default, as with detente run; the median combined stances)
+    assert {row[0]: row[k] for row in out[1:]} == {i: "50.0" for i in (r[0] for r in out[1:])}
+    assert len(out) == 1 + 9
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_runs_listed_and_compared(page: Page, dashboard: str) -> None:
+    _open(page, dashboard)
+    panel = _tab(page, "Runs")
+    listed = panel.locator(".st-key-runs-table [data-testid=stTable]")
+    expect(listed.or_(panel.get_by_text("has been recorded yet"))).to_be_visible(timeout=TIMEOUT)
+    runs = listed.locator("tbody tr")
+    before = runs.count()  # other tests of this module may have run the same scenario
+    _keep_models(page, {"compromise"})
+    _run(page)
+    old = _edit_first_position(page, "100", row=2)
+    assert float(old) == 10.0  # the United States on Eastern Europe, in the bundle
+    _run(page)
+
+    panel = _tab(page, "Runs")
+    expect(runs).to_have_count(before + 2, timeout=TIMEOUT)
+    newest = _rows(panel.locator(".st-key-runs-table [data-testid=stTable]"))[1]
+    assert "compromise" in newest and any("(as loaded now)" in c for c in newest)
+    diff = panel.locator(".st-key-runs-diff")
+    expect(diff.get_by_text("How each forecast moved")).to_be_visible(timeout=TIMEOUT)
+    _idle(page)
+    tables = diff.get_by_test_id("stTable")
+    inputs = _rows(tables.nth(0))
+    assert ["united_states", "eastern_europe_sphere", "position", "10", "100"] in [
+        r[-5:] for r in inputs
+    ]
+    expect(diff.get_by_text("How each forecast moved")).to_be_visible(timeout=TIMEOUT)
+    _idle(page)
+    moves = _rows(tables.last)
+    top = moves[1][-5:]
+    # the compromise (a weighted mean) on the edited issue moves up, and only it
+    assert top[:2] == ["compromise", "eastern_europe_sphere"]
+    assert float(top[3]) > float(top[2]) and float(top[4]) > 0
+    assert len(moves) == 2
+    expect(panel.get_by_text("Not sealed").first).to_be_visible()
+    _shot(page, "runs")
+    assert page.get_by_test_id("stException").count() == 0

@@ -4,7 +4,9 @@ Choose a bundled scenario or upload one, edit the actor x issue table, choose mo
 and look: the outcome per issue against the status quo, round-by-round trajectories, the
 actor map, the Pareto set with the Nash and Kalai-Smorodinsky solutions for two actors,
 and, when those parts of detente are installed, ensembles, sensitivity and what-it-takes.
-Every number of the scenario is shown beside its source and rationale.
+Every number of the scenario is shown beside its source and rationale. Filled expert
+questionnaires can be combined into the scenario to run (Experts), and every run is kept
+in the run store, listed and compared in the Runs tab.
 
 The page computes nothing itself (DESIGN.md §2): it calls :mod:`detente.app.state`,
 :mod:`detente.report` and the library. Problems with the analyst's input are shown with
@@ -23,11 +25,12 @@ from detente.report.tables import actors_table, issues_table, stances_table
 st.set_page_config(page_title="detente", page_icon="🕊", layout="wide")
 st.title("detente: what would it take to reach agreement?")
 
-base, notices = views.sidebar_scenario()
-models, seed = views.sidebar_models()
+loaded, notices = views.sidebar_scenario()
+base = views.experts_in_use(loaded)  # the experts' combined scenario, when chosen
+models, seed = views.sidebar_models(base)
 run_clicked = st.sidebar.button("Run", type="primary", key="run", width="stretch")
 
-if base is None:
+if base is None or loaded is None:
     st.info("Choose a bundled scenario, or upload a scenario file, in the sidebar.")
     st.stop()
 
@@ -44,6 +47,8 @@ TABS = (
     "Ensemble",
     "Sensitivity",
     "What it takes",
+    "Experts",
+    "Runs",
     "Downloads",
 )
 if run_clicked:
@@ -81,6 +86,8 @@ VIEWS = {
     "Ensemble": lambda: views.ensemble_tab(scenario, models, seed),
     "Sensitivity": lambda: views.sensitivity_tab(scenario, models, seed),
     "What it takes": lambda: views.what_it_takes_tab(scenario, models, seed),
+    "Experts": lambda: views.experts_tab(loaded),
+    "Runs": lambda: views.runs_tab(scenario),
     "Downloads": lambda: views.downloads_tab(scenario, results),
 }
 for name, draw in VIEWS.items():

@@ -7,12 +7,30 @@ problems (:class:`~detente.errors.InputError`) are shown with ``st.error``.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from detente.app.state import MAX_UPLOAD_BYTES, UPLOAD_TYPES, load_upload, scenario_yaml
+from detente.app.state import (
+    EXPERT_TYPES,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_TYPES,
+    combine_experts,
+    diff_tables,
+    disagreement_table,
+    forecasts_table,
+    grade_table,
+    load_upload,
+    read_expert_uploads,
+    record_results,
+    recorded_runs,
+    run_forecasts_table,
+    run_label,
+    runs_table,
+    scenario_yaml,
+)
 from detente.errors import InputError
 from detente.models import available
 from detente.report import charts, extras
@@ -22,6 +40,7 @@ from detente.report.tables import (
     linkages_table,
     outcome_table,
     sources_table,
+    stances_table,
     variants_table,
 )
 from detente.scenario import Scenario
@@ -32,9 +51,12 @@ __all__ = [
     "current_results",
     "downloads_tab",
     "ensemble_tab",
+    "experts_in_use",
+    "experts_tab",
     "header",
     "outcome_tab",
     "run",
+    "runs_tab",
     "scenario_tab",
     "sensitivity_tab",
     "sidebar_models",
@@ -54,12 +76,15 @@ def md(text: object) -> str:
 
 
 def _fmt(df: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
-    """A table for ``st.table``: numbers as text with ``digits`` decimals and "—" for
+    """A table for ``st.table``: whole-number columns as integers, other numbers as text
+    with ``digits`` decimals and "—" for
     missing; every other cell, the column names and the index escaped (``st.table``
     renders cells as markdown, and names come from the scenario)."""
     out = df.copy()
     for c in out.columns:
-        if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
+        if pd.api.types.is_integer_dtype(out[c]):  # counts
+            out[c] = [str(x) for x in out[c]]
+        elif pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
             out[c] = [("—" if pd.isna(x) else f"{x:.{digits}f}") for x in out[c]]
         else:
             out[c] = ["" if x is None else md(x) for x in out[c]]
@@ -129,12 +154,22 @@ def sidebar_scenario() -> tuple[Scenario | None, list[str]]:
     return base, list(notices)
 
 
-def sidebar_models() -> tuple[list[str], int]:
-    """The models to run and the seed."""
+def sidebar_models(scenario: Scenario | None = None) -> tuple[list[str], int]:
+    """The models to run and the seed. Every model is offered; a model that needs data
+    most scenarios lack (the ``experts`` model) is offered, and chosen, when ``scenario``
+    carries that data (:func:`detente.models.registry.defaults_for`)."""
+    from detente.models.registry import defaults_for
+
     sb = st.sidebar
     sb.header("Models")
     names = available()
-    models = sb.multiselect("Models", names, default=names, key="models")
+    key = "models"
+    if scenario is not None:
+        extra = [m for m in defaults_for(scenario)[0] if m not in names]
+        if extra:  # another list of choices: its own widget, every model chosen
+            names = [*names, *extra]
+            key = "models-with-" + "-".join(extra)
+    models = sb.multiselect("Models", names, default=names, key=key)
     seed = int(sb.number_input("Seed", min_value=0, value=0, step=1, key="seed"))
     return list(models), seed
 
@@ -234,11 +269,16 @@ def run(scenario: Scenario, models: list[str], seed: int) -> None:
     if not models:
         st.sidebar.error("Choose at least one model.")
         return
+    started = time.time()
     with st.spinner("Forecasting…"):
         try:
-            st.session_state["results"] = run_models(scenario, models, seed=seed)
+            results = run_models(scenario, models, seed=seed)
         except InputError as exc:
             st.error(md(exc.message))
+            return
+    st.session_state["results"] = results
+    # kept in the run store as `detente run` keeps its runs (None: not recorded)
+    st.session_state["run_id"] = (scenario.input_hash(), record_results(results, started))
 
 
 def current_results(scenario: Scenario) -> Results | None:
@@ -288,6 +328,13 @@ def outcome_tab(scenario: Scenario, results: Results | None) -> None:
     lines = [(f.model, line) for f in fc for line in f.summary]
     if lines:
         st.markdown("\n".join(f"- **{md(m)}**: {md(line)}" for m, line in lines))
+    recorded = st.session_state.get("run_id")
+    if recorded is not None and recorded[0] == sc.input_hash():
+        st.caption(
+            f"Recorded as run {recorded[1]} (see the **Runs** tab)."
+            if recorded[1] is not None
+            else "This run could not be recorded in the run store."
+        )
 
 
 # ------------------------------------------------------------------------- trajectories
@@ -605,3 +652,191 @@ def downloads_tab(scenario: Scenario, results: Results | None) -> None:
         mime="application/json",
         key="dl_json",
     )
+
+
+# ------------------------------------------------------------------------- experts
+_IN_USE = "experts_in_use"
+
+
+def experts_in_use(loaded: Scenario | None) -> Scenario | None:
+    """The scenario to work on: the experts' combined scenario when the analyst chose to
+    use it (for the scenario loaded now; choosing another one drops it), else ``loaded``.
+    While it is in use the sidebar says so and offers the way back."""
+    stored = st.session_state.get(_IN_USE)
+    if stored is None or loaded is None:
+        return loaded
+    if stored[0] != loaded.input_hash():
+        del st.session_state[_IN_USE]
+        return loaded
+    sb = st.sidebar
+    sb.info(f"Working on the experts' combined scenario ({md(stored[2])}).")
+    if sb.button("Back to the scenario as loaded", key="experts_back"):
+        del st.session_state[_IN_USE]
+        st.rerun()
+    return stored[1]
+
+
+def experts_tab(loaded: Scenario) -> None:
+    """Filled expert questionnaires combined against the scenario loaded in the sidebar
+    (:mod:`detente.experts`): the disagreement report, the experts' own forecasts, the
+    combined stances, and a button to work on the combined scenario."""
+    from detente.experts.combine import METHODS
+    from detente.experts.survey import Skeleton, survey_bytes
+
+    st.markdown(
+        "**Combine experts.** Each expert fills one questionnaire (the workbook below, or a "
+        "long CSV with its columns); upload them together. They are combined against the "
+        "scenario chosen in the sidebar: a value no expert gave keeps its number there, "
+        "and where experts differ their range becomes the stance's uncertainty."
+    )
+    c1, c2 = st.columns([3, 1])
+    ups = c1.file_uploader(
+        f"Filled questionnaires, one per expert (up to {MAX_UPLOAD_BYTES // 1_000_000} MB each)",
+        type=list(EXPERT_TYPES),
+        accept_multiple_files=True,
+        key="expert_uploads",
+        help="the experts are named by their file names",
+    )
+    method = c2.radio("Combine by the", list(METHODS), horizontal=True, key="experts_method")
+    c2.download_button(
+        "Blank questionnaire (xlsx)",
+        survey_bytes(Skeleton.from_scenario(loaded)),
+        file_name=f"{loaded.id.replace('@', '_')}-questionnaire.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="dl_questionnaire",
+    )
+    if not ups:
+        st.info("Upload the filled questionnaires of two or more experts.")
+        return
+    key = (loaded.input_hash(), method, tuple((u.file_id, u.name, u.size) for u in ups))
+    cached = st.session_state.get("experts_cache")
+    if cached is None or cached[0] != key:
+        try:
+            files, notes = read_expert_uploads([(u.name, u.getvalue()) for u in ups], loaded)
+            combined, more = combine_experts(files, loaded, method)
+            cached = (key, combined, notes + more, None)
+        except InputError as exc:
+            cached = (key, None, [], exc.message)
+        st.session_state["experts_cache"] = cached
+    _, combined, notes, error = cached
+    if error is not None:
+        st.error(f"Cannot combine the expert files: {md(error)}")
+        return
+    for text in notes:
+        st.warning(md(text))
+    stored = st.session_state.get(_IN_USE)
+    in_use = stored is not None and stored[1] == combined.scenario
+    left, right = st.columns([3, 1])
+    left.markdown(
+        f"**{len(combined.experts)} experts** ({md(', '.join(combined.experts))}), "
+        f"combined by the {method}."
+    )
+    if in_use:
+        right.success("In use: press **Run**.")
+    elif right.button("Use the combined scenario", type="primary", key="experts_use"):
+        label = f"{len(combined.experts)} experts, {method}"
+        st.session_state[_IN_USE] = (loaded.input_hash(), combined.scenario, label)
+        st.rerun()
+    st.markdown(
+        "**Where the experts disagree most** (the range of their answers as a share of "
+        "what it could be; the outlier: the one expert farthest from the median of three "
+        "or more)"
+    )
+    table = disagreement_table(combined, 25)
+    if len(table):
+        with st.container(key="experts-disagreement"):
+            st.table(_fmt(table, 2))
+        if len(combined.disagreements) > 25:
+            st.caption(f"The first 25 of {len(combined.disagreements)}.")
+    else:
+        st.info("No value was given by two or more experts: nothing to compare.")
+    fc = forecasts_table(combined)
+    if len(fc):
+        st.markdown("**The experts' own forecasts** of each outcome (the `experts` model)")
+        st.table(_fmt(fc).set_index("issue"))
+    st.markdown("**The combined scenario** (position, salience and capability per stance)")
+    with st.container(key="experts-stances"):
+        st.dataframe(stances_table(combined.scenario), hide_index=True)
+
+
+# ------------------------------------------------------------------------- runs
+def runs_tab(scenario: Scenario) -> None:
+    """The runs recorded for this scenario id (:mod:`detente.record`): the list, one run's
+    forecasts with its seal and grade, and what changed between two runs."""
+    from detente.record.store import store_path
+
+    try:
+        listing = recorded_runs(scenario.id)
+    except InputError as exc:
+        st.error(f"Cannot read the run store: {md(exc.message)}")
+        return
+    if not listing.runs:
+        st.info(
+            f"No run of {md(scenario.id)} has been recorded yet: press **Run** (every run "
+            "is kept, as `detente run` keeps them)."
+        )
+        return
+    shown = listing.runs[-50:]
+    st.markdown(
+        f"**Recorded runs of {md(scenario.id)}**, newest first "
+        f"({len(listing.runs)} in the run store {md(store_path())})"
+    )
+    with st.container(key="runs-table"):
+        st.table(_fmt(runs_table(listing, scenario.input_hash()).head(len(shown))))
+    by_label = {run_label(r): r for r in reversed(shown)}
+    labels = list(by_label)
+
+    st.markdown("**One run**: each model's forecast per issue")
+    chosen = st.selectbox("Run", labels, key=f"runs_show-{len(listing.runs)}")
+    r = by_label[chosen]
+    st.caption(
+        md(
+            f"run {r.id} · {r.command} · seed {r.seed} · detente {r.version} · "
+            f"{r.elapsed:.1f} s · input hash {r.input_hash}"
+        )
+    )
+    with st.container(key="runs-one"):
+        st.table(_fmt(run_forecasts_table(r)))
+    seal = listing.seals.get(r.id)
+    if seal is None:
+        st.caption(md(f"Not sealed. Seal it before the outcome is known: detente seal {r.id[:12]}"))
+    else:
+        st.markdown(
+            f"**Sealed** {md(seal.sealed_at[:19].replace('T', ' '))}"
+            + (f" · resolves {md(seal.resolves)}" if seal.resolves else "")
+            + (f" · {md(seal.note)}" if seal.note else "")
+        )
+    grade = listing.grades.get(r.id)
+    if grade is not None:
+        st.markdown(f"**Grade** ({md(grade.graded_at[:10])}): mean absolute error")
+        with st.container(key="runs-grade"):
+            st.table(_fmt(grade_table(grade), 2).set_index("forecast"))
+    elif seal is not None:
+        st.caption(md(f"Not graded yet: detente grade {r.id[:12]} outcomes.csv"))
+
+    if len(labels) < 2:
+        return
+    st.markdown("**What changed between two runs**")
+    c1, c2 = st.columns(2)
+    a = c1.selectbox("From run", labels, index=1, key=f"runs_a-{len(listing.runs)}")
+    b = c2.selectbox("To run", labels, index=0, key=f"runs_b-{len(listing.runs)}")
+    tables = diff_tables(by_label[a], by_label[b])
+    with st.container(key="runs-diff"):
+        if len(tables["inputs"]):
+            st.markdown("Inputs that differ")
+            st.table(_fmt(tables["inputs"]))
+        else:
+            st.markdown("The inputs are the same.")
+        if len(tables["settings"]):
+            st.markdown("Settings that differ")
+            st.table(_fmt(tables["settings"]))
+        moves = tables["forecasts"]
+        moved = moves[moves["change"].abs() >= 0.05]  # what shows as a change at 1 decimal
+        if len(moved):
+            st.markdown("How each forecast moved (largest change first)")
+            st.table(_fmt(moved.reset_index(drop=True)))
+        if len(moves) > len(moved):
+            st.caption(
+                f"{len(moves) - len(moved)} of {len(moves)} forecasts (model and issue) "
+                "moved by less than 0.05."
+            )
