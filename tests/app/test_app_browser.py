@@ -132,8 +132,10 @@ def test_edit_run_and_see_the_outcome_change(page: Page, dashboard: str) -> None
     assert "election_interference" in before and "compromise" in before
     assert "spatial" not in before
 
-    old = _edit_first_position(page, "100")
-    assert float(old) == 0.0  # the United States on election interference, in the bundle
+    # election interference is Russia's own decision in the bundle (a unilateral rule): edit
+    # a stance whose issue the weighted positions decide
+    old = _edit_first_position(page, "100", row=2)
+    assert float(old) == 10.0  # the United States on Eastern Europe, in the bundle
     expect(page.get_by_text("The inputs changed since the last run")).to_be_visible(timeout=TIMEOUT)
     _run(page)
     expect(page.get_by_text("The inputs changed since the last run")).to_have_count(
@@ -143,9 +145,9 @@ def test_edit_run_and_see_the_outcome_change(page: Page, dashboard: str) -> None
     assert after != before
 
     # the edited issue's row: the reference stays, the compromise (weighted mean) rises
-    # as the United States moves from 0 to 100 on it
+    # as the United States moves from 10 to 100 on it
     def first_row(text: str) -> list[float]:
-        row = text.split("election_interference", 1)[1].split("western_hemisphere", 1)[0]
+        row = text.split("eastern_europe_sphere", 1)[1].split("sanctions", 1)[0]
         return [float(t) for t in row.split() if re.fullmatch(r"-?\d+\.\d", t)]
 
     ref_b, comp_b, *_ = first_row(before)
@@ -368,5 +370,5 @@ def test_runs_listed_and_compared(page: Page, dashboard: str) -> None:
     assert float(top[3]) > float(top[2]) and float(top[4]) > 0
     assert len(moves) == 2
     expect(panel.get_by_text("Not sealed").first).to_be_visible()
-    _shot(page, "runs")
+    _shot(panel, "runs")  # the whole tab, down to the diff
     assert page.get_by_test_id("stException").count() == 0

@@ -162,6 +162,32 @@ def test_each_view_draws(app_page, tab, submit):
         assert at.get("plotly_chart"), f"no chart on the {tab} tab"
 
 
+def test_runs_tab_lists_the_recorded_run(app_page):
+    at = app_page
+    at.session_state["tab"] = "Runs"
+    at.run()
+    assert at.info[0].value.startswith("No run of us\\-russia\\-reset has been recorded yet")
+    at = _run(at, FAST)
+    assert "Recorded as run" in at.caption[-1].value
+    at.session_state["tab"] = "Runs"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    listed = at.table[0].value
+    assert len(listed) == 1 and plain(listed["models"].iloc[0]) == "compromise, median"
+    forecasts = at.table[1].value
+    assert list(forecasts.columns) == ["reference", *FAST]
+    assert not at.error
+
+
+def test_experts_tab_asks_for_files(app_page):
+    at = app_page
+    at.session_state["tab"] = "Experts"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.info[0].value.startswith("Upload the filled questionnaires")
+    assert not at.error
+
+
 def test_user_text_is_shown_as_text(app_page, tiny):
     """A scenario's words cannot smuggle markdown (links, images, formatting) into the page."""
     pixel = "![pixel](http://example.org/p.png)"

@@ -140,3 +140,105 @@ def test_yaml_download_loads_back_equal():
     back = parse_yaml(scenario_yaml(edited), "download.yaml")
     assert back == edited and back != base
     assert back.stances[0].provenance == base.stances[0].provenance
+
+
+# ------------------------------------------------------------------------- experts
+def _expert_csv(position: float, forecast: float | None = None) -> bytes:
+    lines = ["actor,issue,position,salience,capability,confidence,comment,forecast"]
+    lines.append(f"a,x,{position},0.5,,,,")
+    if forecast is not None:
+        lines += [f",x,,,,0.5,,{forecast}", f",y,,,,0.5,,{forecast}"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_experts_combined_with_their_disagreement(small):
+    from detente.app.state import (
+        combine_experts,
+        disagreement_table,
+        forecasts_table,
+        read_expert_uploads,
+    )
+    from detente.models.registry import defaults_for
+
+    ups = [("e1.csv", _expert_csv(20, 30)), ("e2.csv", _expert_csv(30, 50))]
+    ups.append(("e3.csv", _expert_csv(90, 40)))
+    files, notes = read_expert_uploads(ups, small)
+    assert [f.expert for f in files] == ["e1", "e2", "e3"] and notes == []
+    assert [f.source for f in files] == ["e1.csv", "e2.csv", "e3.csv"]
+    for method, expected in (("mean", 140 / 3), ("median", 30.0)):
+        combined, _ = combine_experts(files, small, method)
+        st = {(s.actor, s.issue): s for s in combined.scenario.stances}
+        assert st[("a", "x")].position == pytest.approx(expected)
+        assert st[("b", "x")].position == 70  # no expert gave it: the base's
+        table = disagreement_table(combined)
+        top = table.iloc[0]
+        assert (top.actor, top.issue, top.field, top.experts) == ("a", "x", "position", 3)
+        assert top["range (% of possible)"] == pytest.approx(70.0)
+        assert top.outlier == "e3"
+        assert top[method] == pytest.approx(expected)
+    fc = forecasts_table(combined).set_index("issue")
+    assert fc.loc["y"].tolist() == [30.0, 50.0, 40.0]
+    assert "experts" in defaults_for(combined.scenario)[0]  # forecasts of every issue
+
+
+def test_expert_uploads_are_checked_like_scenario_uploads(small, tmp_path):
+    import zipfile
+
+    from detente.app.state import combine_experts, read_expert_uploads
+
+    with pytest.raises(InputError) as err:
+        read_expert_uploads([("big.csv", b"x" * (MAX_UPLOAD_BYTES + 1))], small)
+    assert err.value.message.startswith("big.csv: the file is 10.0 MB, over the upload limit")
+    bad = _expert_csv(20).replace(b"a,x", b"zed,x")
+    with pytest.raises(InputError) as err:
+        read_expert_uploads([("e1.csv", _expert_csv(20)), ("../e 2.csv", bad)], small)
+    assert err.value.message.startswith("e_2.csv, row 2: unknown actor 'zed'")
+    assert "detente-experts-" not in err.value.message  # never the temporary path
+    bomb = tmp_path / "bomb.xlsx"  # one part that would inflate 2 MB from a few bytes
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (2 * 1024**2))
+    with pytest.raises(InputError) as err:
+        read_expert_uploads([("bomb.xlsx", bomb.read_bytes())], small)
+    assert err.value.message.startswith("bomb.xlsx: ")
+    assert "compressed" in err.value.message or "zip bomb" in err.value.message
+    files, _ = read_expert_uploads([("e.csv", _expert_csv(1)), ("e.csv", _expert_csv(2))], small)
+    with pytest.raises(InputError, match=r"two files name the same expert 'e' \(e.csv and e.csv\)"):
+        combine_experts(files, small)
+
+
+# ------------------------------------------------------------------------- run record
+def test_runs_recorded_listed_and_compared(small):
+    from detente.app.state import (
+        apply_edits,
+        diff_tables,
+        record_results,
+        recorded_runs,
+        run_forecasts_table,
+        runs_table,
+    )
+    from detente.report.results import run_models
+
+    assert recorded_runs(small.id).runs == []  # nothing recorded yet (DETENTE_HOME is new)
+    first = record_results(run_models(small, ["compromise"], seed=3))
+    edited = stances_table(small)
+    edited.loc[0, "position"] = 60.0
+    changed = apply_edits(small, edited[["actor", "issue", "position", "salience"]])
+    second = record_results(run_models(changed, ["compromise", "median"], seed=3))
+    assert first and second and first != second
+    assert record_results(run_models(small, [], seed=3)) is None  # nothing forecast
+    listing = recorded_runs(small.id)
+    assert [r.id for r in listing.runs] == [first, second]
+    assert recorded_runs("another").runs == []
+    table = runs_table(listing, changed.input_hash())
+    assert table["models"].tolist() == ["compromise, median", "compromise"]  # newest first
+    assert table["inputs"].str.endswith("(as loaded now)").tolist() == [True, False]
+    a, b = listing.runs
+    assert a.command == "run" and a.seed == 3 and a.input_hash == small.input_hash()
+    fc = run_forecasts_table(b)
+    assert fc.columns.tolist() == ["reference", "compromise", "median"]
+    assert fc.loc["x", "reference"] == 40.0
+    d = diff_tables(a, b)
+    assert d["inputs"].values.tolist() == [["a", "x", "position", "10", "60"]]
+    moved = d["forecasts"].iloc[0]
+    assert (moved.model, moved.issue) == ("compromise", "x") and moved.change > 0
+    assert set(d["settings"].setting) == {"input_hash", "models"}

@@ -752,8 +752,13 @@ def experts_tab(loaded: Scenario) -> None:
         st.info("No value was given by two or more experts: nothing to compare.")
     fc = forecasts_table(combined)
     if len(fc):
-        st.markdown("**The experts' own forecasts** of each outcome (the `experts` model)")
+        st.markdown("**The experts' own forecasts** of each outcome")
         st.table(_fmt(fc).set_index("issue"))
+        st.caption(
+            "The `experts` model (run with the combined scenario) reports the mean of these "
+            "forecasts per issue, as `detente run` does; the statistic chosen above combines "
+            "the stances."
+        )
     st.markdown("**The combined scenario** (position, salience and capability per stance)")
     with st.container(key="experts-stances"):
         st.dataframe(stances_table(combined.scenario), hide_index=True)
