@@ -178,6 +178,22 @@ def test_runs_tab_lists_the_recorded_run(app_page):
     assert list(forecasts.columns) == ["reference", *FAST]
     assert not at.error
 
+    # sealed and graded (as detente seal and detente grade do): the grade is shown
+    from detente.record.grade import Observed, grade_run
+    from detente.record.seal import seal_run
+    from detente.record.store import RunStore
+
+    with RunStore.open() as store:
+        seal = seal_run(store, "last", resolves="2099-01-01")
+        score = grade_run(store.get("last"), {"minsk": Observed(50.0)}, sealed_at=seal.sealed_at)
+        store.add_grade(seal.run_id, score, "outcomes.csv")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value.startswith("**Sealed**") for m in at.markdown)
+    grade = at.table[2].value
+    assert [plain(i) for i in grade.index] == [*FAST, "status quo"]
+    assert grade.loc["status quo", "MAE"] == "30.00"  # the reference of minsk is 20
+
 
 def test_experts_tab_asks_for_files(app_page):
     at = app_page

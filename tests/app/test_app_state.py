@@ -242,3 +242,28 @@ def test_runs_recorded_listed_and_compared(small):
     moved = d["forecasts"].iloc[0]
     assert (moved.model, moved.issue) == ("compromise", "x") and moved.change > 0
     assert set(d["settings"].setting) == {"input_hash", "models"}
+
+
+def test_sealed_and_graded_run_is_listed_with_its_grade(small):
+    from detente.app.state import grade_table, record_results, recorded_runs, runs_table
+    from detente.record.grade import Observed, grade_run
+    from detente.record.seal import seal_run
+    from detente.record.store import RunStore
+    from detente.report.results import run_models
+
+    rid = record_results(run_models(small, ["compromise"], seed=0))
+    assert rid is not None
+    with RunStore.open() as store:
+        seal = seal_run(store, rid, note="test", resolves="2099-01-01")
+        run = store.get(rid)
+        # compromise on x: (2*1*10 + 1*0.5*70) / (2 + 0.5) = 22; the status quo is 40
+        score = grade_run(run, {"x": Observed(30.0)}, sealed_at=seal.sealed_at)
+        store.add_grade(rid, score, "outcomes.csv")
+    listing = recorded_runs(small.id)
+    assert listing.seals[rid].note == "test"
+    row = runs_table(listing).iloc[0]
+    assert row.resolves == "2099-01-01" and row.sealed and row.graded
+    table = grade_table(listing.grades[rid]).set_index("forecast")
+    assert table.loc["compromise", "MAE"] == pytest.approx(8.0)
+    assert table.loc["status quo", "MAE"] == pytest.approx(10.0)
+    assert table.loc["compromise", "MAE minus the status quo's"] == pytest.approx(-2.0)
