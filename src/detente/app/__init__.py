@@ -1,7 +1,8 @@
 """detente's Streamlit dashboard (``detente app``).
 
 :mod:`detente.app.streamlit_app` is the page Streamlit runs; :mod:`detente.app.state` holds
-the logic (uploads, edits, downloads) and :mod:`detente.app.views` draws the tabs.
+the logic (uploads, edits, downloads, combining expert questionnaires, the run record)
+and :mod:`detente.app.views` draws the tabs.
 """
 
 from pathlib import Path
