@@ -36,6 +36,7 @@ for majority rules (a sort per issue), ``O(E A I)`` otherwise, ``O(E A I)`` memo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -65,6 +66,21 @@ class DecisionArrays:
     def active(self) -> bool:
         """Whether any issue has a rule other than ``influence``."""
         return bool((self.rule != _INFLUENCE).any())
+
+    @cached_property
+    def ruled(self) -> tuple[int, ...]:
+        """The issues decided by unanimity or majority."""
+        return tuple(int(k) for k in np.flatnonzero(self.rule >= _UNANIMITY))
+
+    @cached_property
+    def vetoes(self) -> dict[int, np.ndarray]:
+        """The veto players of each ruled issue (actor indices)."""
+        return {k: np.flatnonzero(self.veto[:, k]) for k in self.ruled}
+
+    @cached_property
+    def unilateral(self) -> np.ndarray:
+        """The issues one actor decides."""
+        return np.flatnonzero(self.rule == _UNILATERAL)
 
 
 def decision_arrays(scenario: Scenario) -> DecisionArrays:
@@ -140,32 +156,34 @@ def apply_decisions(
         return outcome, np.zeros(outcome.shape, dtype=bool)
     position = np.asarray(position, dtype=float)
     lead = outcome.shape[:-1]
-    lower = np.broadcast_to(low, outcome.shape).copy()
-    upper = np.broadcast_to(high, outcome.shape).copy()
     ref = np.where(np.isnan(reference), 0.5 * (low + high), reference)
-    # veto players (unanimity, and majority's optional vetoes)
-    vetoed = rules.veto.any(axis=0) & ((rules.rule == _UNANIMITY) | (rules.rule == _MAJORITY))
-    if vetoed.any():
-        reach = np.abs(position - ref)
-        mask = rules.veto & present
-        lo_v = np.where(mask, position - reach, -np.inf).max(axis=-2)
-        hi_v = np.where(mask, position + reach, np.inf).min(axis=-2)
-        lower = np.where(vetoed, np.maximum(lower, lo_v), lower)
-        upper = np.where(vetoed, np.minimum(upper, hi_v), upper)
-    maj = np.flatnonzero(rules.rule == _MAJORITY)
-    if maj.size:
-        cap = np.broadcast_to(capability, (*lead, *present.shape))
-        lo_m, hi_m = _majority_bounds(
-            position[..., maj], cap[..., maj], present[:, maj], ref[maj], rules.threshold[maj]
-        )
-        lower[..., maj] = np.maximum(lower[..., maj], lo_m)
-        upper[..., maj] = np.minimum(upper[..., maj], hi_m)
-    ruled = (rules.rule == _UNANIMITY) | (rules.rule == _MAJORITY)
-    new = np.where(ruled, np.clip(outcome, lower, upper), outcome)
-    uni = np.flatnonzero(rules.rule == _UNILATERAL)
+    new = outcome.copy()
+    # unanimity and majority: clip the aggregate to the interval the deciders accept,
+    # computed on the deciders' columns only (a few actors per issue)
+    for k in rules.ruled:
+        lower = np.full(lead, float(low[k]))
+        upper = np.full(lead, float(high[k]))
+        vetoes = rules.vetoes[k]
+        if vetoes.size:
+            p = position[..., vetoes, k]
+            reach = np.abs(p - ref[k])
+            lower = np.maximum(lower, (p - reach).max(axis=-1))
+            upper = np.minimum(upper, (p + reach).min(axis=-1))
+        if rules.rule[k] == _MAJORITY:
+            cap = np.broadcast_to(capability, (*lead, *present.shape))
+            lo_m, hi_m = _majority_bounds(
+                position[..., k : k + 1],
+                cap[..., k : k + 1],
+                present[:, k : k + 1],
+                ref[k : k + 1],
+                rules.threshold[k : k + 1],
+            )
+            lower = np.maximum(lower, lo_m[..., 0])
+            upper = np.minimum(upper, hi_m[..., 0])
+        new[..., k] = np.clip(np.clip(outcome[..., k], lower, upper), low[k], high[k])
+    uni = rules.unilateral
     if uni.size:
-        new[..., uni] = position[..., rules.actor[uni], uni]
-    new = np.clip(new, low, high)
+        new[..., uni] = np.clip(position[..., rules.actor[uni], uni], low[uni], high[uni])
     moved = np.abs(new - outcome) > 1e-12 * (high - low)
     return new, moved
 

@@ -158,7 +158,8 @@ class Model(ABC):
         arr = replace(scenario.arrays(), capability=capability)
         out, _ = apply_decisions(rules, final, capability, present, low, high, arr.reference, out)
         if scenario.linkages:
-            out, _ = freeze_outcome(scenario.linkages, arr, out, final, rules)
+            # the outcome is decided already: conditions read it as it is
+            out, _ = freeze_outcome(scenario.linkages, arr, out, final)
         return out
 
 
@@ -200,7 +201,7 @@ def make_forecast(
     if scenario.linkages:
         # a freeze that still holds when the rounds end leaves its issue unchanged
         final = positions[-1] if positions.ndim == 3 else positions
-        frozen_out, frozen = freeze_outcome(scenario.linkages, arr, outcome, final, rules)
+        frozen_out, frozen = freeze_outcome(scenario.linkages, arr, outcome, final)
         newly = frozen & (np.abs(frozen_out - outcome) > 1e-12 * (arr.high - arr.low))
         last = int(positions.shape[0]) - 1 if positions.ndim == 3 else 0
         events = (*events, *(freeze_event(arr, int(k), round_=last) for k in np.flatnonzero(newly)))
