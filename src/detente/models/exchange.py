@@ -91,9 +91,10 @@ Scale: pruning, complexity, determinism.
   Pruned (k = ``pair_limit``): time O(A² I²) for generation (compiled, nothing stored) plus
   O(A I) realisations of O(k A / I)-candidate re-evaluations each; memory O(k A² + A I²) and
   at most about ``max_candidates`` candidates: the kept ones, at most k per pair barring
-  ties, and one first actor's buffer. Measured on this project's 2-core machine: 1,000 x 20,
-  10 rounds, about 120 s of CPU and 1.1 GB; 2,000 x 50, one round, about 60 s of CPU (25 s
-  of it generation) and 1.8 GB.
+  ties, and one first actor's buffer. Measured on a 2-core AVX-512 machine (random
+  scenarios, default parameters): 1,000 x 20 x 10 rounds, 92 s and 1.1 GB peak; 2,000 x 50 x
+  10 rounds, 590 s of CPU (about 25 s of each round generation, the rest realisation) and
+  2.2 GB peak.
 * Same answer on every processor. Every choice among near-equal values uses a stated
   tolerance and a fixed order: gains within ``TIE_RTOL`` (1e-12 relative) of the best are
   tied and drawn from in the order (rank of I's id, rank of J's id, issue q, issue p);
