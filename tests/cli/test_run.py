@@ -137,3 +137,24 @@ stances:
     assert code == 0, err
     assert "error against the observed outcome" in out
     assert "no model beats the status quo" in out
+
+
+def test_validate_scores_a_scenario_with_outcomes_and_refuses_one_without(cli, tmp_path):
+    path = tmp_path / "retro.yaml"
+    path.write_text(
+        """id: retro
+actors: [{id: a, capability: 3}, {id: b}]
+issues: [{id: x, reference: 50, outcome: 60}]
+stances:
+  - {actor: a, issue: x, position: 80, salience: 1}
+  - {actor: b, issue: x, position: 20, salience: 1}
+"""
+    )
+    code, out, err = cli("validate", str(path), "-m", "compromise", "--json", "--no-record")
+    assert code == 0, err
+    data = json.loads(out)
+    # compromise: (3 x 80 + 20) / 4 = 65, error 5 against the status quo's 10
+    assert data["models"][0]["error"]["x"] == pytest.approx(5.0)
+    assert data["status_quo"]["mae"] == pytest.approx(10.0)
+    code, _, err = cli("validate", "us-russia-reset", "-m", "compromise", "--no-record")
+    assert code == 2 and "no issue carries an observed outcome" in err

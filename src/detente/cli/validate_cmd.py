@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,35 @@ def _signed(x: float, pct: bool = False) -> str:
     return f"{x:+.{1 if pct else 2}f}"
 
 
+def _validate_scenario(
+    path: str, names: list[str], param: list[str] | None, seed: int | None, as_json: bool
+) -> None:
+    """Score the models on a scenario's issues with observed outcomes (the status quo beside
+    them), as ``detente run`` prints it."""
+    from detente.cli.common import resolve_scenario
+    from detente.cli.run import _print_retrospective, run_models
+    from detente.errors import InputError
+    from detente.models.registry import defaults_for
+    from detente.retrospective import retrospective
+
+    sc = resolve_scenario(path)
+    if not names:
+        names, _ = defaults_for(sc)
+    for m in names:
+        get_model(m)
+    retro = retrospective(sc, run_models(sc, names, parse_params(param, names), seed))
+    if retro is None:
+        raise InputError(
+            "no issue carries an observed outcome",
+            source=path,
+            allowed="issues with outcome (and outcome_date, outcome_source), or a DEU file",
+        )
+    if as_json:
+        print_json(retro.to_dict())
+        return
+    _print_retrospective(retro)
+
+
 def _split_models(items: list[str] | None) -> list[str]:
     """``--models a --models b`` or ``--models a,b`` (or both)."""
     out: list[str] = []
@@ -34,7 +64,8 @@ def validate(
     dataset: Annotated[
         str,
         typer.Argument(
-            help="DEU-format CSV with outcomes, e.g. ../shared/data/deu2/DEU2.csv",
+            help="DEU-format CSV with outcomes, e.g. ../shared/data/deu2/DEU2.csv, or a "
+            "scenario whose issues carry observed outcomes",
             show_default=False,
         ),
     ],
@@ -115,7 +146,17 @@ def validate(
 ) -> None:
     """Forecast every issue with a recorded outcome with each model and score it against
     the outcome: MAE, RMSE, median absolute error, share within 10 points, each with the
-    paired bootstrap 95% interval of its difference to the compromise model."""
+    paired bootstrap 95% interval of its difference to the compromise model.
+
+    A scenario file (any format but DEU's) whose issues carry an observed ``outcome`` is
+    scored as ``detente run`` scores it: each model's error beside the status quo's."""
+    from detente.io.detect import detect_format
+    from detente.scenarios import list_scenarios
+
+    bundled = not Path(dataset).is_file() and dataset in {s["id"] for s in list_scenarios()}
+    if bundled or (Path(dataset).is_file() and detect_format(dataset) != "deu"):
+        _validate_scenario(dataset, _split_models(models), param, seed, as_json)
+        return
     from detente.validation.datasets import load_dataset
     from detente.validation.runner import validate as run_validation
 
