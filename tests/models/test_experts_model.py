@@ -137,3 +137,10 @@ def test_registered_but_not_run_by_default():
     assert model_class("experts").needs == "expert forecasts"
     with pytest.raises(InputError, match="unknown statistic 'mode'"):
         get_model("experts", statistic="mode")
+
+
+def test_reset_includes_the_experts_beside_the_models(combined):
+    from detente.analysis.reset import reset_summary
+
+    summary = reset_summary(combined)
+    assert summary.models[-1] == "experts" and "compromise" in summary.models

@@ -13,7 +13,8 @@ import numpy as np
 
 from detente.analysis.what_it_takes import Result, what_it_takes
 from detente.bargaining import Agreement, agreement, package_gains
-from detente.models import available, get_model
+from detente.models import get_model
+from detente.models.registry import defaults_for
 from detente.scenario import Scenario
 
 __all__ = ["ResetSummary", "reset_summary"]
@@ -63,7 +64,7 @@ def reset_summary(
     seed: int = 0,
 ) -> ResetSummary:
     """Forecast every course of action with every model and summarise."""
-    models = models or available()
+    models = models or defaults_for(scenario)[0]
     parties = (scenario.principal_ids[0], scenario.principal_ids[1])
     courses: list[tuple[str, str, Scenario]] = [("base", "the scenario as written", scenario)]
     for v in scenario.variants:

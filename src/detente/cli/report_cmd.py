@@ -11,7 +11,8 @@ from detente.cli.app import app
 from detente.cli.common import console, input_boundary, resolve_scenario
 from detente.errors import InputError
 from detente.io.safe_write import check_output
-from detente.models import available, get_model
+from detente.models import get_model
+from detente.models.registry import defaults_for
 from detente.report.html import ReportOptions, build_report, write_report
 from detente.scenarios import DEFAULT_SCENARIO
 
@@ -59,7 +60,7 @@ def report(
     if draws < 0:
         raise InputError(f"{draws} draws", where="--draws", allowed="a whole number >= 0")
     sc = resolve_scenario(scenario, fmt=fmt, variant=variant)
-    models = model or available()
+    models = model or defaults_for(sc)[0]
     for m in models:
         get_model(m)  # unknown names fail before any work
     pair: tuple[str, str] | None = None

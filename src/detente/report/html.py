@@ -156,10 +156,10 @@ def build_report(
 ) -> str:
     """The report of ``scenario`` as one self-contained HTML document."""
     from detente import __version__
-    from detente.models import available
+    from detente.models.registry import defaults_for
 
     opts = options or ReportOptions()
-    names = list(models) if models else available()
+    names = list(models) if models else defaults_for(scenario)[0]
     results = run_models(scenario, names, seed=seed)
     targets = opts.targets if opts.targets is not None else _default_targets(scenario)
     doc = _Doc()
