@@ -368,11 +368,9 @@ def test_outcome_within_span_of_positions(
 
 
 def test_bundled_scenario_runs() -> None:
-    scenarios = pytest.importorskip("detente.scenarios")
-    try:
-        scenario = scenarios.load_bundled("us-russia-reset")
-    except Exception as exc:  # the bundled scenario is maintained elsewhere
-        pytest.skip(f"bundled scenario not loadable: {exc}")
+    from detente.scenarios import load_bundled
+
+    scenario = load_bundled("us-russia-reset")
     arr = scenario.arrays()
     for outcome in ("expected", "mode"):
         fc = Condorcet(outcome=outcome).forecast(scenario)

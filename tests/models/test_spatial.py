@@ -402,11 +402,9 @@ def test_outcome_within_span_of_positions(seed: int, outcome: str) -> None:
 
 def test_bundled_scenario_runs() -> None:
     """The bundled U.S.-Russia scenario (with its linkages) runs to convergence."""
-    scenarios = pytest.importorskip("detente.scenarios")
-    try:
-        scenario = scenarios.load_bundled("us-russia-reset")
-    except Exception as exc:  # the bundled scenario is maintained elsewhere
-        pytest.skip(f"bundled scenario not loadable: {exc}")
+    from detente.scenarios import load_bundled
+
+    scenario = load_bundled("us-russia-reset")
     fc = Spatial().forecast(scenario)
     arr = scenario.arrays()
     assert np.all(np.isfinite(fc.outcome))
