@@ -288,10 +288,28 @@ class RunStore:
             with _guard(p):
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 store = cls(conn, p)
-                store._prepare()
+                store._prepare_waiting()
             yield store
         finally:
             conn.close()
+
+    def _prepare_waiting(self) -> None:
+        """:meth:`_prepare`, tried again while another process holds the lock: switching
+        to WAL and creating the tables can fail at once with "database is locked" when two
+        processes open a new store together (SQLite does not wait on a busy handler there),
+        so this waits in steps of 50 ms, up to the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._prepare()
+                return
+            except sqlite3.OperationalError as exc:
+                text = str(exc)
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    raise
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                time.sleep(0.05)
 
     def _prepare(self) -> None:
         """Check the schema version; create the tables in a new database."""
