@@ -32,15 +32,14 @@ AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"``); both are reported wh
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 
+from _machine import environment as machine_environment
+from _machine import processor
 from detente.analysis.ensemble import choose_batch, run_ensemble
 from detente.analysis.perturb import PerturbationPlan
 from detente.execution import open_executor
@@ -57,41 +56,12 @@ TARGETS = {
 }
 
 
-def processor() -> tuple[str, str]:
-    """The processor's model name and its widest SIMD level (from ``/proc/cpuinfo``)."""
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return model, "unknown (no /proc/cpuinfo)"
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "model name" and value.strip():
-            model = value.strip()
-        elif key.strip() == "flags":
-            flags = set(value.split())
-        if flags and model:
-            break
-    if "avx512f" in flags:
-        simd = "AVX-512 (" + ", ".join(sorted(f for f in flags if f.startswith("avx512"))) + ")"
-    elif "avx2" in flags:
-        simd = "AVX2" + (" + FMA" if "fma" in flags else "")
-    elif "avx" in flags:
-        simd = "AVX"
-    else:
-        simd = "SSE or other (no AVX)"
-    return model, simd
-
-
 def environment() -> list[str]:
-    """Lines naming the processor, its SIMD level and the settings that change code paths."""
-    model, simd = processor()
-    lines = [f"processor: {model}, {os.cpu_count()} logical cores; SIMD: {simd}"]
-    for var in ("NPY_DISABLE_CPU_FEATURES", "NUMBA_CPU_NAME", "DETENTE_NO_NUMBA"):
-        if os.environ.get(var):
-            lines.append(f"{var}={os.environ[var]}")
-    lines.append("targets: compromise >= 1,000,000 draws/s; 100,000 expected_utility draws < 5 s")
-    return lines
+    """The machine's lines (:func:`_machine.environment`) and this benchmark's targets."""
+    return [
+        *machine_environment(),
+        "targets: compromise >= 1,000,000 draws/s; 100,000 expected_utility draws < 5 s",
+    ]
 
 
 def _time(fn) -> float:

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _machine import processor
 from detente.models.exchange import Exchange
 from detente.scenario import Actor, Issue, Scale, Scenario, Stance
 
@@ -181,25 +182,6 @@ _SCALE_RUN = textwrap.dedent(
 )
 
 
-def processor() -> str:
-    """The processor model and its widest SIMD level, from /proc/cpuinfo."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
-    except OSError:
-        return "processor unknown (no /proc/cpuinfo)"
-    model, flags = "unknown model", set()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "model name" and model == "unknown model":
-            model = value.strip()
-        elif key.strip() == "flags" and not flags:
-            flags = set(value.split())
-    levels = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
-    simd = next((name for flag, name in levels if flag in flags), "SSE2 or less")
-    fma = ", FMA" if "fma" in flags else ""
-    return f"{model}; SIMD: {simd}{fma}; {os.cpu_count()} logical cores"
-
-
 def _scale_row(n_a: int, n_i: int, rounds: int, budget_s: float | None, budget_gb: float):
     out = subprocess.run(
         [sys.executable, "-c", _SCALE_RUN, str(n_a), str(n_i), str(rounds), str(SEED + n_a)],
@@ -249,7 +231,8 @@ def main() -> int:
     table = pd.DataFrame(rows).fillna("")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.to_string(index=False))
-    print(f"machine: {processor()}")
+    model, simd = processor()
+    print(f"machine: {model}; SIMD: {simd}; {os.cpu_count()} logical cores")
     print(
         "speed-up = decide s / detente s (wall clock, best of runs); scale rows: one run in a "
         "fresh process, peak GB = its peak resident memory (ru_maxrss)."

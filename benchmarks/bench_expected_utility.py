@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -50,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _machine import environment
 from detente.models import _eu_numba
 from detente.models.expected_utility import ExpectedUtility
 from detente.scenario import Actor, Issue, Scenario, Stance
@@ -92,39 +92,6 @@ def _scenario(actors: int, issues: int, seed: int) -> Scenario:
             for i in range(issues)
         ),
     )
-
-
-def processor() -> tuple[str, str]:
-    """The processor's model name and its widest SIMD level (from ``/proc/cpuinfo``)."""
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return model, "unknown (no /proc/cpuinfo)"
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "model name" and value.strip():
-            model = value.strip()
-        elif key.strip() == "flags":
-            flags = set(value.split())
-            break
-    if "avx512f" in flags:
-        simd = "AVX-512"
-    elif "avx2" in flags:
-        simd = "AVX2" + (" + FMA" if "fma" in flags else "")
-    else:
-        simd = "no AVX2"
-    return model, simd
-
-
-def environment() -> list[str]:
-    """The processor, its SIMD level and the settings that change the code paths."""
-    model, simd = processor()
-    lines = [f"processor: {model}, {os.cpu_count()} logical cores; SIMD: {simd}"]
-    for var in ("NUMBA_CPU_NAME", "NPY_DISABLE_CPU_FEATURES", "DETENTE_NO_NUMBA"):
-        if os.environ.get(var):
-            lines.append(f"{var}={os.environ[var]} (code paths as on another processor)")
-    return lines
 
 
 _SCALE = """

@@ -28,6 +28,8 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from _machine import processor
+
 if TYPE_CHECKING:
     from detente.scenario import Scenario
 
@@ -37,32 +39,6 @@ SIZES = ((100, 10), (500, 20), (2000, 50))
 SUBSTITUTE = {"exchange": ((2000, 50), (1000, 20), {"rounds": 10})}
 TIME_LIMIT = 300.0
 MEMORY_LIMIT_GB = 4.0
-
-
-def processor() -> tuple[str, str]:
-    """The processor's model name and its widest SIMD level (from /proc/cpuinfo)."""
-    name, flags = platform.processor() or "unknown", set()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name" and name in ("unknown", "", "x86_64"):
-                    name = value.strip()
-                elif key.strip() == "flags" and not flags:
-                    flags = set(value.split())
-    except OSError:
-        pass
-    if "avx512f" in flags:
-        simd = "AVX-512 (" + ", ".join(sorted(f for f in flags if f.startswith("avx512"))) + ")"
-    elif "avx2" in flags:
-        simd = "AVX2"
-    elif "avx" in flags:
-        simd = "AVX"
-    elif flags:
-        simd = "SSE only"
-    else:
-        simd = "unknown"
-    return name, simd
 
 
 def make_scenario(n_actors: int, n_issues: int, seed: int = SEED) -> Scenario:
