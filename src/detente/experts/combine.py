@@ -65,6 +65,7 @@ from detente.io.common import (
     sniff_delimiter,
     split_lines,
 )
+from detente.io.table import header_columns
 from detente.scenario import Scenario
 
 __all__ = [
@@ -120,48 +121,6 @@ class ExpertFile:
 
 
 # ----------------------------------------------------------------------------- reading
-def _norm(name: object) -> str:
-    return cell_text(name).lower().replace(" ", "_").replace("-", "_")
-
-
-def _header(
-    cells: Sequence[Any], allowed: Sequence[str], required: Sequence[str], source: str, where: str
-) -> dict[str, int]:
-    names = [_norm(c) for c in cells]
-    while names and not names[-1]:
-        names.pop()
-    cols: dict[str, int] = {}
-    for k, name in enumerate(names):
-        if not name:
-            raise InputError(
-                f"column {k + 1} of the header has no name",
-                source=source,
-                where=where,
-                allowed="columns " + ", ".join(allowed),
-            )
-        if name not in allowed:
-            raise InputError(
-                f"unknown column {cell_text(cells[k])!r}",
-                source=source,
-                where=where,
-                allowed="columns " + ", ".join(allowed),
-            )
-        if name in cols:
-            raise InputError(
-                f"column {name!r} appears twice", source=source, where=where, allowed="each once"
-            )
-        cols[name] = k
-    missing = [c for c in required if c not in cols]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}",
-            source=source,
-            where=where,
-            allowed="columns " + ", ".join(allowed) + f" (required: {', '.join(required)})",
-        )
-    return cols
-
-
 def _ids_allowed(ids: Sequence[str]) -> str:
     shown = ", ".join(ids[:12])
     more = f" and {len(ids) - 12} more" if len(ids) > 12 else ""
@@ -372,7 +331,9 @@ def _parse(
         )
     line, head = stance_rows[0]
     allowed = (*STANCE_COLUMNS, *STANCE_INFO, *(("forecast",) if csv else ()))
-    cols = _header(head, allowed, ("actor", "issue"), source, stance_label(line))
+    cols = header_columns(
+        head, allowed=allowed, required=("actor", "issue"), source=source, where=stance_label(line)
+    )
     width = len(head)
     for line, raw in stance_rows[1:]:
         cells = list(raw) + [None] * max(0, width - len(raw))
@@ -387,12 +348,12 @@ def _parse(
         reader.stance_row((0, line), stance_label(line), cells, cols)
     if outcome_rows:
         line, head = outcome_rows[0]
-        cols = _header(
+        cols = header_columns(
             head,
-            (*OUTCOME_COLUMNS, *OUTCOME_INFO),
-            ("issue", "forecast"),
-            source,
-            outcome_label(line),
+            allowed=(*OUTCOME_COLUMNS, *OUTCOME_INFO),
+            required=("issue", "forecast"),
+            source=source,
+            where=outcome_label(line),
         )
         width = len(head)
         for line, raw in outcome_rows[1:]:

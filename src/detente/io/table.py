@@ -71,6 +71,7 @@ __all__ = [
     "REQUIRED",
     "check_zip",
     "csv_text",
+    "header_columns",
     "parse_csv",
     "parse_rows",
     "read_csv",
@@ -146,6 +147,38 @@ def _header(
             where=where,
             allowed="columns separated by commas, semicolons or tabs",
         )
+    missing_hint = "columns " + ", ".join(REQUIRED) + " (required), " + ", ".join(OPTIONAL)
+    names_given = set(names)
+    if "issue" not in names_given and {"actor", "position", "salience"} <= names_given:
+        missing_hint += (
+            "; a file of actor, capability, position, salience is read with format 'bdm'"
+        )
+    return header_columns(
+        cells,
+        allowed=COLUMNS,
+        required=REQUIRED,
+        source=source,
+        where=where,
+        missing_hint=missing_hint,
+    )
+
+
+def header_columns(
+    cells: Sequence[Any],
+    *,
+    allowed: Sequence[str],
+    required: Sequence[str],
+    source: str,
+    where: str,
+    missing_hint: str | None = None,
+) -> dict[str, int]:
+    """The column index of each name in a header row (names case-insensitive, spaces and
+    hyphens read as underscores; trailing blank cells ignored). An unnamed, unknown or
+    repeated column, or a missing required one, is an :class:`InputError` naming
+    ``source`` and ``where``. Shared by every reader of long tables."""
+    names = [_norm(c) for c in cells]
+    while names and not names[-1]:
+        names.pop()
     cols: dict[str, int] = {}
     for k, name in enumerate(names):
         if not name:
@@ -153,14 +186,14 @@ def _header(
                 f"column {k + 1} of the header has no name",
                 source=source,
                 where=where,
-                allowed="a name for every column: " + ", ".join(COLUMNS),
+                allowed="a name for every column: " + ", ".join(allowed),
             )
-        if name not in COLUMNS:
+        if name not in allowed:
             raise InputError(
                 f"unknown column {cell_text(cells[k])!r}",
                 source=source,
                 where=where,
-                allowed="columns " + ", ".join(COLUMNS),
+                allowed="columns " + ", ".join(allowed),
             )
         if name in cols:
             raise InputError(
@@ -170,16 +203,14 @@ def _header(
                 allowed="each column once",
             )
         cols[name] = k
-    missing = [c for c in REQUIRED if c not in cols]
+    missing = [c for c in required if c not in cols]
     if missing:
-        hint = "columns " + ", ".join(REQUIRED) + " (required), " + ", ".join(OPTIONAL)
-        if "issue" in missing and {"actor", "position", "salience"} <= set(cols):
-            hint += "; a file of actor, capability, position, salience is read with format 'bdm'"
         raise InputError(
             f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
             source=source,
             where=where,
-            allowed=hint,
+            allowed=missing_hint
+            or "columns " + ", ".join(allowed) + f" (required: {', '.join(required)})",
         )
     return cols
 
