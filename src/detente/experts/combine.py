@@ -65,7 +65,7 @@ from detente.io.common import (
     sniff_delimiter,
     split_lines,
 )
-from detente.io.table import header_columns
+from detente.io.table import header_columns, sheet_rows
 from detente.scenario import Scenario
 
 __all__ = [
@@ -408,7 +408,7 @@ def _xlsx_rows(p: Path, source: str, max_bytes: int) -> tuple[list[Row], list[Ro
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from detente.io.table import MAX_XLSX_ROWS, check_zip
+    from detente.io.table import check_zip
 
     check_file(p, max_bytes)
     check_zip(p, source)
@@ -423,16 +423,7 @@ def _xlsx_rows(p: Path, source: str, max_bytes: int) -> tuple[list[Row], list[Ro
                     sheets.append(wb["outcomes"])
                 for k, ws in enumerate(sheets):
                     titles[k] = ws.title
-                    for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                        if n > MAX_XLSX_ROWS:
-                            raise InputError(
-                                f"the sheet has more than {MAX_XLSX_ROWS:,} rows",
-                                source=source,
-                                where=f"sheet {ws.title!r}",
-                                allowed="one row per actor and issue",
-                            )
-                        if any(cell_text(v) for v in values):
-                            out[k].append((n, list(values)))
+                    out[k].extend(sheet_rows(ws, source, "one per actor and issue"))
             finally:
                 wb.close()
         except InputError:

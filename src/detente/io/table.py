@@ -76,6 +76,7 @@ __all__ = [
     "parse_rows",
     "read_csv",
     "read_xlsx",
+    "sheet_rows",
     "table_rows",
     "write_csv",
     "write_xlsx",
@@ -504,6 +505,23 @@ def _decision_cells(issue: Any) -> tuple[str | None, str | None, float | None]:
     return d.rule, " ".join(d.deciders) or None, d.threshold
 
 
+def sheet_rows(ws: Any, source: str, one_row: str) -> list[Row]:
+    """The non-blank rows of an openpyxl worksheet as ``(row number, cells)``; a sheet of
+    more than :data:`MAX_XLSX_ROWS` rows is refused (``one_row`` says what a row holds)."""
+    rows: list[Row] = []
+    for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if n > MAX_XLSX_ROWS:
+            raise InputError(
+                f"the sheet has more than {MAX_XLSX_ROWS:,} rows",
+                source=source,
+                where=f"sheet {ws.title!r}",
+                allowed=f"up to {MAX_XLSX_ROWS:,} rows, {one_row}",
+            )
+        if any(cell_text(v) for v in values):
+            rows.append((n, list(values)))
+    return rows
+
+
 # ----------------------------------------------------------------------------- CSV
 def parse_csv(text: str, source: str = "<csv>", scenario_id: str = "scenario") -> Scenario:
     """A scenario from the text of a long-form CSV table."""
@@ -539,16 +557,7 @@ def read_xlsx(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenar
                 names = wb.sheetnames
                 ws = wb["stances"] if "stances" in names else wb.worksheets[0]
                 title = ws.title
-                for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                    if n > MAX_XLSX_ROWS:
-                        raise InputError(
-                            f"the sheet has more than {MAX_XLSX_ROWS:,} rows",
-                            source=source,
-                            where=f"sheet {title!r}",
-                            allowed=f"up to {MAX_XLSX_ROWS:,} rows, one per stance",
-                        )
-                    if any(cell_text(v) for v in values):
-                        rows.append((n, list(values)))
+                rows = sheet_rows(ws, source, "one row per stance")
             finally:
                 wb.close()
         except InputError:
