@@ -66,7 +66,7 @@ class Forecast:
     reference: np.ndarray  # (issues,), NaN where none
     details: dict[str, dict[str, Any]] = field(default_factory=dict)  # issue id -> extras
     events: tuple[Event, ...] = ()
-    summary: tuple[str, ...] = ()  # readable lines the model wants the user to see
+    notes: tuple[str, ...] = ()  # readable lines the model wants the user to see
 
     def __post_init__(self) -> None:
         _, a, i = self.positions.shape
@@ -161,9 +161,22 @@ class Forecast:
         }
         if events:
             out["events"] = [e.to_dict() for e in self.events]
-        if self.summary:
-            out["summary"] = list(self.summary)
+        if self.notes:
+            out["summary"] = list(self.notes)
         return out
+
+    def summary(self) -> str:
+        """A few readable lines: the model, its rounds, the outcome of every issue (with
+        the reference point) and the model's own notes."""
+        rounds = f"{self.n_rounds} rounds" if self.n_rounds else "closed form"
+        seed = "" if self.seed is None else f", seed {self.seed}"
+        lines = [f"{self.model} forecast of {self.scenario_id} ({rounds}{seed})"]
+        for k, iss in enumerate(self.issue_ids):
+            ref = self.reference[k]
+            was = "" if np.isnan(ref) else f" (reference {ref:.4g})"
+            lines.append(f"  {iss}: {float(self.outcome[k]):.4g}{was}")
+        lines += [f"  {line}" for line in self.notes]
+        return "\n".join(lines)
 
     def plot(self, issue_id: str | None = None, ax: Any = None) -> Any:
         """Draw the trajectories of one issue (default: the first) with matplotlib."""

@@ -264,7 +264,7 @@ def test_trace_and_summary(tiny: Scenario) -> None:
     fc = Condorcet().forecast(tiny)
     assert [e.issues for e in fc.events] == [("x",), ("y",)]
     assert "most probable position" in fc.events[0].text
-    assert fc.summary and fc.n_rounds == 0
+    assert fc.notes and fc.n_rounds == 0
 
 
 # ----------------------------------------------------------------------------- invariants

@@ -182,7 +182,7 @@ def test_trade_between_principals_by_hand():
     assert "United States moves on Eastern Europe" in ex.text
     assert any(
         line.startswith("United States moves on Eastern Europe toward Russia in exchange for "
-                        "Russia moving on Western Hemisphere") for line in f.summary
+                        "Russia moving on Western Hemisphere") for line in f.notes
     )  # fmt: skip
     # new preference positions: x + (.1 + .4 (1 - s)) (y - x) with s = .3 for both movers
     np.testing.assert_allclose(f.positions[1, :, :], [[0.0, 38.0], [62.0, 100.0]], atol=1e-12)
@@ -198,7 +198,7 @@ def test_bundled_scenario_names_the_principals_trades():
         pytest.skip(f"bundled scenario not available: {exc}")
     f = Exchange().forecast(sc, seed=0)
     a, b = (sc.actor(p).label for p in sc.principal_ids)
-    trades = [line for line in f.summary if line.startswith(f"{a} moves on ")]
+    trades = [line for line in f.notes if line.startswith(f"{a} moves on ")]
     assert trades and all(f"toward {b} in exchange for {b} moving on " in t for t in trades)
     ours = [e for e in f.events if e.kind == "exchange" and set(e.actors) == set(sc.principal_ids)]
     assert ours  # the summary lines rest on realised exchanges between the two
@@ -209,8 +209,8 @@ def test_bundled_scenario_names_the_principals_trades():
 def test_summary_says_when_principals_do_not_trade(tiny):
     f = Exchange(rounds=2).forecast(tiny, seed=0)  # principals a and b trade; c does not
     g = Exchange(rounds=2).forecast(tiny.replace(principals=("a", "c")), seed=0)
-    assert any("a moves on y toward b" in line for line in f.summary)
-    assert any("no trade between a and c" in line for line in g.summary)
+    assert any("a moves on y toward b" in line for line in f.notes)
+    assert any("no trade between a and c" in line for line in g.notes)
 
 
 def test_forecast_shape_and_details(tiny):

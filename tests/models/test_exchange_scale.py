@@ -179,10 +179,10 @@ def test_large_rounds_are_pruned_and_say_so():
     f = Exchange(rounds=2, max_candidates=100, pair_limit=2).forecast(sc, seed=1)
     heads = [e for e in f.events if e.kind == "round"]
     assert all("pruned to" in e.text and e.data["kept"] > 0 for e in heads)
-    assert any("approximation" in line for line in f.summary)
+    assert any("approximation" in line for line in f.notes)
     f = Exchange(rounds=2).forecast(sc, seed=1)
     assert all("kept" not in e.data for e in f.events if e.kind == "round")
-    assert not any("approximation" in line for line in f.summary)
+    assert not any("approximation" in line for line in f.notes)
 
 
 def test_decide_rounds_are_never_pruned(tiny):

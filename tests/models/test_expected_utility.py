@@ -431,7 +431,7 @@ def test_a_cycling_game_reports_no_convergence(shared_data):
     fc = ExpectedUtility(stop="mean", tol=1e-9, max_rounds=30).forecast(sc)
     assert fc.n_rounds == 30
     assert fc.details["i0"]["converged"] is False
-    assert any("not converged within 30 rounds" in line for line in fc.summary)
+    assert any("not converged within 30 rounds" in line for line in fc.notes)
 
 
 def test_outcome_median_option(shared_data):

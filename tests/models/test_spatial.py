@@ -218,7 +218,7 @@ def test_tiny_runs_and_stays_on_scale(tiny: Scenario) -> None:
     assert "c" not in fc.trajectory("y")
     assert set(fc.details["y"]["win_probability"]) == {"a", "b"}
     assert any(e.kind == "challenge" for e in fc.events)
-    assert fc.summary and "KTAB spatial model" in fc.summary[0]
+    assert fc.notes and "KTAB spatial model" in fc.notes[0]
 
 
 def test_outcome_options(tiny: Scenario) -> None:

@@ -325,7 +325,7 @@ def outcome_tab(scenario: Scenario, results: Results | None) -> None:
             "(salience-weighted scale points)"
         )
         st.table(_fmt(gains_table(sc, fc)).set_index("issue"))
-    lines = [(f.model, line) for f in fc for line in f.summary]
+    lines = [(f.model, line) for f in fc for line in f.notes]
     if lines:
         st.markdown("\n".join(f"- **{md(m)}**: {md(line)}" for m, line in lines))
     recorded = st.session_state.get("run_id")

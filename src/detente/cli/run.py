@@ -149,7 +149,7 @@ def run(
     if trace:
         _print_trace(forecasts)
     for f in forecasts:
-        for line in f.summary:
+        for line in f.notes:
             console.print(f"[bold]{f.model}[/bold]: {line}", soft_wrap=True)
     if run_id is not None:
         console.print(f"[dim]recorded as run {run_id} (detente runs show {run_id})[/dim]")

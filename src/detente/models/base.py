@@ -220,5 +220,5 @@ def make_forecast(
         reference=arr.reference,
         details=details or {},
         events=tuple(events),
-        summary=tuple(summary),
+        notes=tuple(summary),
     )

@@ -318,7 +318,7 @@ class Condorcet(Model):
             seed=seed,
             details=details,
             events=events,
-            summary=summary,
+            notes=summary,
         )
 
     def outcome_batch(

@@ -384,7 +384,7 @@ class Spatial(Model):
             seed=seed,
             details=details,
             events=events,
-            summary=summary,
+            notes=summary,
         )
 
     def outcome_batch(

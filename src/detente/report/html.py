@@ -232,7 +232,7 @@ def _outcome_section(doc: _Doc, scenario: Scenario, results: Results) -> None:
         doc.h3("Gain (+) or loss (−) of the principals against the status quo")
         doc.p("Salience-weighted scale points; the last row is the total over issues.", "note")
         doc.table(gains_table(scenario, fc))
-    lines = [(f.model, line) for f in fc for line in f.summary]
+    lines = [(f.model, line) for f in fc for line in f.notes]
     if lines:
         doc.raw("<ul>" + "".join(f"<li><b>{_e(m)}</b>: {_e(t)}</li>" for m, t in lines) + "</ul>")
 
