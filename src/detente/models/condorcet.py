@@ -318,7 +318,7 @@ class Condorcet(Model):
             seed=seed,
             details=details,
             events=events,
-            notes=summary,
+            summary=summary,
         )
 
     def outcome_batch(

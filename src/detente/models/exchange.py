@@ -338,7 +338,7 @@ class Exchange(Model):
         return make_forecast(
             self, scenario, positions, outcome,
             seed=seed, details=details, events=events,
-            notes=self._summary(scenario, results),
+            summary=self._summary(scenario, results),
         )  # fmt: skip
 
     # ------------------------------------------------------------------ explanation

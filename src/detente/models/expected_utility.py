@@ -376,7 +376,7 @@ class ExpectedUtility(Model):
             seed=seed,
             details=details,
             events=events,
-            notes=self._summary(res, arr),
+            summary=self._summary(res, arr),
         )
 
     def _summary(self, res: GameResult, arr: ScenarioArrays) -> list[str]:

@@ -384,7 +384,7 @@ class Spatial(Model):
             seed=seed,
             details=details,
             events=events,
-            notes=summary,
+            summary=summary,
         )
 
     def outcome_batch(
