@@ -28,17 +28,18 @@ def _validate_scenario(
     """Score the models on a scenario's issues with observed outcomes (the status quo beside
     them), as ``detente run`` prints it."""
     from detente.cli.common import resolve_scenario
-    from detente.cli.run import _print_retrospective, run_models
+    from detente.cli.run import _print_retrospective
+    from detente.comparison import run_models
     from detente.errors import InputError
     from detente.models.registry import defaults_for
-    from detente.retrospective import retrospective
 
     sc = resolve_scenario(path)
     if not names:
         names, _ = defaults_for(sc)
     for m in names:
         get_model(m)
-    retro = retrospective(sc, run_models(sc, names, parse_params(param, names), seed))
+    params = parse_params(param, names)
+    retro = run_models(sc, names, params=params, seed=seed, keep_going=False).retrospective
     if retro is None:
         raise InputError(
             "no issue carries an observed outcome",
