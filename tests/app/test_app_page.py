@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from detente.app import APP_FILE
 from detente.app.state import scenario_yaml
 from detente.app.views import md
-from detente.report.results import run_models
+from detente.comparison import run_models
 from detente.scenarios import DEFAULT_SCENARIO, load_bundled
 
 FAST = ["compromise", "median"]
@@ -64,7 +64,7 @@ def test_run_shows_each_models_outcome(app_page):
     at = _run(app_page, FAST)
     table = _outcomes(at)
     res = run_models(load_bundled(DEFAULT_SCENARIO), FAST, seed=0)
-    expected = res.outcome_frame().set_index("issue")
+    expected = res.to_frame().set_index("issue")
     assert [plain(i) for i in table.index] == list(expected.index)
     for m in FAST:
         assert list(table[m]) == [f"{x:.1f}" for x in expected[m]]
@@ -82,7 +82,7 @@ def test_variant_is_another_scenario(app_page):
     assert at.info[0].value.startswith("Press **Run**")
     at.button(key="run").click().run()
     after = _outcomes(at)
-    res = run_models(sc.variant(variant), FAST, seed=0).outcome_frame().set_index("issue")
+    res = run_models(sc.variant(variant), FAST, seed=0).to_frame().set_index("issue")
     assert list(after["compromise"]) == [f"{x:.1f}" for x in res["compromise"]]
     assert list(after["compromise"]) != list(before["compromise"])
 

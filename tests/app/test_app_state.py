@@ -216,7 +216,7 @@ def test_runs_recorded_listed_and_compared(small):
         run_forecasts_table,
         runs_table,
     )
-    from detente.report.results import run_models
+    from detente.comparison import run_models
 
     assert recorded_runs(small.id).runs == []  # nothing recorded yet (DETENTE_HOME is new)
     first = record_results(run_models(small, ["compromise"], seed=3))
@@ -249,7 +249,7 @@ def test_sealed_and_graded_run_is_listed_with_its_grade(small):
     from detente.record.grade import Observed, grade_run
     from detente.record.seal import seal_run
     from detente.record.store import RunStore
-    from detente.report.results import run_models
+    from detente.comparison import run_models
 
     rid = record_results(run_models(small, ["compromise"], seed=0))
     assert rid is not None

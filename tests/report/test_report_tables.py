@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from detente.models import get_model
-from detente.report.results import run_models
 from detente.report.tables import (
     STANCE_COLUMNS,
     actors_table,
@@ -18,7 +15,6 @@ from detente.report.tables import (
     outcome_table,
     sources_table,
     stances_table,
-    trajectories_table,
     variants_table,
 )
 from detente.utility import gains
@@ -84,46 +80,3 @@ def test_gains_table_matches_utility_gains(documented):
         assert t.loc[iss, "compromise: a"] == pytest.approx(g[0, k], abs=1e-12)
         assert t.loc[iss, "compromise: b"] == pytest.approx(g[1, k], abs=1e-12)
     assert t.loc["total", "compromise: b"] == pytest.approx(np.nansum(g[1]), abs=1e-12)
-
-
-def test_results_exports(documented):
-    res = run_models(documented, ["compromise", "median"], seed=3)
-    assert res.models == ["compromise", "median"] and res.errors == {}
-    lines = res.to_csv().strip().splitlines()
-    assert lines[0] == "model,issue,outcome,reference"
-    assert len(lines) == 1 + 2 * 2
-    doc = json.loads(res.to_json())
-    assert doc["scenario"] == "documented" and doc["seed"] == 3
-    assert doc["input_hash"] == documented.input_hash()
-    assert [f["model"] for f in doc["forecasts"]] == ["compromise", "median"]
-    traj = trajectories_table(list(res.forecasts))
-    assert len(traj) == 2 * len(documented.stances)  # closed form: one round (the input)
-
-
-def test_unknown_model_is_an_input_error(documented):
-    from detente.errors import InputError
-
-    with pytest.raises(InputError, match="unknown model"):
-        run_models(documented, ["no_such_model"])
-
-
-def test_a_failing_model_does_not_stop_the_others(documented, monkeypatch):
-    from detente.models import Model, registry
-
-    class Broken(Model):
-        name = "broken"
-
-        def __init__(self) -> None:
-            pass
-
-        def forecast(self, scenario, *, seed=None):
-            raise RuntimeError("division by nothing")
-
-    monkeypatch.setitem(registry._REGISTRY, "broken", Broken)
-    res = run_models(documented, ["broken", "compromise"])
-    assert res.models == ["compromise"]
-    assert res.errors == {
-        "broken": "the model failed on this scenario (RuntimeError: division by nothing)"
-    }
-    with pytest.raises(RuntimeError, match="division by nothing"):
-        run_models(documented, ["broken"], strict=True)

@@ -36,9 +36,9 @@ from detente.errors import InputError, InputNotice
 from detente.scenario import MAX_CAPABILITY, Scenario
 
 if TYPE_CHECKING:
+    from detente.comparison import Comparison
     from detente.experts import Combined, ExpertFile
     from detente.record.store import GradeRecord, RunRecord, SealRecord
-    from detente.report.results import Results
 
 __all__ = [
     "EXPERT_TYPES",
@@ -56,7 +56,6 @@ __all__ = [
     "record_results",
     "recorded_runs",
     "run_forecasts_table",
-    "run_result",
     "runs_table",
     "scenario_yaml",
 ]
@@ -370,23 +369,12 @@ def forecasts_table(combined: Combined) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- run record
-def run_result(results: Results) -> dict[str, Any]:
-    """The JSON ``detente run --json`` prints, for the forecasts of ``results``."""
-    forecasts = []
-    for f in results.forecasts:
-        d = f.to_dict(trajectories=True, events=False)
-        issues = [
-            {k: e[k] for k in ("id", "outcome", "reference", "trajectory")} for e in d["issues"]
-        ]
-        forecasts.append({"model": d["model"], "params": d["params"], "issues": issues})
-    return {"scenario": results.scenario.id, "seed": results.seed, "forecasts": forecasts}
-
-
-def record_results(results: Results, started: float | None = None) -> str | None:
+def record_results(results: Comparison, started: float | None = None) -> str | None:
     """Keep a dashboard run in the run store as ``detente run`` keeps its runs (command
-    ``run``, the models that gave a forecast, their default parameters, the seed, the
-    result JSON); the run's id, or None when nothing was forecast or the store cannot be
-    written (:func:`detente.record.record_run` then prints one notice on stderr)."""
+    ``run``, the models that gave a forecast, their default parameters, the seed, and the
+    JSON of :meth:`~detente.comparison.Comparison.to_dict`); the run's id, or None when
+    nothing was forecast or the store cannot be written (:func:`detente.record.record_run`
+    then prints one notice on stderr)."""
     from detente.jsonsafe import finite_json
     from detente.record import record_run
 
@@ -398,7 +386,7 @@ def record_results(results: Results, started: float | None = None) -> str | None
         model=[f.model for f in results.forecasts],
         params={},
         seed=results.seed,
-        result=finite_json(run_result(results))[0],
+        result=finite_json(results.to_dict())[0],
         started=time.time() if started is None else started,
     )
 

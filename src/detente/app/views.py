@@ -31,10 +31,10 @@ from detente.app.state import (
     runs_table,
     scenario_yaml,
 )
+from detente.comparison import Comparison, run_models
 from detente.errors import InputError
 from detente.models import available
 from detente.report import charts, extras
-from detente.report.results import Results, run_models
 from detente.report.tables import (
     gains_table,
     linkages_table,
@@ -281,10 +281,10 @@ def run(scenario: Scenario, models: list[str], seed: int) -> None:
     st.session_state["run_id"] = (scenario.input_hash(), record_results(results, started))
 
 
-def current_results(scenario: Scenario) -> Results | None:
+def current_results(scenario: Scenario) -> Comparison | None:
     """The last run's results, if they belong to this scenario's actors and issues (with a
     note when the inputs changed since)."""
-    res: Results | None = st.session_state.get("results")
+    res: Comparison | None = st.session_state.get("results")
     if res is None:
         return None
     same_shape = (
@@ -304,7 +304,7 @@ def _need_run() -> None:
 
 
 # ------------------------------------------------------------------------- outcome
-def outcome_tab(scenario: Scenario, results: Results | None) -> None:
+def outcome_tab(scenario: Scenario, results: Comparison | None) -> None:
     if results is None:
         _need_run()
         return
@@ -338,7 +338,7 @@ def outcome_tab(scenario: Scenario, results: Results | None) -> None:
 
 
 # ------------------------------------------------------------------------- trajectories
-def trajectories_tab(scenario: Scenario, results: Results | None) -> None:
+def trajectories_tab(scenario: Scenario, results: Comparison | None) -> None:
     if results is None or not results.forecasts:
         _need_run()
         return
@@ -353,7 +353,7 @@ def trajectories_tab(scenario: Scenario, results: Results | None) -> None:
 
 
 # ------------------------------------------------------------------------- actor map
-def actor_map_tab(scenario: Scenario, results: Results | None) -> None:
+def actor_map_tab(scenario: Scenario, results: Comparison | None) -> None:
     sc = results.scenario if results is not None else scenario
     fc = list(results.forecasts) if results is not None else []
     labels = {i.id: i.label for i in sc.issues}
@@ -368,7 +368,7 @@ def actor_map_tab(scenario: Scenario, results: Results | None) -> None:
 
 
 # ------------------------------------------------------------------------- agreement
-def agreement_tab(scenario: Scenario, results: Results | None) -> None:
+def agreement_tab(scenario: Scenario, results: Comparison | None) -> None:
     from detente.bargaining import agreement
 
     ids = list(scenario.actor_ids)
@@ -620,7 +620,7 @@ def _what_it_takes_result(res: Any) -> None:
 
 
 # ------------------------------------------------------------------------- downloads
-def downloads_tab(scenario: Scenario, results: Results | None) -> None:
+def downloads_tab(scenario: Scenario, results: Comparison | None) -> None:
     st.download_button(
         "Scenario as edited (YAML)",
         scenario_yaml(scenario),

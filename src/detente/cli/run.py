@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -22,10 +24,11 @@ from detente.cli.common import (
     print_json,
     resolve_scenario,
 )
+from detente.comparison import run_models
 from detente.forecast import Forecast
 from detente.models import get_model
 from detente.models.registry import defaults_for
-from detente.retrospective import STATUS_QUO, Retrospective, retrospective
+from detente.retrospective import STATUS_QUO, Retrospective
 from detente.scenario import Scenario
 from detente.scenarios import DEFAULT_SCENARIO
 from detente.utility import gains
@@ -34,43 +37,31 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
 
-def run_models(
-    scenario: Scenario,
-    models: list[str],
-    params: dict[str, dict[str, str]],
-    seed: int | None,
-    *,
-    show_progress: bool = False,
-) -> list[Forecast]:
-    """Build each model with its parameters and forecast the scenario; with
-    ``show_progress``, a progress bar per model on stderr while it runs (fed by the models'
-    :func:`detente.progress.report` calls; removed when done)."""
-    built = [get_model(m, **params.get(m, {})) for m in models]
-    if not show_progress:
-        return [m.forecast(scenario, seed=seed) for m in built]
+@contextlib.contextmanager
+def _model_bars(show: bool) -> Iterator[Any]:
+    """A progress bar per model on stderr while it runs (removed when done), fed by
+    :func:`detente.comparison.run_models`; ``None`` when nothing is shown."""
+    if not show:
+        yield None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from detente import progress
-
-    forecasts = []
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
     )
+    tasks: dict[str, TaskID] = {}
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        for m in built:
-            task = bar.add_task(m.name, total=1.0)
 
-            def heard(share: float, label: str, task: TaskID = task, name: str = m.name) -> None:
-                bar.update(task, completed=share, description=label or name)
+        def heard(model: str, share: float, label: str) -> None:
+            if model not in tasks:
+                tasks[model] = bar.add_task(model, total=1.0)
+            bar.update(tasks[model], completed=share, description=label)
 
-            with progress.listening(heard):
-                forecasts.append(m.forecast(scenario, seed=seed))
-            bar.update(task, completed=1.0, description=f"{m.name}: done")
-    return forecasts
+        yield heard
 
 
 def _stderr_is_terminal() -> bool:
@@ -113,37 +104,30 @@ def run(
     """Forecast every issue of SCENARIO with the chosen models."""
     started = time.time()
     sc = resolve_scenario(scenario, fmt=fmt, variant=variant)
-    models = model
-    if not models:  # every model, but those that need data the scenario does not carry
-        models, skipped = defaults_for(sc)
+    names = model
+    if not names:  # every model, but those that need data the scenario does not carry
+        names, skipped = defaults_for(sc)
         for name, lack in skipped.items():
             notice(f"model {name} not run: {lack}")
-    for m in models:
+    for m in names:
         get_model(m)  # unknown names fail before any work
-    params = parse_params(param, models)
-    with input_boundary(scenario):
-        forecasts = run_models(
-            sc, models, params, seed, show_progress=not as_json and _stderr_is_terminal()
-        )
-    retro = retrospective(sc, forecasts)
-    result = {
-        "scenario": scenario if variant is None else f"{scenario}@{variant}",
-        "seed": seed,
-        "forecasts": [_forecast_json(f, trace) for f in forecasts],
-    }
-    if retro is not None:
-        result["retrospective"] = retro.to_dict()
+    params = parse_params(param, names)
+    with input_boundary(scenario), _model_bars(not as_json and _stderr_is_terminal()) as bars:
+        runs = run_models(sc, names, params=params, seed=seed, keep_going=False, progress=bars)
+    result = runs.to_dict(trace=trace)
     run_id = None
     if not no_record:
         from detente.record import record_run
 
         run_id = record_run(
-            "run", sc, model=models, params=params, seed=seed, result=result, started=started
+            "run", sc, model=runs.models, params=params, seed=seed, result=result, started=started
         )
     if as_json:
         print_json(result)
         return
+    forecasts = list(runs.forecasts)
     _print_tables(sc, forecasts)
+    retro = runs.retrospective
     if retro is not None:
         _print_retrospective(retro)
     if trace:
@@ -153,17 +137,6 @@ def run(
             console.print(f"[bold]{f.model}[/bold]: {line}", soft_wrap=True)
     if run_id is not None:
         console.print(f"[dim]recorded as run {run_id} (detente runs show {run_id})[/dim]")
-
-
-def _forecast_json(f: Forecast, trace: bool) -> dict:
-    d = f.to_dict(trajectories=True, events=trace)
-    out = {"model": d["model"], "params": d["params"], "issues": []}
-    for entry in d["issues"]:
-        out["issues"].append({k: entry[k] for k in ("id", "outcome", "reference", "trajectory")})
-    if trace:
-        out["events"] = d.get("events", [])
-        out["summary"] = d.get("summary", [])
-    return out
 
 
 #: short column headers, used when the full model names do not fit the terminal

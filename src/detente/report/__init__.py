@@ -1,5 +1,4 @@
-"""Charts, tables and the self-contained HTML report, shared with the dashboard."""
+"""Charts, tables and the self-contained HTML report, shared with the dashboard.
 
-from detente.report.results import Results, run_models
-
-__all__ = ["Results", "run_models"]
+The forecasts they render come from :func:`detente.comparison.run_models`.
+"""

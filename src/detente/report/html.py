@@ -23,9 +23,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from detente.comparison import Comparison, run_models
 from detente.errors import InputError
 from detente.report import charts, extras
-from detente.report.results import Results, run_models
 from detente.report.tables import (
     actors_table,
     gains_table,
@@ -208,7 +208,7 @@ def build_report(
     )
 
 
-def _analysis_model(results: Results) -> str:
+def _analysis_model(results: Comparison) -> str:
     """The model the ensemble, sensitivity and what-it-takes sections use: compromise when
     it ran (closed form, fast, exact for what-it-takes), else the first model that ran."""
     if "compromise" in results.models or not results.models:
@@ -217,7 +217,7 @@ def _analysis_model(results: Results) -> str:
 
 
 # ------------------------------------------------------------------------- sections
-def _outcome_section(doc: _Doc, scenario: Scenario, results: Results) -> None:
+def _outcome_section(doc: _Doc, scenario: Scenario, results: Comparison) -> None:
     doc.section("outcome", "Forecast outcome per issue")
     for model, msg in results.errors.items():
         doc.p(f"{model} did not run: {msg}", "error")
@@ -237,7 +237,7 @@ def _outcome_section(doc: _Doc, scenario: Scenario, results: Results) -> None:
         doc.raw("<ul>" + "".join(f"<li><b>{_e(m)}</b>: {_e(t)}</li>" for m, t in lines) + "</ul>")
 
 
-def _trajectories_section(doc: _Doc, scenario: Scenario, results: Results) -> None:
+def _trajectories_section(doc: _Doc, scenario: Scenario, results: Comparison) -> None:
     doc.section("trajectories", "Trajectories, round by round")
     closed = [f.model for f in results.forecasts if f.n_rounds == 0]
     if closed:
@@ -251,7 +251,7 @@ def _trajectories_section(doc: _Doc, scenario: Scenario, results: Results) -> No
 
 
 def _agreement_section(
-    doc: _Doc, scenario: Scenario, results: Results, parties: tuple[str, str] | None
+    doc: _Doc, scenario: Scenario, results: Comparison, parties: tuple[str, str] | None
 ) -> None:
     from detente.bargaining import agreement
 
