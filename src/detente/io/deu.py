@@ -40,8 +40,9 @@ What the reader makes of them:
 * ``out`` becomes :attr:`Issue.outcome`; issues without one (blank or NA) are named in a
   notice, since validation skips them;
 * capabilities come from :mod:`detente.validation.capabilities` (``capability``,
-  ``commission``, ``parliament``, ``weights_dir``; the weights tables are looked for beside
-  the data file when no folder is given). Every stance carries its issue's capability,
+  ``commission``, ``parliament``, ``weights_dir``; the weights tables, read by
+  :mod:`detente.power.tables`, are looked for beside the data file when no folder is
+  given). Every stance carries its issue's capability,
   because the Council table and the institutions' shares depend on who is present;
 * an issue on which no actor has a position cannot be forecast and is left out, with a
   notice.
@@ -66,13 +67,12 @@ from pydantic import ValidationError
 
 from detente.errors import InputError
 from detente.io.common import notice, parse_number, read_text, sniff_delimiter, split_lines
+from detente.power.tables import choose_table, load_council_tables
 from detente.scenario import MAX_CAPABILITY, Actor, Issue, Scale, Scenario, Source, Stance
 from detente.validation.capabilities import (
     INSTITUTIONS,
     CapabilitySpec,
-    choose_table,
     issue_capabilities,
-    load_council_tables,
     parse_measure,
 )
 

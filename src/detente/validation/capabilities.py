@@ -11,7 +11,9 @@ Thomson et al. 2012, JEPP 19(4)). The options offered here:
 
 The weights and indices are read from the tables ``EU15.csv`` and ``EU27.csv`` (columns
 ``country, abbr, weights, quota, block, banzhaf, shapleyshubik``; distributed with the DEU
-II replication data). For each issue the table used is the smallest one that lists every
+II replication data) by :mod:`detente.power.tables`, which :mod:`detente.io.deu` uses as
+well; :mod:`detente.power.indices` recomputes the indices from the weights and quota of
+any council. For each issue the table used is the smallest one that lists every
 member state with a position on the issue (EU15 before the 2004 enlargement, EU27 after),
 as in the replication code of Broniecki's DEU II studies; a state missing from every table
 is an input error.
@@ -30,17 +32,14 @@ Any other actor code (one the tables do not list and that is not ``com``, ``ep``
 
 from __future__ import annotations
 
-import csv
-import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from detente.errors import InputError
+from detente.power.tables import CouncilTable, choose_table, load_council_tables
 
 __all__ = [
     "INSTITUTIONS",
@@ -48,6 +47,7 @@ __all__ = [
     "CapabilitySpec",
     "CouncilTable",
     "InstitutionRule",
+    "choose_table",
     "issue_capabilities",
     "load_council_tables",
     "parse_measure",
@@ -70,9 +70,6 @@ MEASURES: dict[str, Measure] = {
 #: actor codes that are not member states
 INSTITUTIONS = ("com", "ep", "rp")
 
-_TABLE_FILES = ("EU15.csv", "EU27.csv")
-_TABLE_COLUMNS = {"abbr", "weights", "banzhaf", "shapleyshubik"}
-
 
 def parse_measure(text: str, where: str = "--capability") -> Measure:
     """The canonical name of a capability measure, or an :class:`InputError`."""
@@ -84,120 +81,6 @@ def parse_measure(text: str, where: str = "--capability") -> Measure:
             allowed="equal, weights, banzhaf, shapley",
         )
     return MEASURES[key]
-
-
-# ----------------------------------------------------------------------------- tables
-@dataclass(frozen=True)
-class CouncilTable:
-    """One table of Council voting weights and power indices, keyed by state code."""
-
-    name: str
-    path: str
-    weights: dict[str, float]
-    banzhaf: dict[str, float]
-    shapley: dict[str, float]
-
-    @property
-    def members(self) -> frozenset[str]:
-        return frozenset(self.weights)
-
-    def value(self, code: str, measure: Measure) -> float:
-        if measure == "equal":
-            return 1.0
-        table = {"weights": self.weights, "banzhaf": self.banzhaf, "shapley": self.shapley}
-        return table[measure][code]
-
-
-def load_council_tables(weights_dir: str | Path) -> tuple[CouncilTable, ...]:
-    """The tables ``EU15.csv`` and ``EU27.csv`` of ``weights_dir``, smallest first."""
-    d = Path(weights_dir)
-    folder = str(d.resolve()) if d.exists() else str(d)
-    stamps = tuple(
-        (p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None
-        for p in (Path(folder) / f for f in _TABLE_FILES)
-    )
-    return _load_tables(folder, stamps)
-
-
-@lru_cache(maxsize=8)
-def _load_tables(folder: str, stamps: tuple[object, ...]) -> tuple[CouncilTable, ...]:
-    """The tables of ``folder`` (cached while the files' times and sizes, ``stamps``, stay
-    the same)."""
-    tables = []
-    for fname in _TABLE_FILES:
-        p = Path(folder) / fname
-        if not p.is_file():
-            raise InputError(
-                f"the Council weights table {fname} is not in {folder}",
-                source=str(p),
-                allowed="a folder holding EU15.csv and EU27.csv (set it with --weights-dir), "
-                "or --capability equal",
-            )
-        tables.append(_read_table(p))
-    return tuple(sorted(tables, key=lambda t: len(t.weights)))
-
-
-def _read_table(path: Path) -> CouncilTable:
-    src = str(path)
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        cols = {c.strip().lower() for c in reader.fieldnames or []}
-        missing = _TABLE_COLUMNS - cols
-        if missing:
-            raise InputError(
-                f"column(s) {', '.join(sorted(missing))} missing",
-                source=src,
-                where="header",
-                allowed="columns country, abbr, weights, quota, block, banzhaf, shapleyshubik",
-            )
-        weights: dict[str, float] = {}
-        banzhaf: dict[str, float] = {}
-        shapley: dict[str, float] = {}
-        for n, raw in enumerate(reader, start=2):
-            row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-            code = row["abbr"].lower()
-            if not code:
-                raise InputError("abbr is empty", source=src, where=f"line {n}")
-            for key, out in (
-                ("weights", weights),
-                ("banzhaf", banzhaf),
-                ("shapleyshubik", shapley),
-            ):
-                try:
-                    x = float(row[key])
-                except ValueError:
-                    raise InputError(
-                        f"{key} {row[key]!r} is not a number",
-                        source=src,
-                        where=f"line {n}",
-                        allowed="a non-negative number",
-                    ) from None
-                if not math.isfinite(x) or x < 0:
-                    raise InputError(
-                        f"{key} must be a finite non-negative number, got {row[key]}",
-                        source=src,
-                        where=f"line {n}",
-                    )
-                out[code] = x
-    if not weights:
-        raise InputError("the table has no rows", source=src)
-    return CouncilTable(path.stem, src, weights, banzhaf, shapley)
-
-
-def choose_table(states: list[str], tables: tuple[CouncilTable, ...], where: str) -> CouncilTable:
-    """The smallest table listing every state in ``states``."""
-    need = set(states)
-    for t in tables:
-        if need <= t.members:
-            return t
-    unknown = sorted(need - tables[-1].members)
-    raise InputError(
-        f"member state code(s) {', '.join(unknown)} are in none of the Council weights tables",
-        where=where,
-        allowed="codes of "
-        + ", ".join(f"{t.name} ({t.path})" for t in tables)
-        + ", or --capability equal",
-    )
 
 
 # ----------------------------------------------------------------------------- institutions
