@@ -48,6 +48,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "The seed essays' question: does each course of action produce a real reset (a "
         "package both principals prefer to the status quo), and what would it take?",
     ),
+    "power": (
+        "power_cmd",
+        "Shapley-Shubik and Banzhaf power indices of a weighted voting body: exact for "
+        "integer (or decimal) weights, sampled with a seed and standard errors when the "
+        "exact table would be too large.",
+    ),
     "validate": (
         "validate_cmd",
         "Forecast every issue with a recorded outcome with each model and score it against "
