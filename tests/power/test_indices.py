@@ -217,8 +217,9 @@ def test_sampling_is_reproducible_and_float_weights_meet_the_quota():
 @pytest.mark.parametrize(
     ("weights", "quota", "message"),
     [
-        ([1, 2, 3], 7, "at most the total weight 6"),
-        ([1, 2, 3], 0, "not above 0"),
+        ([1, 2, 3], 7, "quota 7 is above the total weight 6: no coalition can win"),
+        ([1, 2, 3], 0, "quota 0 is not above 0"),
+        ([1, 2, 3], float("inf"), "quota inf is above the total"),
         ([1, -2, 3], 2, "weight 2 is -2"),
         ([1, "x", 3], 2, "weight 2 ('x') is not a number"),
         ([1, float("nan")], 1, "weight 2 is nan"),

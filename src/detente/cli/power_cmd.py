@@ -123,11 +123,13 @@ def power(
     (or decimal) weights, sampled with a seed and standard errors when the exact table
     would be too large.
 
-    A coalition wins when its weight reaches the quota. A player's Shapley-Shubik index is
-    the share of the orders of arrival in which it turns a losing coalition into a winning
-    one (Shapley & Shubik 1954); its normalised Banzhaf index is its share of all such
-    swings (Banzhaf 1965). The EU27 Council under the Treaty of Nice: --weights
-    29,29,29,29,27,27,14,13,12,12,12,12,12,10,10,10,7,7,7,7,7,4,4,4,4,4,3 --quota 255.
+    A coalition wins when its weight reaches the quota. A player's Shapley-Shubik
+    index is the share of the orders of arrival in which it turns a losing
+    coalition into a winning one (Shapley & Shubik 1954); its normalised Banzhaf
+    index is its share of all such swings (Banzhaf 1965). The EU27 Council under
+    the Treaty of Nice (27 states, 345 votes):
+    --weights 29,29,29,29,27,27,14,13,12,12,12,12,12,10,10,10,7,7,7,7,7,4,4,4,4,4,3
+    --quota 255
     """
     from detente.power import power_indices, read_weights
 

@@ -127,10 +127,7 @@ class PowerIndices:
             scaled = "" if self.scale in (None, 1) else f", weights x {self.scale} to integers"
             return f"exact (dynamic programming over integer weights{scaled})"
         se = max((*(self.shapley_se or ()), *(self.banzhaf_se or ())), default=float("nan"))
-        return (
-            f"sampled: {self.samples:,} random orders and coalitions, seed {self.seed}; "
-            f"largest standard error {se:.2g}"
-        )
+        return f"sampled: {self.samples:,} draws, seed {self.seed}; largest standard error {se:.2g}"
 
     def summary(self) -> str:
         """A few lines: the game, the method, the most powerful players."""
@@ -206,10 +203,15 @@ def _check_game(
         raise InputError(
             f"quota {quota!r} is not a number", where="quota", allowed=f"a number in (0, {total:g}]"
         ) from None
-    if not (math.isfinite(q) and 0 < q <= total):
+    if not math.isfinite(q) or q > total:
         raise InputError(
-            f"quota {quota:g} is not above 0 and at most the total weight {total:g}"
-            + (" (no coalition could win)" if q > total else ""),
+            f"quota {quota:g} is above the total weight {total:g}: no coalition can win",
+            where="quota",
+            allowed=f"a number in (0, {total:g}]",
+        )
+    if q <= 0:
+        raise InputError(
+            f"quota {quota:g} is not above 0: every coalition, even the empty one, would win",
             where="quota",
             allowed=f"a number in (0, {total:g}]",
         )
