@@ -138,3 +138,49 @@ def test_shared_tables(shared_data):
     for t in (eu15, eu27):
         assert sum(t.banzhaf.values()) == pytest.approx(1.0, abs=0.01)
         assert sum(t.shapley.values()) == pytest.approx(1.0, abs=0.01)
+
+
+def test_indices_computed_from_weights_and_quota(tables, tmp_path):
+    """``shapley-computed``/``banzhaf-computed``: the indices of [quota; weights] of the
+    table chosen for the issue, not its columns. The small table [7; 4, 6] needs both
+    states (1/2 each); the larger [20; 10, 12, 14] lets any two win (1/3 each)."""
+    for measure in ("shapley-computed", "banzhaf-computed"):
+        cap = issue_capabilities(
+            CODES,
+            PRESENT,
+            ["COD", "CNS", None],
+            CapabilitySpec(parse_measure(measure), weights_dir=str(tables)),
+            source="t",
+        )
+        assert cap[0].tolist() == pytest.approx([0.5, 0.5, 0.5, 0.5, 0.0])
+        assert cap[1, [2, 4]].tolist() == pytest.approx([1 / 3, 1 / 3])
+    assert parse_measure("SSI-computed") == "shapley-computed"
+    # a table without a quota has no computed indices
+    for name in ("EU15.csv", "EU27.csv"):
+        text = (tables / name).read_text(encoding="utf-8").splitlines()
+        rows = [",".join(c for k, c in enumerate(r.split(",")) if k != 3) for r in text]
+        (tmp_path / "noquota").mkdir(exist_ok=True)
+        (tmp_path / "noquota" / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no quota column"):
+        issue_capabilities(
+            CODES,
+            PRESENT,
+            ["COD", "CNS", None],
+            CapabilitySpec("shapley-computed", weights_dir=str(tmp_path / "noquota")),
+            source="t",
+        )
+
+
+def test_tables_are_those_of_detente_power(shared_data):
+    """Validation reads the Council tables through :mod:`detente.power.tables` (one
+    reader for the DEU reader and validation); on EU15 the computed Shapley-Shubik
+    capabilities equal the table's column within its 6 decimals."""
+    from detente.power import tables as power_tables
+    from detente.validation import capabilities
+
+    assert capabilities.load_council_tables is power_tables.load_council_tables
+    eu15, _ = load_council_tables(shared_data / "deu2")
+    for code in eu15.weights:
+        assert eu15.value(code, "shapley-computed") == pytest.approx(
+            eu15.value(code, "shapley"), abs=1e-6
+        )

@@ -6,7 +6,8 @@ qualified-majority weight and its power indices, columns ``country, abbr, weight
 block, banzhaf, shapleyshubik``. They are read here for both the DEU reader
 (:mod:`detente.io.deu`) and validation (:mod:`detente.validation.capabilities`). A
 table's own indices can be recomputed from its weights and quota with
-:meth:`CouncilTable.indices` (:mod:`detente.power.indices`); the EU15 columns and the EU27
+:meth:`CouncilTable.indices` (:mod:`detente.power.indices`), and capabilities taken from
+them (measures ``shapley-computed``, ``banzhaf-computed``); the EU15 columns and the EU27
 Banzhaf column are those of ``[quota; weights]``, rounded; the EU27 Shapley-Shubik column is
 not (it is the index of the same weights with a quota of 324 of 345; see
 ``tests/power/test_tables.py``).
@@ -44,7 +45,12 @@ TABLE_FILES = ("EU15.csv", "EU27.csv")
 _TABLE_COLUMNS = {"abbr", "weights", "banzhaf", "shapleyshubik"}
 _TABLE_ALLOWED = "columns country, abbr, weights, quota, block, banzhaf, shapleyshubik"
 
-TableMeasure = Literal["equal", "weights", "banzhaf", "shapley"]
+TableMeasure = Literal[
+    "equal", "weights", "banzhaf", "shapley", "banzhaf-computed", "shapley-computed"
+]
+
+# (path, weights, quota) -> {"banzhaf": {...}, "shapley": {...}} computed from the table
+_COMPUTED: dict[tuple[object, ...], dict[str, dict[str, float]]] = {}
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,25 @@ class CouncilTable:
         return frozenset(self.weights)
 
     def value(self, code: str, measure: TableMeasure) -> float:
+        """State ``code``'s ``measure``: the table's column (``weights``, ``banzhaf``,
+        ``shapley``), or the index computed from the weights and the quota
+        (``banzhaf-computed``, ``shapley-computed``; exact, see :meth:`indices`)."""
         if measure == "equal":
             return 1.0
+        if measure in ("banzhaf-computed", "shapley-computed"):
+            return self._computed()[measure.removesuffix("-computed")][code]
         table = {"weights": self.weights, "banzhaf": self.banzhaf, "shapley": self.shapley}
         return table[measure][code]
+
+    def _computed(self) -> dict[str, dict[str, float]]:
+        key = (self.path, tuple(self.weights.items()), self.quota)
+        if key not in _COMPUTED:
+            r = self.indices(method="exact")
+            _COMPUTED[key] = {
+                "banzhaf": r.capability("banzhaf"),
+                "shapley": r.capability("shapley"),
+            }
+        return _COMPUTED[key]
 
     def indices(self, **kwargs: object) -> PowerIndices:
         """The Shapley-Shubik and Banzhaf indices of ``[quota; weights]`` computed afresh

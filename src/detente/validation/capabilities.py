@@ -6,8 +6,13 @@ Thomson et al. 2012, JEPP 19(4)). The options offered here:
 
 * ``equal``: every member state 1;
 * ``weights``: the member state's Council voting weight under qualified majority;
-* ``banzhaf``: the normalised Banzhaf index of those weights;
-* ``shapley``: the Shapley-Shubik index of those weights.
+* ``banzhaf``, ``shapley``: the table's normalised Banzhaf and Shapley-Shubik columns,
+  the power indices of those weights as the data's distributors computed them;
+* ``banzhaf-computed``, ``shapley-computed``: the same indices computed exactly from the
+  table's weights and quota by :mod:`detente.power.indices`, instead of read from its
+  columns. The two agree for EU15 (within the columns' rounding) and for the EU27 Banzhaf
+  column; the EU27 Shapley-Shubik column is that of a quota of 324, not 255, of the 345
+  votes (``tests/power/test_tables.py``).
 
 The weights and indices are read from the tables ``EU15.csv`` and ``EU27.csv`` (columns
 ``country, abbr, weights, quota, block, banzhaf, shapleyshubik``; distributed with the DEU
@@ -53,7 +58,7 @@ __all__ = [
     "parse_measure",
 ]
 
-Measure = Literal["equal", "weights", "banzhaf", "shapley"]
+Measure = Literal["equal", "weights", "banzhaf", "shapley", "banzhaf-computed", "shapley-computed"]
 
 #: accepted names of the capability measures (aliases map to the canonical name)
 MEASURES: dict[str, Measure] = {
@@ -65,6 +70,10 @@ MEASURES: dict[str, Measure] = {
     "shapley-shubik": "shapley",
     "shapleyshubik": "shapley",
     "ssi": "shapley",
+    "banzhaf-computed": "banzhaf-computed",
+    "shapley-computed": "shapley-computed",
+    "shapley-shubik-computed": "shapley-computed",
+    "ssi-computed": "shapley-computed",
 }
 
 #: actor codes that are not member states
@@ -78,7 +87,7 @@ def parse_measure(text: str, where: str = "--capability") -> Measure:
         raise InputError(
             f"unknown capability measure {text!r}",
             where=where,
-            allowed="equal, weights, banzhaf, shapley",
+            allowed="equal, weights, banzhaf, shapley, banzhaf-computed, shapley-computed",
         )
     return MEASURES[key]
 
