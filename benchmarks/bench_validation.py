@@ -6,11 +6,11 @@ Run: ``python benchmarks/bench_validation.py``. Times, each the best of ``REPEAT
 * forecasting every proposal with each registered model (``forecast`` per proposal, as
   ``detente validate`` does), compared with the compromise model in the same run (issue 7
   states no time target; the compromise model, a weighted mean, is the baseline);
-* the ``detente`` forecaster's array kernel on all 197 issues at once, and on an ensemble
-  of 1000 perturbed copies of one proposal through ``outcome_batch``;
+* the ``detente`` forecaster on the largest proposal (it has no batch kernel: an ensemble
+  forecasts each draw so);
 * the paired bootstrap (2000 resamples of proposals, four scores) for one model;
-* the nested grouped cross-validation of docs/validation.md (60 candidates, 5 x 5 folds,
-  5 repeats).
+* the nested grouped cross-validation of the largest family of docs/validation.md's
+  ablation (165 candidates, 5 x 5 folds, 10 repeats).
 
 Every model is pure NumPy: there is no JIT warm-up to report. Without the shared data the
 script says so and exits.
@@ -29,11 +29,10 @@ import pandas as pd
 
 from detente.errors import InputNotice
 from detente.models import available
-from detente.models.forecaster import DetenteForecaster, detente_outcome
+from detente.models.forecaster import DetenteForecaster
 from detente.validation import load_dataset, paired_bootstrap
 from detente.validation.crossval import nested_cv
 from detente.validation.runner import forecast_dataset
-from detente.validation.tuning import candidate_forecasts
 
 REPEATS = 3
 SHARED = Path(
@@ -71,46 +70,31 @@ def main() -> int:
         if name == "compromise":
             base_t = t
         rows.append((f"forecast 75 proposals: {name}", t, t / base_t if base_t else None))
-    arr_cases = [c.arrays() for c in ds.cases]
-    t_kernel, _ = best_of(
-        lambda: [
-            detente_outcome(
-                a.position, a.salience, a.capability, a.present, a.low, a.high, a.reference
-            )
-            for a in arr_cases
-        ]
-    )
-    rows.append(("detente kernel, arrays of the 75 proposals", t_kernel, None))
     big_case = max(ds.cases, key=lambda c: c.arrays().n_actors * c.arrays().n_issues)
     big = big_case.arrays()
-    rng = np.random.default_rng(0)
-    e = 1000
-    pos = np.clip(big.position + rng.normal(0, 5, (e, *big.position.shape)), 0, 100)
-    sal = np.broadcast_to(big.salience, pos.shape)
-    cap = np.broadcast_to(big.capability, pos.shape)
     model = DetenteForecaster()
-    t_batch, _ = best_of(
-        lambda: model.outcome_batch(
-            pos, sal, cap, big.present, big.low, big.high, scenario=big_case
-        )
-    )
+    t_one, _ = best_of(lambda: model.forecast(big_case, seed=0))
     rows.append(
         (
-            f"detente outcome_batch, {e} draws of {big.n_actors} actors x {big.n_issues} issues",
-            t_batch,
+            f"detente forecast of the largest proposal ({big.n_actors} actors x "
+            f"{big.n_issues} issues; draws of an ensemble cost this each)",
+            t_one,
             None,
         )
     )
+    rng = np.random.default_rng(0)
     scored = ds.scored
     y = scored["outcome"].to_numpy(dtype=float)
     groups = scored["proposal"].to_numpy()
     err = rng.normal(0, 25, y.size)
     t_boot, _ = best_of(lambda: paired_bootstrap(err, err * 1.1, groups, n_boot=2000, seed=0))
     rows.append(("paired bootstrap, 2000 resamples of proposals, 4 scores", t_boot, None))
-    t_cands, cands = best_of(lambda: candidate_forecasts(ds), 1)
-    rows.append(("tuning: forecasts of the 60 grid candidates", t_cands, None))
-    t_nested, _ = best_of(lambda: nested_cv(cands, y, groups), 1)
-    rows.append(("tuning: nested grouped CV, 5 x 5 folds, 5 repeats", t_nested, None))
+    # the ablation's largest family (scripts/tuning/ablation.py): 165 candidates
+    cands = {k: y + rng.normal(0, 25, y.size) for k in range(165)}
+    t_nested, _ = best_of(lambda: nested_cv(cands, y, groups, seeds=range(10)), 1)
+    rows.append(
+        ("ablation: nested grouped CV, 165 candidates, 5 x 5 folds, 10 repeats", t_nested, None)
+    )
     table = pd.DataFrame(
         {
             "task": [r[0] for r in rows],

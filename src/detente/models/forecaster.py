@@ -1,70 +1,75 @@
-"""``detente``: the project's own forecaster, a blend that beats the compromise mean on DEU.
+"""``detente``: the project's own forecaster, the median of three bargaining models.
 
-For every issue, independently (closed form, no rounds):
+For every issue the forecast is the **median of three forecasts** that read the same
+positions, saliences and capabilities in three different ways (median-of-models
+combination: Armstrong 2001, *Principles of Forecasting*, "Combining forecasts"; the median
+as the robust combination of few forecasts, Stock & Watson 2004, *J. Forecasting* 23):
 
-1. **Salience-based bargaining weights** (Schneider, Finke & Bailer 2010, "Bargaining power
-   in the European Union", *Political Studies* 58(1): the salience model predicts EU
-   outcomes better than resource-based models). Each actor's weight is its salience times
-   its capability *relative to the strongest actor on the issue*, raised to a power below
-   one::
+1. **Compromise** (Achen 2006, *The European Union Decides*, eq. 8.1): the weighted mean
+   ``m = Σ_a w_a x_a / Σ_a w_a`` with ``w_a = s_a c_a`` (salience times capability).
 
-       w_a = s_a · (c_a / max_b c_b) ^ capability_exponent
+2. **Probabilistic Condorcet election** over the actors' positions with the same weights
+   (the PCE of KTAB's spatial model, Wise, Lester, Efird et al. 2015; Abdollahian,
+   Baranick, Efird & Kugler 2006), with quadratic utility ``u_a(y) = -((x_a - y)/span)²``:
+   the coalition for position ``j`` against ``k`` is
+   ``C_jk = Σ_a w_a max(0, u_a(x_j) - u_a(x_k))``, ``j`` beats ``k`` with probability
+   ``P_jk = C_jk / (C_jk + C_kj)`` (½ when both are 0), the conditional PCE gives
+   ``p_j ∝ Π_k P_jk`` over the other actors present, and the election's expected outcome
+   is ``e = Σ_j p_j x_j``.
 
-   ``capability_exponent = 1`` is the compromise model's weight (Achen 2006, eq. 8.1),
-   ``0`` the pure salience model; 0.5 halves the log-ratios of capabilities.
+3. **Exchange** (Stokman & Van Oosten 1994; :mod:`detente.models.exchange` with its
+   defaults, 10 rounds, equal gain): actors trade positions across the scenario's issues;
+   ``v`` is the weighted mean (weights ``s c``) of the positions after the last round.
 
-2. **Compromise**: the weighted mean ``m = Σ w x / Σ w`` (Achen 2006, eq. 8.1).
+The forecast::
 
-3. **Probabilistic Condorcet election** over the actors' positions (the PCE of KTAB's
-   spatial model, Wise, Lester, Efird et al. 2015; Abdollahian, Baranick, Efird & Kugler
-   2006). With quadratic utility ``u_a(y) = -((x_a - y)/span)²``, the coalition for
-   position ``j`` against ``k`` is ``C_jk = Σ_a w_a max(0, u_a(x_j) - u_a(x_k))``; ``j``
-   beats ``k`` with probability ``P_jk = C_jk / (C_jk + C_kj)`` (½ when both are 0); the
-   conditional PCE gives ``p_j ∝ Π_k P_jk`` (over the other actors present), and the
-   election's expected outcome is ``e = Σ p_j x_j``.
+    f = median(m, e, v)
 
-4. **Blend** of the two forecasters: ``b = (1 - condorcet_share)·m + condorcet_share·e``.
+So the forecast leaves the compromise only where the election *and* the exchange both
+move away from it on the same side, and then only as far as the nearer of the two: it is
+the compromise moved, conservatively, where a voting reading and a trading reading of the
+bargain agree. Each issue's ``details`` name the model whose forecast is the median
+(``chosen``; forecasts within :data:`TIE_RTOL` of the span count as equal and the first of
+compromise, condorcet, exchange is named).
 
-5. **Departure from the reference point.** Where the issue has a reference point ``r`` (the
-   status quo, the outcome if nothing is agreed), legislative outcomes on the DEU data lie
-   further from it than the bargaining forecast: actors who defend the status quo are
-   outvoted more often than a weighted mean allows. The forecast moves a share
-   ``departure`` of the way from ``b`` to the end of the scale on ``b``'s side of ``r``::
+**Parameters: none are tuned.** The three parts keep the weights and defaults they have as
+models of their own (the compromise's ``s·c``; the exchange model's defaults); the median of
+three takes no weight. The combination was *chosen* on the DEU II development file
+(docs/validation.md): it is the simplest of the variants tried there whose error, against
+the compromise model's, had a paired bootstrap interval below zero, and the figures there
+are therefore in-sample for that choice. The same page gives the nested cross-validated
+figure of the whole search (choosing among every median-of-three by an inner
+cross-validation). ``scripts/tuning/ablation.py`` reproduces every figure.
 
-       t = high if b > r else low
-       g = min(1, |b - r| / (departure_ramp · span)) · min(1, spread / (departure_ramp · span))
-       f = b + departure · g · (t - b)
+Where each part stands on a scenario without DEU's structure: an issue without a
+reference point changes nothing here (none of the three parts reads it, except the exchange
+model's fill for an issue nobody takes a stance on); a one-issue scenario has no exchange
+(the exchange model trades across pairs of issues), so its third forecast is the
+compromise and the forecast is the compromise.
 
-   where ``spread`` is the largest minus the smallest position on the issue. ``g`` makes
-   the move fade out continuously as ``b`` approaches ``r`` (no jump where ``b`` crosses an
-   interior reference point) and as the actors approach agreement: a unanimous issue is
-   forecast at the common position. Issues without a reference point keep ``b``.
-
-Complexity, for A actors and I issues: O(I·A² log A) time (the election's coalitions from
-sorted prefix sums, one issue at a time) and O(A² + A·I) memory (one issue's (A, A)
-matrices at a time, 32 MB each at A = 2,000).
-
-Parameters and how they were fixed: ``capability_exponent=0.5``, ``condorcet_share=0.5``,
-``departure=0.15``, ``departure_ramp=0.1`` were chosen by cross-validation grouped by
-proposal on the DEU II development file (docs/validation.md records the protocol, the grid,
-the nested cross-validated errors and their bootstrap intervals). They are fixed: the model
-takes no parameter from the data at run time and runs on any scenario.
+Complexity, for A actors and I issues: the election O(I·A² log A) time and O(A² + A·I)
+memory (one issue's (A, A) matrices at a time); the exchange model's O(A² I²) per round
+(see :mod:`detente.models.exchange`, pruned above its candidate limit), which dominates.
+The exchange model has no batch kernel, so ensembles forecast each draw with
+:meth:`DetenteForecaster.forecast` (no ``outcome_batch`` of its own).
 
 Departures from the sources, and why:
 
-* The PCE here uses quadratic utilities (KTAB's default utility is linear in distance,
-  with a risk term): on the DEU data, blending the linear-utility election into the
-  weighted mean never helps (the cross-validation does not pick it), the quadratic one
-  does (docs/validation.md). Quadratic utility on a line also lets the coalitions be
-  summed from sorted prefix sums, in O(A² log A) per issue instead of O(A³).
+* The PCE uses quadratic utilities (KTAB's default is linear in distance): with linear
+  utility the election's expected outcome stays within a point or so of the weighted mean
+  on DEU (with two actors it is the weighted mean exactly), so the median of three would
+  nearly always be the compromise; the quadratic election is a distinct forecast
+  (docs/validation.md, the ablation). Quadratic utility on a line also lets the
+  coalitions be summed from sorted prefix sums, in O(A² log A) per issue instead of O(A³).
 * The PCE candidate set is the actors' positions (as in KTAB); an actor's position is a
-  candidate even when its weight is 0.
-* Step 5 is an empirical regularity of the DEU data, not a published model; it is kept
-  small (15 % of the remaining room) and switched off where no reference point is known.
-* Where every actor on an issue has zero weight, weights are equal among those present
-  (as in :mod:`detente.models.compromise`).
-* Linkages are evaluated once on the forecast, as in the other closed-form models: an
-  issue that a linkage freezes stays at its reference point.
+  candidate even when its weight is 0. Where every actor on an issue has zero weight,
+  weights are equal among those present (as in :mod:`detente.models.compromise`); an issue
+  nobody takes a stance on is forecast at its reference point, else its midpoint.
+* The exchange model is seeded (its exact ties are broken at random), so this model is
+  stochastic in the same, rare, way; ``seed`` is passed through.
+* Decision rules and linkages are applied as for every model (:func:`make_forecast`), to
+  the actors' stated positions: the forecast is a closed-form reading of the bargain, and
+  its trajectory is the stated positions (one frame).
 
 The condorcet model of the registry is not called: this forecaster's figures are recorded
 with its own fixed PCE, so that they do not change when another model's defaults do.
@@ -82,13 +87,21 @@ from detente.models.registry import register
 from detente.scenario import Scenario
 
 __all__ = [
+    "PARTS",
+    "TIE_RTOL",
     "DetenteForecaster",
     "bargaining_weights",
     "condorcet_expectation",
-    "depart",
-    "detente_outcome",
-    "position_spread",
+    "median_of_parts",
+    "weighted_mean",
 ]
+
+#: the three forecasts whose median is the forecast, in the order ties are named
+PARTS = ("compromise", "condorcet", "exchange")
+
+#: forecasts closer than this share of the issue's span count as equal when the details
+#: name the model whose forecast is the median
+TIE_RTOL = 1e-9
 
 #: elements of the largest (rows, A, A) temporary the PCE builds at once
 _CHUNK_ELEMENTS = 4_000_000
@@ -216,157 +229,82 @@ def _pce_rows(x: np.ndarray, w: np.ndarray, present: np.ndarray) -> np.ndarray:
     return np.where(total > 0, p / np.where(total > 0, total, 1.0), 0.0)
 
 
-def depart(
-    blend: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    reference: np.ndarray,
-    departure: float,
-    departure_ramp: float,
-    spread: np.ndarray | None = None,
-) -> np.ndarray:
-    """Step 5: move ``blend`` (``(..., I)``) a share ``departure`` of the way to the end of
-    the scale on its side of the reference point.
-
-    The move fades out linearly as ``blend`` comes within ``departure_ramp`` of the span of
-    the reference point, and as the ``spread`` of the positions (largest minus smallest,
-    ``(..., I)``) falls below ``departure_ramp`` of the span; unchanged where the reference
-    is NaN.
-    """
-    span = high - low
-    has_ref = ~np.isnan(reference)
-    ref = np.where(has_ref, reference, 0.0)
-    target = np.where(blend > ref, high, low)
-    ramp = departure_ramp * span
-    safe = np.where(ramp > 0, ramp, 1.0)
-    gate = np.where(ramp > 0, np.minimum(1.0, np.abs(blend - ref) / safe), blend != ref)
-    if spread is not None:
-        gate = gate * np.where(ramp > 0, np.minimum(1.0, spread / safe), spread > 0)
-    shift = np.where(has_ref, departure * gate * (target - blend), 0.0)
-    return np.clip(blend + shift, low, high)
-
-
-def position_spread(position: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Largest minus smallest position of the actors present, ``(..., I)``."""
-    hi = np.where(present, position, -np.inf).max(axis=-2)
-    lo = np.where(present, position, np.inf).min(axis=-2)
-    return np.where(np.isfinite(hi) & np.isfinite(lo), hi - lo, 0.0)
-
-
-def detente_outcome(
+def weighted_mean(
     position: np.ndarray,
-    salience: np.ndarray,
-    capability: np.ndarray,
+    weight: np.ndarray,
     present: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    reference: np.ndarray,
-    *,
-    capability_exponent: float = 0.5,
-    condorcet_share: float = 0.5,
-    departure: float = 0.15,
-    departure_ramp: float = 0.1,
-) -> dict[str, np.ndarray]:
-    """The forecaster's steps on arrays ``(..., A, I)``; ``low``, ``high``, ``reference``
-    ``(I,)`` (NaN where an issue has no reference point).
+    fill: np.ndarray,
+) -> np.ndarray:
+    """``Σ w x / Σ w`` over the actor axis (-2) of ``(..., A, I)`` arrays; ``fill`` ``(I,)``
+    where no actor is present on an issue (``weight`` from :func:`bargaining_weights`,
+    which is positive somewhere wherever an actor is present)."""
+    total = weight.sum(axis=-2)
+    safe = np.where(total > 0, total, 1.0)
+    mean = (weight * np.where(present, position, 0.0)).sum(axis=-2) / safe
+    return np.where(total > 0, mean, fill)
 
-    Returns ``outcome``, ``weighted_mean``, ``condorcet``, ``blend`` (each ``(..., I)``) and
-    ``pce`` (winning probabilities ``(..., A, I)``).
-    """
-    span = high - low
-    w = bargaining_weights(salience, capability, present, capability_exponent)
-    mean = (w * position).sum(axis=-2) / w.sum(axis=-2)
-    if condorcet_share > 0:
-        pce_out, probs = condorcet_expectation(position, w, present, span)
-    else:
-        pce_out, probs = mean, np.zeros_like(w)
-    blend = (1.0 - condorcet_share) * mean + condorcet_share * pce_out
-    spread = position_spread(position, present)
-    outcome = depart(blend, low, high, reference, departure, departure_ramp, spread)
-    return {
-        "outcome": outcome,
-        "weighted_mean": mean,
-        "condorcet": pce_out,
-        "blend": blend,
-        "pce": probs,
-    }
+
+def median_of_parts(parts: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The median of the three forecasts ``parts`` ``(3, ..., I)`` (order :data:`PARTS`),
+    and the index of the part it equals ``(..., I)``: the first within :data:`TIE_RTOL` of
+    ``span`` ``(I,)``."""
+    med = np.median(parts, axis=0)
+    close = np.abs(parts - med) <= TIE_RTOL * np.maximum(span, 1e-300)
+    return med, np.argmax(close, axis=0)
 
 
 @register
 class DetenteForecaster(Model):
-    """Salience-based weights, compromise/Condorcet blend, departure from the status quo.
-
-    See the module docstring for the equations, their sources and the validation.
+    """The median of the compromise, a quadratic-utility Condorcet election and the exchange
+    model. No parameter; see the module docstring for the equations, sources and validation.
     """
 
     name = "detente"
     summary = (
-        "salience-led weights; blend of the weighted mean and a probabilistic Condorcet "
-        "election, moved away from the status quo (validated on DEU)"
+        "median of three forecasts: the weighted mean, a probabilistic Condorcet election and "
+        "the exchange model (validated on DEU)"
     )
     citation = (
-        "Achen (2006); Schneider, Finke & Bailer (2010), Political Studies 58(1); "
-        "KTAB PCE (Wise et al. 2015); parameters by grouped CV on DEU II (docs/validation.md)"
+        "Achen (2006); KTAB PCE (Wise et al. 2015); Stokman & Van Oosten (1994); "
+        "median of forecasts (Armstrong 2001); chosen on DEU II (docs/validation.md)"
     )
+    stochastic = True
 
-    def __init__(
-        self,
-        capability_exponent: float = 0.5,
-        condorcet_share: float = 0.5,
-        departure: float = 0.15,
-        departure_ramp: float = 0.1,
-    ) -> None:
-        for name, value, lo, hi in (
-            ("capability_exponent", capability_exponent, 0.0, np.inf),
-            ("condorcet_share", condorcet_share, 0.0, 1.0),
-            ("departure", departure, 0.0, 1.0),
-            ("departure_ramp", departure_ramp, 0.0, 1.0),
-        ):
-            if not np.isfinite(value) or not lo <= value <= hi:
-                raise ValueError(f"{name} must lie in [{lo:g}, {hi:g}], got {value!r}")
-        self.capability_exponent = float(capability_exponent)
-        self.condorcet_share = float(condorcet_share)
-        self.departure = float(departure)
-        self.departure_ramp = float(departure_ramp)
+    def parts(self, scenario: Scenario, *, seed: int | None = None) -> dict[str, np.ndarray]:
+        """The three forecasts of every issue (``(I,)`` each, keys :data:`PARTS`), and the
+        election's winning probabilities ``pce`` ``(A, I)``."""
+        from detente.models.exchange import Exchange
 
-    def _steps(self, *arrays: np.ndarray) -> dict[str, np.ndarray]:
-        return detente_outcome(
-            *arrays,
-            capability_exponent=self.capability_exponent,
-            condorcet_share=self.condorcet_share,
-            departure=self.departure,
-            departure_ramp=self.departure_ramp,
-        )
+        arr = scenario.arrays()
+        fill = np.where(np.isnan(arr.reference), (arr.low + arr.high) / 2.0, arr.reference)
+        w = bargaining_weights(arr.salience, arr.capability, arr.present, 1.0)
+        mean = weighted_mean(arr.position, w, arr.present, fill)
+        election, pce = condorcet_expectation(arr.position, w, arr.present, arr.high - arr.low)
+        election = np.where(arr.present.any(axis=0), election, fill)
+        traded = Exchange().forecast(scenario, seed=seed).positions[-1]
+        exchange = weighted_mean(traded, w, arr.present, fill)
+        return {"compromise": mean, "condorcet": election, "exchange": exchange, "pce": pce}
 
     def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
         arr = scenario.arrays()
-        steps = self._steps(
-            arr.position,
-            arr.salience,
-            arr.capability,
-            arr.present,
-            arr.low,
-            arr.high,
-            arr.reference,
-        )
-        out = steps["outcome"]
+        p = self.parts(scenario, seed=seed)
+        stacked = np.stack([p[k] for k in PARTS])
+        out, which = median_of_parts(stacked, arr.high - arr.low)
         out, frozen = freeze_outcome(
             scenario.linkages, arr, out, arr.position, decision_arrays(scenario)
         )
         events = [freeze_event(arr, k) for k in np.flatnonzero(frozen)]
         details = {}
-        pce = steps["pce"]
+        pce = p["pce"]
         for k, iss in enumerate(arr.issue_ids):
             # the most probable position; within FAVOURITE_RTOL of it, the lowest index
             col = pce[:, k]
             top = int(np.argmax(col >= col.max() * (1.0 - FAVOURITE_RTOL)))
             details[iss] = {
-                "weighted_mean": float(steps["weighted_mean"][k]),
-                "condorcet": float(steps["condorcet"][k]),
-                "blend": float(steps["blend"][k]),
-                "departure_shift": float(steps["outcome"][k] - steps["blend"][k]),
+                **{name: float(p[name][k]) for name in PARTS},
+                "chosen": PARTS[int(which[k])],
                 "condorcet_favourite": arr.actor_ids[top],
-                "condorcet_probability": float(steps["pce"][top, k]),
+                "condorcet_probability": float(pce[top, k]),
             }
         return make_forecast(
             self,
@@ -377,29 +315,3 @@ class DetenteForecaster(Model):
             details=details,
             events=events,
         )
-
-    def outcome_batch(
-        self,
-        position: np.ndarray,
-        salience: np.ndarray,
-        capability: np.ndarray,
-        present: np.ndarray,
-        low: np.ndarray,
-        high: np.ndarray,
-        *,
-        seed: int | None = None,
-        scenario: Scenario | None = None,
-    ) -> np.ndarray:
-        """Outcomes ``(E, I)``. The departure step needs the issues' reference points, which
-        come from ``scenario``; without it the batch kernel declines
-        (:class:`NotImplementedError`) so that callers fall back to :meth:`forecast`."""
-        if scenario is None:
-            raise NotImplementedError(
-                "model 'detente' needs scenario= (for the issues' reference points) in batch"
-            )
-        arr = scenario.arrays()
-        # the model's aggregate; decision rules and freezes are added by
-        # Model.decided_outcome_batch, as make_forecast adds them to forecast
-        return self._steps(position, salience, capability, present, low, high, arr.reference)[
-            "outcome"
-        ]

@@ -7,9 +7,10 @@
 * :mod:`~detente.validation.runner`: run every model and score it against the compromise
   model, with breakdowns by legislative procedure;
 * :mod:`~detente.validation.crossval`: cross-validation grouped by proposal, nested;
-* :mod:`~detente.validation.tuning`: how the ``detente`` forecaster's parameters were
-  chosen (reproduces docs/validation.md);
 * :mod:`~detente.validation.chart`: the error-distribution chart.
+
+How the ``detente`` forecaster was chosen (every variant tried, by nested cross-validation)
+is reproduced by ``scripts/tuning/ablation.py``, outside the library (docs/validation.md).
 """
 
 from detente.validation.datasets import Dataset, load_dataset
