@@ -132,6 +132,23 @@ def validate(
         str | None,
         typer.Option(help="draw the error distributions to a new PNG, SVG or PDF file"),
     ] = None,
+    distribution: Annotated[
+        str,
+        typer.Option(
+            help="predictive distribution of each forecast, its spread from the model's "
+            "errors on other proposals (grouped cross-validation): empirical (the "
+            "out-of-fold residuals), laplace or normal; censored at the scale's ends"
+        ),
+    ] = "empirical",
+    folds: Annotated[
+        int, typer.Option(help="folds (by proposal) that calibrate the distributions", min=2)
+    ] = 5,
+    pit_chart: Annotated[
+        str | None,
+        typer.Option(
+            "--pit-chart", help="draw the PIT histograms (calibration) to a new PNG, SVG or PDF"
+        ),
+    ] = None,
     procedures: Annotated[
         bool,
         typer.Option(
@@ -203,6 +220,8 @@ def validate(
         progress=progress,
         procedures=procedures,
         weights_dir=weights_dir,
+        distribution=distribution,
+        folds=folds,
     )
     if not no_record:
         from detente.record import record_run
@@ -227,6 +246,11 @@ def validate(
 
         path = error_chart(result, chart)
         notice(f"chart written to {path}")
+    if pit_chart:
+        from detente.validation.chart import pit_chart as draw_pit
+
+        path = draw_pit(result, pit_chart)
+        notice(f"PIT chart written to {path}")
     if as_json:
         print_json(result.to_json())
         return
@@ -271,6 +295,7 @@ def _print_tables(result: ValidationResult) -> None:
             side = [str(r["model"]), f"n = {int(r['n'])}", f"{r['seconds']:.2f} s", ""][j]
             t.add_row(side, label, value, diff, ci)
     console.print(t)
+    _print_proper(result, unit)
     bp = result.by_procedure()
     if len(bp):
         b = Table(title="MAE by legislative procedure", title_justify="left")
@@ -308,3 +333,39 @@ def _print_tables(result: ValidationResult) -> None:
             f"[yellow]{m}[/yellow] failed on {len(items)} proposal(s); its scores leave them out",
             soft_wrap=True,
         )
+
+
+def _print_proper(result: ValidationResult, unit: str) -> None:
+    """The proper scores of the predictive distributions, with their Δ to compromise."""
+    from detente.validation.runner import PROPER
+
+    settings = result.predictive_settings()
+    t = Table(
+        title=(
+            f"Forecasts as distributions ({result.distribution}, spread from the errors on "
+            f"other proposals, {result.folds} folds): Δ to {BASELINE} with its paired "
+            f"bootstrap 95% interval ({result.n_boot} resamples of {unit})"
+        ),
+        title_justify="left",
+        caption=(
+            "lower is better; CRPS in scale points (a point forecast's CRPS is its absolute "
+            "error); Brier and log (nats) scores of the outcome's third of the scale "
+            f"(boundary to the upper third; probabilities floored at {settings['log_floor']:g} "
+            "for the log); uniform thirds score Brier 0.667, log 1.099"
+        ),
+        caption_justify="left",
+    )
+    for name in ("model", "score", "value", "Δ", "95% interval"):
+        t.add_column(name, justify="left" if name in ("model", "score") else "right", no_wrap=True)
+    for n, (_, r) in enumerate(result.proper_summary().iterrows()):
+        if n:
+            t.add_section()
+        for j, (k, label) in enumerate(PROPER.items()):
+            digits = 2 if k == "crps" else 3
+            diff, ci = "—", "—"
+            if r["model"] != BASELINE:
+                diff = f"{r[f'{k}_diff']:+.{digits}f}"
+                ci = f"[{r[f'{k}_lo']:+.{digits}f}, {r[f'{k}_hi']:+.{digits}f}]"
+            side = str(r["model"]) if j == 0 else ""
+            t.add_row(side, label, fmt_num(r[k], digits), diff, ci)
+    console.print(t)

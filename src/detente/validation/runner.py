@@ -15,6 +15,12 @@ outcomes the EU legislative procedure allows (Council qualified majority or unan
 Parliament's veto under co-decision) before it is scored; the forecasts without the
 procedure are kept, and each model's MAE with the procedure is compared with its own MAE
 without it by the same paired bootstrap.
+
+Forecasts as distributions (:mod:`detente.validation.predictive`): every model's forecasts
+are also turned into predictive distributions whose spread comes from the model's own
+errors on other proposals (grouped cross-validation), and scored by the CRPS and by the
+Brier and log scores of the scale's thirds (:mod:`detente.validation.proper_scores`), each
+compared with the compromise model's by the same paired bootstrap as the MAE.
 """
 
 from __future__ import annotations
@@ -32,12 +38,35 @@ from detente.errors import InputError
 from detente.io.safe_write import write_output
 from detente.models import available, get_model
 from detente.validation.datasets import Dataset
+from detente.validation.predictive import (
+    DEFAULT_FOLDS,
+    DISTRIBUTIONS,
+    ProperScores,
+    predictive,
+    score,
+)
 from detente.validation.procedures import Procedures, procedures_for
-from detente.validation.scores import METRICS, Interval, paired_bootstrap, score_all
+from detente.validation.proper_scores import LOG_FLOOR, thirds
+from detente.validation.scores import (
+    METRICS,
+    Interval,
+    paired_bootstrap,
+    paired_bootstrap_loss,
+    score_all,
+)
 
-__all__ = ["BASELINE", "ModelRun", "ValidationResult", "forecast_dataset", "validate"]
+__all__ = [
+    "BASELINE",
+    "PROPER",
+    "ModelRun",
+    "ValidationResult",
+    "forecast_dataset",
+    "validate",
+]
 
 BASELINE = "compromise"
+#: proper scores of the predictive distributions: name -> label (lower is better for all)
+PROPER: dict[str, str] = {"crps": "CRPS", "brier": "Brier (thirds)", "log_score": "log (thirds)"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +136,16 @@ class ValidationResult:
     procedures: Procedures | None = None
     #: per model, MAE with the procedure minus MAE without it (with ``procedures``)
     procedure_effect: dict[str, Interval] = field(default_factory=dict)
+    #: how the predictive distributions were made (:mod:`detente.validation.predictive`)
+    distribution: str = "empirical"
+    folds: int = DEFAULT_FOLDS
+    #: each issue's scale (where the distributions are censored), in the order of ``frame``
+    scale_low: np.ndarray = field(default_factory=lambda: np.empty(0))
+    scale_high: np.ndarray = field(default_factory=lambda: np.empty(0))
+    #: per model, its proper scores per issue of ``frame`` (NaN where it has no forecast)
+    proper: dict[str, ProperScores] = field(default_factory=dict)
+    #: per model and proper score, model minus compromise with its bootstrap interval
+    proper_diffs: dict[str, dict[str, Interval]] = field(default_factory=dict)
 
     @property
     def n_issues(self) -> int:
@@ -132,6 +171,37 @@ class ValidationResult:
             row["failures"] = len(self.runs[m].failures)
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def proper_summary(self) -> pd.DataFrame:
+        """One row per model: the mean of each proper score (:data:`PROPER`), its
+        difference to the compromise model and the interval of that difference."""
+        rows = []
+        for m in self.models:
+            row: dict[str, Any] = {"model": m, "n": self.counts[m]}
+            means = self.proper[m].means()
+            for k in PROPER:
+                d = self.proper_diffs[m][k]
+                row[k] = means[k]
+                row[f"{k}_diff"] = d.estimate
+                row[f"{k}_lo"] = d.low
+                row[f"{k}_hi"] = d.high
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def predictive_settings(self) -> dict[str, Any]:
+        """How the predictive distributions were made and scored (for the JSON)."""
+        lo, hi = self.scale_low, self.scale_high
+        cuts: Any = "each issue's scale in thirds"
+        if lo.size and np.all(lo == lo[0]) and np.all(hi == hi[0]):
+            b1, b2 = thirds(lo[0], hi[0])
+            cuts = [[float(lo[0]), float(b1)], [float(b1), float(b2)], [float(b2), float(hi[0])]]
+        return {
+            "distribution": self.distribution,
+            "folds": self.folds,
+            "fold_unit": "proposal",
+            "thirds": cuts,
+            "log_floor": LOG_FLOOR,
+        }
 
     def procedure_summary(self) -> pd.DataFrame:
         """One row per model (empty without procedures): issues scored, MAE without and
@@ -186,19 +256,29 @@ class ValidationResult:
         models = []
         for m in self.models:
             d = self.diffs[m]["mae"]
-            models.append(
-                {
-                    "model": m,
-                    "mae": num(self.scores[m]["mae"]),
-                    "rmse": num(self.scores[m]["rmse"]),
-                    "median_ae": num(self.scores[m]["median_ae"]),
-                    "within_10": num(self.scores[m]["within_10"]),
-                    "diff_vs_compromise": {
-                        "mean": num(d.estimate),
-                        "ci": [num(d.low), num(d.high)],
-                    },
-                }
-            )
+            entry: dict[str, Any] = {
+                "model": m,
+                "mae": num(self.scores[m]["mae"]),
+                "rmse": num(self.scores[m]["rmse"]),
+                "median_ae": num(self.scores[m]["median_ae"]),
+                "within_10": num(self.scores[m]["within_10"]),
+                "diff_vs_compromise": {
+                    "mean": num(d.estimate),
+                    "ci": [num(d.low), num(d.high)],
+                },
+            }
+            if m in self.proper:
+                means = self.proper[m].means()
+                for k in PROPER:
+                    pd_ = self.proper_diffs[m][k]
+                    entry[k] = {
+                        "mean": num(means[k]),
+                        "diff_vs_compromise": {
+                            "mean": num(pd_.estimate),
+                            "ci": [num(pd_.low), num(pd_.high)],
+                        },
+                    }
+            models.append(entry)
         issues = []
         for _, r in self.frame.iterrows():
             issues.append(
@@ -212,6 +292,7 @@ class ValidationResult:
             "dataset": self.dataset,
             "n_issues": self.n_issues,
             "seed": self.seed,
+            "predictive": self.predictive_settings(),
             "models": models,
             "issues": issues,
         }
@@ -249,6 +330,8 @@ def validate(
     progress: Callable[[str, ModelRun], None] | None = None,
     procedures: bool = False,
     weights_dir: str | Path | None = None,
+    distribution: str = "empirical",
+    folds: int = DEFAULT_FOLDS,
 ) -> ValidationResult:
     """Forecast and score ``dataset`` with ``models`` (default: every registered model).
 
@@ -256,6 +339,8 @@ def validate(
     ``progress`` is called after each model with its name and run. ``procedures`` applies
     each issue's legislative procedure (:mod:`detente.validation.procedures`, with the
     Council tables of ``weights_dir``, default the data set's folder) to every forecast.
+    ``distribution`` and ``folds`` say how each model's predictive distributions are made
+    (:func:`detente.validation.predictive.predictive`, folds dealt with ``seed``).
     """
     names = list(models) if models else available()
     for m in names:
@@ -270,6 +355,14 @@ def validate(
             where="--bootstrap",
             allowed="at least 100 (default 2000)",
         )
+    if distribution not in DISTRIBUTIONS:
+        raise InputError(
+            f"unknown predictive distribution {distribution!r}",
+            where="--distribution",
+            allowed=", ".join(DISTRIBUTIONS),
+        )
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise InputError(f"{folds!r} folds", where="--folds", allowed="a whole number >= 2")
     params = params or {}
     rules = procedures_for(dataset, weights_dir) if procedures else None
     runs: dict[str, ModelRun] = {}
@@ -294,7 +387,35 @@ def validate(
         frame=frame,
         runs=runs,
         procedures=rules,
+        distribution=distribution,
+        folds=folds,
     )
+    scales = {
+        iss.id: (iss.scale.low, iss.scale.high) for case in dataset.cases for iss in case.issues
+    }
+    result.scale_low = np.array([scales[i][0] for i in frame["issue"]], dtype=float)
+    result.scale_high = np.array([scales[i][1] for i in frame["issue"]], dtype=float)
+    proposal = frame["proposal"].to_numpy()
+
+    def proper(m: str) -> ProperScores:
+        fc = frame[m].to_numpy(dtype=float)
+        ok = np.isfinite(fc)
+        if np.unique(proposal[ok]).size < 2:  # no other proposal to learn a spread from
+            nan = np.full(ok.size, np.nan)
+            return ProperScores(nan, nan, nan, nan, np.full((ok.size, 3), np.nan))
+        pred = predictive(
+            fc[ok],
+            outcome[ok],
+            proposal[ok],
+            result.scale_low[ok],
+            result.scale_high[ok],
+            distribution=distribution,
+            folds=folds,
+            seed=seed,
+        )
+        return score(pred, outcome[ok], seed=seed).expand(ok)
+
+    base_proper = proper(BASELINE)
     for m in names:
         err = frame[m].to_numpy(dtype=float) - outcome
         ok = np.isfinite(err)
@@ -308,6 +429,19 @@ def validate(
             n_boot=n_boot,
             seed=seed,
         )
+        own = base_proper if m == BASELINE else proper(m)
+        result.proper[m] = own
+        pair = both & np.isfinite(own.crps) & np.isfinite(base_proper.crps)
+        result.proper_diffs[m] = {
+            k: paired_bootstrap_loss(
+                getattr(own, k)[pair],
+                getattr(base_proper, k)[pair],
+                None if groups is None else groups[pair],
+                n_boot=n_boot,
+                seed=seed,
+            )
+            for k in PROPER
+        }
         if rules is not None:
             without = np.array([runs[m].unruled.get(i, np.nan) for i in frame["issue"]])
             w_err = without - outcome

@@ -25,6 +25,7 @@ __all__ = [
     "mae",
     "median_ae",
     "paired_bootstrap",
+    "paired_bootstrap_loss",
     "rmse",
     "score_all",
     "within",
@@ -147,3 +148,22 @@ def paired_bootstrap(
         lo, hi = np.quantile(diff, [alpha, 1.0 - alpha])
         out[k] = Interval(float(point_e[k] - point_b[k]), float(lo), float(hi))
     return out
+
+
+def paired_bootstrap_loss(
+    loss: np.ndarray,
+    baseline_loss: np.ndarray,
+    groups: np.ndarray | None = None,
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> Interval:
+    """Difference of the mean of a per-issue loss (model minus baseline) with its paired
+    bootstrap interval: :func:`paired_bootstrap`'s MAE of losses that are never negative
+    (a proper score per issue, such as the CRPS), so the same resamples as for the MAE."""
+    a = np.asarray(loss, dtype=float)
+    b = np.asarray(baseline_loss, dtype=float)
+    if np.any(a < 0) or np.any(b < 0):
+        raise ValueError("losses must not be negative")
+    return paired_bootstrap(a, b, groups, n_boot=n_boot, seed=seed, level=level)["mae"]
