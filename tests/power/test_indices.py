@@ -53,9 +53,9 @@ def brute_force(weights: list[int], quota: int) -> tuple[list[Fraction], list[Fr
 
 # ----------------------------------------------------------------------------- by hand
 def test_hand_example_3_2_1_1():
-    """[3; 2, 1, 1]: the big player pivots in 4 of the 6 orders (second or third after a
-    small one... and last after both), each small one in 1: SS 2/3, 1/6, 1/6. Swings:
-    3 for the big player ({b}, {c}, {b, c}), 1 each ({a}): Banzhaf 3/5, 1/5, 1/5."""
+    """[3; 2, 1, 1]: a (weight 2) is the pivot whenever it is not first (bac, cab, bca,
+    cba); when it is first, the player after it is (abc, acb): SS 2/3, 1/6, 1/6. Swings:
+    3 for a ({b}, {c}, {b, c}), 1 each for b and c ({a}): Banzhaf 3/5, 1/5, 1/5."""
     ss, sw = exact_indices([2, 1, 1], 3)
     assert ss == [Fraction(2, 3), Fraction(1, 6), Fraction(1, 6)]
     assert sw == [3, 1, 1]
@@ -178,7 +178,9 @@ def test_beyond_int64_players():
 def test_sampled_within_three_standard_errors(seed):
     """The EU27 weighted game: each sampled index within 3 standard errors of the exact
     one, and the standard errors honest: the mean squared z-score of the 54 estimates is
-    near 1 (between 0.4 and 2)."""
+    near 1 (between 0.4 and 2). (With 54 estimates some seeds put one beyond 3 standard
+    errors, about one seed in seven; over seeds 0..7 the mean squared z-score was 0.73
+    to 1.29.)"""
     exact = power_indices(EU27_WEIGHTS, 255)
     est = power_indices(EU27_WEIGHTS, 255, method="sample", samples=40_000, seed=seed)
     assert est.method == "sample" and est.seed == seed
