@@ -4,7 +4,7 @@ A :class:`Forecast` holds every actor's position at every round (``(rounds + 1, 
 issues)``, round 0 being the input), the predicted outcome per issue, per-issue details
 (for example the final weighted mean and median), the events that explain the rounds
 (offers, exchanges, challenges), and the metadata that make a run reproducible: model
-name and parameters, seed and a hash of the input scenario (DESIGN.md §3).
+name and parameters, seed and a hash of the input scenario (docs/design.md).
 """
 
 from __future__ import annotations

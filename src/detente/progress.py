@@ -1,6 +1,6 @@
 """Progress of a long model run, heard by whoever renders it.
 
-Models never print (DESIGN.md §2), yet a forecast of 2,000 actors on 50 issues takes
+Models never print (docs/design.md), yet a forecast of 2,000 actors on 50 issues takes
 minutes, and the user should see it move. A model calls :func:`report` with the share of
 its work done (0..1) and a short label; a front end that wants to hear it wraps the run in
 :func:`listening` with a callback (the CLI draws a progress bar, the dashboard an

@@ -6,7 +6,7 @@ scale, saliences in [0, 1], capabilities are finite and non-negative, and every 
 takes a stance on at least one issue. Models never see the pydantic objects: they work on
 :class:`ScenarioArrays`, the array view returned by :meth:`Scenario.arrays`.
 
-Conventions (DESIGN.md §3): positions on the issue's own scale (default 0..100), salience
+Conventions (docs/scenarios.md): positions on the issue's own scale (default 0..100), salience
 in [0, 1], capability >= 0 in any unit (only ratios matter to the models).
 
 Limits, checked before any arithmetic so that no model can overflow (every reader builds

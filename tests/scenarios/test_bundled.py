@@ -1,4 +1,4 @@
-"""The bundled scenarios, above all ``us-russia-reset`` (DESIGN.md §6)."""
+"""The bundled scenarios, above all ``us-russia-reset`` (docs/reset.md)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ Every number of the scenario is shown beside its source and rationale. Filled ex
 questionnaires can be combined into the scenario to run (Experts), and every run is kept
 in the run store, listed and compared in the Runs tab.
 
-The page computes nothing itself (DESIGN.md §2): it calls :mod:`detente.app.state`,
+The page computes nothing itself (docs/design.md): it calls :mod:`detente.app.state`,
 :mod:`detente.report` and the library. Problems with the analyst's input are shown with
 ``st.error`` as one clear message, never a traceback.
 """

@@ -1,6 +1,6 @@
 """Shared helpers of the CLI commands: finding a scenario, parsing ``--param``, printing.
 
-The CLI computes nothing itself (DESIGN.md §2): it resolves inputs, calls the library and
+The CLI computes nothing itself (docs/design.md): it resolves inputs, calls the library and
 prints. User-input problems surface as :class:`~detente.errors.InputError`, which
 :func:`detente.cli.main` prints as one line and exit status 2.
 """

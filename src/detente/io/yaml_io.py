@@ -10,7 +10,7 @@ Reading is ``Scenario.model_validate(yaml.safe_load(text))`` made safe and expli
 - validation errors are reported with the line of the offending value and the object it
   belongs to, e.g. ``line 42: stance 3 (USA on sanctions): salience must lie in [0, 1]``;
 - saliences written on 0..100 throughout the file are divided by 100, with a notice
-  (DESIGN.md §3), in stances, their uncertainty ranges and the variants' changes.
+  (docs/scenarios.md), in stances, their uncertainty ranges and the variants' changes.
 
 Writing dumps ``scenario.model_dump(mode="json", exclude_defaults=True)`` (plus the id, so
 that a scenario keeps it), which loads back to an equal scenario.

@@ -3,7 +3,7 @@
 Every table that shows a number of the scenario shows, in the same row, where the number
 comes from (source id, location in it) and why (the rationale): the analyst never has to
 look elsewhere to judge an input. The functions only reshape what the scenario and the
-forecasts already hold; they compute nothing new (DESIGN.md §2).
+forecasts already hold; they compute nothing new (docs/design.md).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ written as ``-`` (``us_russia_reset.yaml`` is ``us-russia-reset``) and must equa
 file's own ``id`` field. Files are read with :mod:`importlib.resources`, so they work from
 an installed wheel, and parsed by the native YAML reader (safe loading only).
 
-The default scenario, ``us-russia-reset`` (DESIGN.md §6), is built from two essays on
+The default scenario, ``us-russia-reset`` (docs/reset.md), is built from two essays on
 U.S.-Russia relations: Carpenter (2019), "What Would Achieving a Real Reset in U.S.-Russia
 Relations Take?", and Mankoff (2016), "How the Next Administration and Russia Can See
 Eye-to-Eye", both in *The National Interest*; state capabilities are the Correlates of War
