@@ -133,7 +133,7 @@ def test_the_transcription_uses_the_models_tolerance():
 
 
 def _naive_game(x, s, c, rounds, denominator="all_pairs", choice="scholz", capitulation=False):
-    """MODELS.md §1a written out with plain loops over actors, one issue: the check on the
+    """(E1)-(E8) written out with plain loops over actors, one issue: the check on the
     vectorised kernel. Ties as the model documents them: expected utilities within TIE
     and offer keys within TIE x span count as equal, and ties among offers go to the lower
     position (then the lower actor index)."""

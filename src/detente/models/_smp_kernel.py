@@ -8,8 +8,8 @@ most 1, capabilities >= 0. The model classes in :mod:`detente.models.spatial` an
 
 Sources: Wise, Lester, Efird et al., KAPSARC Toolkit for Behavioral Analysis (KTAB),
 "Spatial Model of Politics" (KTAB documentation and the MIT-licensed C++ reference,
-KAPSARC/KTAB, files ``smp.cpp``, ``smpbcn.cpp``, ``kmodel.cpp``); summarised in the team's
-MODELS.md §3. We number the formulas of that section as follows:
+KAPSARC/KTAB, files ``smp.cpp``, ``smpbcn.cpp``, ``kmodel.cpp``); written out in
+docs/models/spatial.md. We number the formulas as follows:
 
 * (3.1) weighted distance ``d_ij = sqrt(Σ_k (s_ik (x_ik - x_jk))² / Σ_k s_ik²)``
 * (3.2) utility ``u(d, R) = (1 - d)(1 + d R)``

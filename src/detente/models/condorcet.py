@@ -4,7 +4,7 @@ Source: the probabilistic Condorcet election (PCE) of KAPSARC's KTAB (Wise, Lest
 Efird et al., KAPSARC Toolkit for Behavioral Analysis; reference code KAPSARC/KTAB,
 ``kmodel.cpp``: ``Model::scalarPCE``, ``coalitions``, ``vProb``, ``condPCE``), as KTAB's
 spatial model computes the probability that each actor's position wins (``pDist``);
-summarised in the team's MODELS.md §3 and implemented in
+described in docs/models/condorcet.md and implemented in
 :mod:`detente.models._smp_kernel`. On one issue, with positions x on [0, 1]:
 
 * utility of position m to actor k: ``u_km = 1 - |x_k - x_m|`` (KTAB's ``(1-d)(1+dR)`` with
@@ -18,7 +18,7 @@ summarised in the team's MODELS.md §3 and implemented in
 The forecast is the probability-weighted position (``outcome="expected"``) or the most
 probable position (``outcome="mode"``). With two actors the expected outcome is exactly
 the capability x salience weighted mean. The voting rule, victory-probability form and
-PCE variant are parameters (MODELS.md §3 names the alternatives).
+PCE variant are parameters (docs/models/spatial.md names the alternatives).
 
 ``weights="capability"`` and ``risk="ktab"`` reproduce what KTAB's spatial model reports
 as win probabilities on a one-dimensional case before any bargaining: votes weighted by

@@ -3,7 +3,7 @@
 Stokman & Van Oosten (1994), "The exchange of voting positions: an object-oriented model of
 policy networks", in Bueno de Mesquita & Stokman (eds.), *European Community Decision
 Making*, Yale University Press; Stokman (2015). Equal-gain variant as computed by decide
-(foarsitter/decide-exchange-model, commit 51dee66); the rules are summarised in MODELS.md §2
+(foarsitter/decide-exchange-model, commit 51dee66); the rules are in docs/models/exchange.md
 and numbered here as there. Notation: actor ``i`` has position ``x``, salience ``s`` and
 capability ``c`` on each issue; positions are normalised to 0..100 with the issue's bounds.
 

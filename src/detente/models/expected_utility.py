@@ -10,7 +10,7 @@ replication cites them; (E1)-(E8) below are this module's own numbering, not the
 paper's equation numbers, which we could not check against the text). Reference numbers:
 the replication of the paper's EC emission-standards case by jmckib/bdm-scholz-expected-
 utility-model (commit 55f63e9, "faithful to Scholz' code") and the dmasad reading
-(BDM_DecisionModel_Replication, aa3899a); see ``MODELS.md`` §1.
+(BDM_DecisionModel_Replication, aa3899a); see docs/models/expected_utility.md.
 
 Each issue is an independent game among the actors present on it. Notation: position
 ``x``, salience ``s`` in [0, 1], capability ``c``, ``w = c s``; ``R`` is the spread of the
@@ -57,7 +57,7 @@ Where the reference follows Scholz's code rather than the paper
 * ``capitulation`` (E6): the code's condition reads ``e_ji < |e_ji|`` and never holds, so
   nobody capitulates; default ``False`` (code), ``True`` applies the paper's ``e_ji < |e_ij|``.
 
-``variant="dmasad"`` plays the dmasad reading instead (MODELS.md §1b): ``P_ij =
+``variant="dmasad"`` plays the dmasad reading instead (docs/models/expected_utility.md): ``P_ij =
 max(0, Σ_k w_k(|x_k-x_j| - |x_k-x_i|)) / Σ_k w_k ||x_k-x_j| - |x_k-x_i||`` (no exponent);
 the E(U) of (E4) from the challenger's own perspective; every ``j`` with
 ``E^j(U_ji) > 0`` sends ``i`` an offer; ``i`` takes the one with the largest sender E(U)

@@ -2,7 +2,7 @@
 
 Source: Wise, Lester, Efird et al., KAPSARC Toolkit for Behavioral Analysis (KTAB),
 Spatial Model of Politics, and its MIT-licensed C++ reference (KAPSARC/KTAB: ``smp.cpp``,
-``smpbcn.cpp``, ``kmodel.cpp``); the team's MODELS.md §3 lists the equations, and
+``smpbcn.cpp``, ``kmodel.cpp``); docs/models/spatial.md lists the equations, and
 :mod:`detente.models._smp_kernel` implements them (equation numbers there).
 
 The issues of a scenario are the dimensions of one policy space; an actor's position is a
