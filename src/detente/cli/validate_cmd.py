@@ -251,13 +251,29 @@ def validate(
 
         path = draw_pit(result, pit_chart)
         notice(f"PIT chart written to {path}")
+    labels: dict[str, str] = {}
+    in_sample = None
+    if "detente" in names:
+        from detente.models.forecaster import in_sample_note
+
+        in_sample, text = in_sample_note(dataset)
+        notice(text)
+        if in_sample:
+            labels["detente"] = "detente (in-sample)"
     if as_json:
-        print_json(result.to_json())
+        out = result.to_json()
+        for entry in out["models"]:
+            if entry["model"] == "detente":
+                entry["in_sample"] = in_sample
+        print_json(out)
         return
-    _print_tables(result)
+    _print_tables(result, labels)
 
 
-def _print_tables(result: ValidationResult) -> None:
+def _print_tables(result: ValidationResult, labels: dict[str, str] | None = None) -> None:
+    """The tables of ``detente validate``; ``labels`` renames models in them (``detente``
+    says whether its figures are in-sample)."""
+    labels = labels or {}
     s = result.summary()
     unit = "proposals" if result.cluster == "proposal" else "issues"
     t = Table(
@@ -292,10 +308,11 @@ def _print_tables(result: ValidationResult) -> None:
             else:
                 diff = _signed(r[f"{k}_diff"] * f, pct)
                 ci = f"[{_signed(r[f'{k}_lo'] * f, pct)}, {_signed(r[f'{k}_hi'] * f, pct)}]"
-            side = [str(r["model"]), f"n = {int(r['n'])}", f"{r['seconds']:.2f} s", ""][j]
+            name = labels.get(str(r["model"]), str(r["model"]))
+            side = [name, f"n = {int(r['n'])}", f"{r['seconds']:.2f} s", ""][j]
             t.add_row(side, label, value, diff, ci)
     console.print(t)
-    _print_proper(result, unit)
+    _print_proper(result, unit, labels)
     bp = result.by_procedure()
     if len(bp):
         b = Table(title="MAE by legislative procedure", title_justify="left")
@@ -303,7 +320,7 @@ def _print_tables(result: ValidationResult) -> None:
         for _, r in bp.iterrows():
             b.add_column(f"{r['procedure']} (n = {int(r['n'])})", justify="right", no_wrap=True)
         for m in result.models:
-            b.add_row(m, *[fmt_num(v, 2) for v in bp[m]])
+            b.add_row(labels.get(m, m), *[fmt_num(v, 2) for v in bp[m]])
         console.print(b)
     ps = result.procedure_summary()
     if len(ps):
@@ -318,7 +335,7 @@ def _print_tables(result: ValidationResult) -> None:
             p.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
         for _, r in ps.iterrows():
             p.add_row(
-                str(r["model"]),
+                labels.get(str(r["model"]), str(r["model"])),
                 str(int(r["n"])),
                 str(int(r["bound"])),
                 fmt_num(r["mae_without"], 2),
@@ -335,7 +352,9 @@ def _print_tables(result: ValidationResult) -> None:
         )
 
 
-def _print_proper(result: ValidationResult, unit: str) -> None:
+def _print_proper(
+    result: ValidationResult, unit: str, labels: dict[str, str] | None = None
+) -> None:
     """The proper scores of the predictive distributions, with their Δ to compromise."""
     from detente.validation.runner import PROPER
 
@@ -366,6 +385,6 @@ def _print_proper(result: ValidationResult, unit: str) -> None:
             if r["model"] != BASELINE:
                 diff = f"{r[f'{k}_diff']:+.{digits}f}"
                 ci = f"[{r[f'{k}_lo']:+.{digits}f}, {r[f'{k}_hi']:+.{digits}f}]"
-            side = str(r["model"]) if j == 0 else ""
+            side = (labels or {}).get(str(r["model"]), str(r["model"])) if j == 0 else ""
             t.add_row(side, label, fmt_num(r[k], digits), diff, ci)
     console.print(t)
