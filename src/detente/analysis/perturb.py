@@ -45,6 +45,32 @@ its value defaulting to the actor's).
 
 Departures: actor-level ranges for position or salience (an absolute range cannot hold on
 every issue's scale at once) are refused; give them on the stances.
+
+Correlated inputs (:class:`Correlation`, ``detente ensemble --correlation``): without it the
+inputs are drawn independently. With it, the uniform numbers of each draw are coupled by a
+Gaussian copula (Nelsen 2006, *An Introduction to Copulas*, §2.3; the NORTA construction of
+Cario & Nelson 1997) before the inverse CDFs above turn them into values, so every input
+keeps exactly its marginal distribution (range, distribution, censoring, median) and only
+their joint distribution changes: ``z = Φ⁻¹(u)``, ``z' = R^½ z``, ``u' = Φ(z')``. The
+correlation matrix ``R`` of the normal scores is block-diagonal, one equicorrelation block
+``(1 - ρ) I + ρ 11ᵀ`` per group of inputs:
+
+* ``salience``: the saliences of the actors on the same side of an issue's reference point
+  (status quo), one group per issue and side (actors at the reference point, and issues
+  without one, stay independent): a coalition's members care more, or less, together;
+* ``position``: the positions of one actor on issues linked by the scenario's linkages
+  (``when:`` on one issue, effect on another; an effect on every issue, ``issue: '*'``,
+  links them all; linked issues are grouped transitively): an actor that turns out
+  tougher on one issue of a linked set is tougher on the others, on each issue's own scale.
+
+An equicorrelation block of ``n`` inputs is positive semidefinite for ``ρ`` in
+``[-1/(n-1), 1]``, and so is the block-diagonal ``R``; a ``ρ`` outside that range for some
+block is refused. ``R^½`` of a block is ``√(1-ρ) I + c 11ᵀ`` with
+``c = (√(1 + (n-1)ρ) - √(1-ρ)) / n`` (its symmetric square root), so coupling costs one sum
+per block and draw; ``ρ = 0`` for a field leaves its inputs independent. The correlation
+is of the normal scores; the rank (Spearman) correlation of the inputs is
+``(6/π) asin(ρ/2)`` (Kruskal 1958). The coupled numbers are computed from the same uniform
+stream, so the reproducibility contract above holds with and without a correlation.
 """
 
 from __future__ import annotations
@@ -63,13 +89,17 @@ from detente.scenario import Scenario, Stance
 
 __all__ = [
     "BLOCK",
+    "DEFAULT_CORRELATION",
     "DEFAULT_SPREAD",
     "DISTRIBUTIONS",
     "FIELDS",
+    "Correlation",
     "PerturbationPlan",
     "Spread",
     "UncertainInput",
     "block_stream",
+    "correlation_groups",
+    "parse_correlation",
     "parse_spread",
 ]
 
@@ -139,6 +169,64 @@ def parse_spread(items: Sequence[str] | None) -> dict[str, Spread]:
 
 
 @dataclass(frozen=True)
+class Correlation:
+    """Correlations of the normal scores of the inputs (the Gaussian copula's ``ρ``):
+    ``salience`` within a coalition on an issue, ``position`` of an actor across linked
+    issues (see the module docstring)."""
+
+    salience: float = 0.0
+    position: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in CORRELATED:
+            v = getattr(self, name)
+            if not (math.isfinite(v) and -1.0 <= v <= 1.0):
+                raise InputError(
+                    f"correlation {name}={v:g} is not in [-1, 1]",
+                    where="--correlation",
+                    allowed="FIELD=RHO with RHO from -1 to 1",
+                )
+
+    def to_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in CORRELATED}
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={v:g}" for k, v in self.to_dict().items())
+
+
+#: the fields the copula couples
+CORRELATED = ("salience", "position")
+#: used by ``--correlation default`` and for a field that ``--correlation`` does not name
+DEFAULT_CORRELATION = Correlation(salience=0.5, position=0.3)
+
+_CORR_RE = re.compile(r"^\s*(\w+)\s*=\s*(-?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*$")
+
+
+def parse_correlation(items: Sequence[str] | None) -> Correlation | None:
+    """``["salience=0.5,position=0.3"]`` (or ``["default"]``) to a :class:`Correlation`;
+    a field not named keeps its value in :data:`DEFAULT_CORRELATION`. ``None`` or ``[]``:
+    no copula (independent inputs)."""
+    if not items:
+        return None
+    values = DEFAULT_CORRELATION.to_dict()
+    for item in items:
+        for part in item.split(","):
+            if not part.strip() or part.strip() == "default":
+                continue
+            m = _CORR_RE.match(part)
+            if not m or m.group(1) not in CORRELATED:
+                raise InputError(
+                    f"cannot read correlation {part.strip()!r}",
+                    where="--correlation",
+                    allowed="default, or FIELD=RHO with FIELD one of "
+                    + ", ".join(CORRELATED)
+                    + " and RHO from -1 to 1 (e.g. salience=0.5,position=0.3)",
+                )
+            values[m.group(1)] = float(m.group(2))
+    return Correlation(**values)
+
+
+@dataclass(frozen=True)
 class UncertainInput:
     """One uncertain input: which number it is, its value, range and distribution."""
 
@@ -202,6 +290,7 @@ class PerturbationPlan:
     spread: Mapping[str, Spread] = field(default_factory=dict)
     distribution: Distribution = "uniform"
     defaulted: bool = False  # True when DEFAULT_SPREAD was used
+    correlation: Correlation | None = None  # None: independent inputs
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -210,6 +299,7 @@ class PerturbationPlan:
         scenario: Scenario,
         spread: Mapping[str, Spread] | None = None,
         distribution: str = "uniform",
+        correlation: Correlation | None = None,
     ) -> PerturbationPlan:
         """Collect the uncertain inputs of ``scenario``.
 
@@ -218,7 +308,8 @@ class PerturbationPlan:
         holds saliences fixed and leaves positions and capabilities at their defaults).
         ``None`` or ``{}`` (no spread given) means :data:`DEFAULT_SPREAD` for every field,
         recorded in :attr:`defaulted`; a zero spread for every field means the scenario's
-        ranges only.
+        ranges only. ``correlation`` couples the inputs by a Gaussian copula (module
+        docstring); ``None`` draws them independently.
         """
         if distribution not in DISTRIBUTIONS:
             raise InputError(
@@ -237,13 +328,16 @@ class PerturbationPlan:
                 raise InputError(f"spread {name}={sp} is negative", where="--spread")
         spread = {**DEFAULT_SPREAD, **given}
         inputs = _collect(scenario, spread, distribution)  # type: ignore[arg-type]
-        return cls(
+        plan = cls(
             scenario=scenario,
             inputs=tuple(inputs),
             spread=spread,
             distribution=distribution,  # type: ignore[arg-type]
             defaulted=defaulted,
+            correlation=correlation,
         )
+        plan._copula()  # a correlation that no valid matrix has fails here
+        return plan
 
     def subset(self, names: Sequence[str]) -> PerturbationPlan:
         """The plan restricted to some inputs (the others stay at their values)."""
@@ -260,7 +354,21 @@ class PerturbationPlan:
             spread=self.spread,
             distribution=self.distribution,
             defaulted=self.defaulted,
+            correlation=self.correlation,
         )
+
+    def with_correlation(self, correlation: Correlation | None) -> PerturbationPlan:
+        """The same inputs coupled by ``correlation`` (``None``: independent)."""
+        plan = PerturbationPlan(
+            scenario=self.scenario,
+            inputs=self.inputs,
+            spread=self.spread,
+            distribution=self.distribution,
+            defaulted=self.defaulted,
+            correlation=correlation,
+        )
+        plan._copula()
+        return plan
 
     def select(
         self,
@@ -407,11 +515,80 @@ class PerturbationPlan:
             np.minimum(out, c["vhi"], out=out)
         return out
 
+    def groups(self) -> list[tuple[str, float, np.ndarray]]:
+        """The groups of inputs the copula correlates: (field, ρ, column indices), for
+        every group of two or more inputs whose field has a non-zero ``ρ``."""
+        if self.correlation is None:
+            return []
+        out = []
+        for f, cols in correlation_groups(self):
+            rho = getattr(self.correlation, f)
+            if rho != 0.0 and cols.size >= 2:
+                out.append((f, rho, cols))
+        return out
+
+    def _copula(self) -> dict[str, object] | None:
+        """What :meth:`couple` needs: per column the factor ``√(1-ρ)``, and a sparse
+        ``(K, G)`` membership matrix with the group's ``c`` (``None``: nothing coupled)."""
+        cache = self.__dict__.get("_c_copula")
+        if cache is not None or "_c_copula_none" in self.__dict__:
+            return cache
+        groups = self.groups()
+        if not groups:
+            object.__setattr__(self, "_c_copula_none", True)
+            return None
+        from scipy import sparse
+
+        a = np.ones(self.n_inputs)
+        c = np.empty(len(groups))
+        rows, cols = [], []
+        for g, (f, rho, idx) in enumerate(groups):
+            n = idx.size
+            if rho < -1.0 / (n - 1) - 1e-12:
+                raise InputError(
+                    f"correlation {f}={rho:g} cannot hold among the {n} inputs "
+                    f"{', '.join(self.names[k] for k in idx[:3])}{', ...' if n > 3 else ''} "
+                    "(the matrix would not be positive semidefinite)",
+                    where="--correlation",
+                    allowed=f"{f}={-1.0 / (n - 1):.4g} or more for a group of {n}",
+                )
+            root_small = math.sqrt(max(1.0 - rho, 0.0))
+            root_big = math.sqrt(max(1.0 + (n - 1) * rho, 0.0))
+            a[idx] = root_small
+            c[g] = (root_big - root_small) / n
+            rows.extend(idx.tolist())
+            cols.extend([g] * n)
+        member = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(self.n_inputs, len(groups))
+        )
+        cache = {"a": a, "c": c, "member": member, "member_t": member.T.tocsr()}
+        object.__setattr__(self, "_c_copula", cache)
+        return cache
+
+    def couple(self, u: np.ndarray) -> np.ndarray:
+        """Couple uniform numbers ``(n, K)`` in place by the Gaussian copula
+        (``u' = Φ(R^½ Φ⁻¹(u))``); without a correlation they are left as they are."""
+        cop = self._copula()
+        if cop is None:
+            return u
+        from scipy.special import ndtr, ndtri
+
+        tiny = np.finfo(float).tiny
+        z = ndtri(np.clip(u, tiny, 1.0 - np.finfo(float).epsneg))
+        # per group the sum of its normal scores, then each input's share c of its sum
+        sums = (cop["member_t"] @ z.T).T  # type: ignore[operator]
+        shift = (cop["member"] @ (sums * cop["c"]).T).T  # type: ignore[operator]
+        z *= cop["a"]
+        z += shift
+        u[...] = ndtr(z)
+        return u
+
     def uniforms(self, seed: int, block: int, out: np.ndarray | None = None) -> np.ndarray:
-        """The uniform numbers ``(BLOCK, K)`` of one block of the run ``seed``."""
+        """The uniform numbers ``(BLOCK, K)`` of one block of the run ``seed`` (coupled by
+        the copula when the plan has a correlation)."""
         if out is None:
             out = np.empty((BLOCK, self.n_inputs))
-        return block_stream(seed, block).random(out=out)
+        return self.couple(block_stream(seed, block).random(out=out))
 
     def draw(self, seed: int, start: int, stop: int) -> np.ndarray:
         """Values ``(stop - start, K)`` of draws ``start .. stop - 1`` of the run ``seed``."""
@@ -503,6 +680,55 @@ class PerturbationPlan:
 
 
 # -------------------------------------------------------------------- helpers
+def correlation_groups(plan: PerturbationPlan) -> list[tuple[str, np.ndarray]]:
+    """The groups of inputs the copula may correlate, in a fixed order: per issue (scenario
+    order) the saliences of the actors below and above its reference point; per actor the
+    positions on each set of linked issues. Groups of one input are left out."""
+    sc = plan.scenario
+    issue_ids = list(sc.issue_ids)
+    ref = {i.id: i.reference for i in sc.issues}
+    col = {u.name: k for k, u in enumerate(plan.inputs)}
+    out: list[tuple[str, np.ndarray]] = []
+    for iss in issue_ids:
+        if ref[iss] is None:
+            continue
+        sides: dict[int, list[int]] = {-1: [], 1: []}
+        for actor in sc.actor_ids:
+            k = col.get(f"salience:{actor}:{iss}")
+            st = sc.stance(actor, iss)
+            if k is None or st is None or st.position == ref[iss]:
+                continue
+            sides[1 if st.position > ref[iss] else -1].append(k)
+        for side in (-1, 1):
+            if len(sides[side]) >= 2:
+                out.append(("salience", np.array(sides[side], dtype=np.intp)))
+    # linked issues: union-find over every linkage's condition issue and effect issue(s)
+    parent = {i: i for i in issue_ids}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for link in sc.linkages:
+        targets = issue_ids if link.then.issue == "*" else [link.then.issue]
+        for t in targets:
+            a, b = root(link.when.issue), root(t)
+            if a != b:
+                parent[max(a, b, key=issue_ids.index)] = min(a, b, key=issue_ids.index)
+    components: dict[str, list[str]] = {}
+    for i in issue_ids:
+        components.setdefault(root(i), []).append(i)
+    linked = [c for c in components.values() if len(c) >= 2]
+    for actor in sc.actor_ids:
+        for comp in linked:
+            ks = [col[n] for n in (f"position:{actor}:{i}" for i in comp) if n in col]
+            if len(ks) >= 2:
+                out.append(("position", np.array(ks, dtype=np.intp)))
+    return out
+
+
 def _own_capability(st: Stance) -> bool:
     """Whether a stance's capability is its own input rather than its actor's."""
     return st.capability is not None or (
