@@ -192,6 +192,11 @@ def variants(b: Base) -> list[tuple[str, int, Family]]:
         ("median of compromise, `condorcet`, exchange", 0, {0: np.median([c, p, x], axis=0)}),
         ("mean of compromise, quadratic PCE, exchange", 0, {0: np.mean([c, q1, x], axis=0)}),
         ("median of compromise, quadratic PCE, exchange (shipped)", 0, {0: med}),
+        (
+            "median of three with weights s·(c/max c)^α for the mean and the PCE (α)",
+            1,
+            {a: np.median([f[f"m{a:g}"], f[f"q{a:g}"], x], axis=0) for a in ALPHAS},
+        ),
         ("shipped + departure λ", 1, {lam: dep(med, lam) for lam in DEPARTURES}),
         (
             "shrink compromise to the shipped median (share)",
