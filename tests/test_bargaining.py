@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detente.bargaining import agreement, package_gains, trades
+from detente.bargaining import agreement, is_reset, package_gains, trades
 from detente.errors import InputError
 from detente.scenario import Actor, Issue, Scenario, Stance
 
@@ -74,3 +74,37 @@ def test_quadratic_loss_nash_is_on_frontier():
 def test_missing_reference_is_explained(tiny):
     with pytest.raises(InputError, match="no reference point: y"):
         agreement(tiny, ("a", "b"))
+
+
+def test_is_reset_needs_every_party_strictly_better_off():
+    assert is_reset(np.array([1.0, 0.5]))
+    assert not is_reset(np.array([1.0, 0.0])) and not is_reset(np.array([1.0, 1e-12]))
+    np.testing.assert_array_equal(is_reset(np.array([[1, 1], [1, -1]])), [True, False])
+
+
+def test_the_packages_table_and_frames():
+    ag = agreement(_two_party())
+    t = ag.to_frame().set_index("issue")
+    assert list(t.columns) == [
+        "status quo",
+        "Nash solution",
+        "Kalai-Smorodinsky solution",
+        "zone low",
+        "zone high",
+    ]
+    np.testing.assert_allclose(t["Nash solution"], ag.nash.outcome)
+    np.testing.assert_allclose(t["Kalai-Smorodinsky solution"], ag.kalai_smorodinsky.outcome)
+    assert (t.loc["q", "zone low"], t.loc["q", "zone high"]) == ag.zone_ranges()["q"]
+    frames = ag.to_frames()
+    np.testing.assert_allclose(frames["gains"].loc["Nash solution"], ag.nash.gains)
+    assert list(frames["trades"]["gives_a"]) == ["q"] and len(frames["frontier"]) == 3
+    assert "packages exist that both prefer" in ag.summary()
+    assert ag.to_dict()["reset_possible"] is True
+
+
+def test_the_packages_table_without_a_reset():
+    ag = agreement(_two_party(sal_b=(1.0, 0.25)))
+    t = ag.to_frame()
+    assert t["Nash solution"].isna().all() and t["zone low"].isna().all()
+    assert list(ag.gains_frame().index) == ["status quo"]
+    assert "no package leaves both better off" in ag.summary()

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,9 +42,28 @@ from detente.errors import InputError
 from detente.scenario import Scenario
 from detente.utility import Loss, utility
 
-__all__ = ["Agreement", "Package", "Trade", "agreement", "package_gains", "trades"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Agreement",
+    "Package",
+    "Trade",
+    "agreement",
+    "is_reset",
+    "package_gains",
+    "trades",
+]
 
 _EPS = 1e-9
+
+
+def is_reset(gains: np.ndarray) -> np.ndarray:
+    """Whether packages with these gains ``(..., P)`` against the status quo are a *real
+    reset*: every party strictly better off (gain above 1e-9 scale points). The one test
+    of a reset that the ``reset`` target, the agreement analysis and ``detente reset``
+    share."""
+    return np.all(np.asarray(gains, dtype=float) > _EPS, axis=-1)
 
 
 @dataclass(frozen=True)
@@ -90,7 +110,7 @@ class Agreement:
     @property
     def reset_possible(self) -> bool:
         """Is there a package both parties strictly prefer to the status quo?"""
-        return self.nash is not None and bool(np.all(self.nash.gains > _EPS))
+        return self.nash is not None and bool(is_reset(self.nash.gains))
 
     def zone_ranges(self) -> dict[str, tuple[float, float]]:
         """Range of each issue's outcome over the zone of agreement."""
@@ -111,11 +131,98 @@ class Agreement:
         cands += sorted(self.zone, key=lambda p: -float(np.prod(p.gains)))
         out: list[Package] = []
         for p in cands:
-            if np.all(p.gains > _EPS) and not any(np.allclose(p.outcome, q.outcome) for q in out):
+            if is_reset(p.gains) and not any(np.allclose(p.outcome, q.outcome) for q in out):
                 out.append(p)
             if len(out) == k:
                 break
         return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The packages, one row per issue: the status quo, the Nash and Kalai-Smorodinsky
+        solutions (NaN where there is none) and the range of the zone of agreement (NaN
+        where it is empty). The table ``detente agree``, the dashboard and the report show."""
+        import pandas as pd
+
+        zr = self.zone_ranges()
+        nan = np.full(len(self.issue_ids), np.nan)
+        return pd.DataFrame(
+            {
+                "issue": list(self.issue_ids),
+                "status quo": self.status_quo,
+                "Nash solution": nan if self.nash is None else self.nash.outcome,
+                "Kalai-Smorodinsky solution": (
+                    nan if self.kalai_smorodinsky is None else self.kalai_smorodinsky.outcome
+                ),
+                "zone low": [zr[i][0] if zr else np.nan for i in self.issue_ids],
+                "zone high": [zr[i][1] if zr else np.nan for i in self.issue_ids],
+            }
+        )
+
+    def gains_frame(self) -> pd.DataFrame:
+        """Each party's total gain against the status quo at the status quo (0) and at the
+        Nash and Kalai-Smorodinsky solutions: one row a package, one column a party."""
+        import pandas as pd
+
+        rows = {"status quo": np.zeros(2)}
+        if self.nash is not None:
+            rows["Nash solution"] = self.nash.gains
+        if self.kalai_smorodinsky is not None:
+            rows["Kalai-Smorodinsky solution"] = self.kalai_smorodinsky.gains
+        return pd.DataFrame(
+            [[float(g) for g in v] for v in rows.values()],
+            index=pd.Index(list(rows), name="package"),
+            columns=list(self.parties),
+        )
+
+    def trades_frame(self) -> pd.DataFrame:
+        """The cross-issue trades, best first: the issue each party concedes and each
+        party's gain (columns ``gives_a``, ``gives_b``, ``gain_a``, ``gain_b``; a = the
+        first party)."""
+        import pandas as pd
+
+        cols = ["gives_a", "gives_b", "gain_a", "gain_b"]
+        return pd.DataFrame([[getattr(t, c) for c in cols] for t in self.trades], columns=cols)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``packages`` (:meth:`to_frame`), ``gains`` (:meth:`gains_frame`), ``trades``
+        (:meth:`trades_frame`) and ``frontier`` (the Pareto frontier's vertices: each
+        party's gain and the outcome of every issue)."""
+        import pandas as pd
+
+        frontier = pd.DataFrame(
+            [
+                {
+                    **{f"gain {p}": float(g) for p, g in zip(self.parties, pk.gains, strict=True)},
+                    **{i: float(x) for i, x in zip(self.issue_ids, pk.outcome, strict=True)},
+                }
+                for pk in self.frontier
+            ],
+            columns=[*(f"gain {p}" for p in self.parties), *self.issue_ids],
+        )
+        return {
+            "packages": self.to_frame(),
+            "gains": self.gains_frame(),
+            "trades": self.trades_frame(),
+            "frontier": frontier,
+        }
+
+    def summary(self) -> str:
+        """A few readable lines: is a real reset possible, what the Nash and
+        Kalai-Smorodinsky solutions give each party, and the best trade."""
+        a, b = self.parties
+        if not self.reset_possible:
+            return f"{a} and {b}: no package leaves both better off than the status quo"
+        lines = [f"{a} and {b}: packages exist that both prefer to the status quo"]
+        for name, pk in (("Nash", self.nash), ("Kalai-Smorodinsky", self.kalai_smorodinsky)):
+            if pk is not None:
+                lines.append(f"  {name} solution: {a} {pk.gains[0]:+.2f}, {b} {pk.gains[1]:+.2f}")
+        if self.trades:
+            t = self.trades[0]
+            lines.append(
+                f"  best trade: {a} concedes {t.gives_a}, {b} concedes {t.gives_b} "
+                f"({a} {t.gain_a:+.2f}, {b} {t.gain_b:+.2f})"
+            )
+        return "\n".join(lines)
 
     def to_dict(self) -> dict:
         def pk(p: Package | None) -> dict | None:
@@ -193,7 +300,16 @@ def agreement(
     n_lambda: int = 801,
     n_grid: int = 401,
 ) -> Agreement:
-    """Pareto set, Nash and Kalai-Smorodinsky solutions and zone of agreement of two parties."""
+    """Pareto set, Nash and Kalai-Smorodinsky solutions and zone of agreement of two parties
+    (default: the scenario's two principals), with the cross-issue trades both gain from.
+
+    Example::
+
+        >>> from detente.scenarios import load_bundled
+        >>> a = agreement(load_bundled("us-russia-reset"), ("united_states", "russia"))
+        >>> a.reset_possible
+        True
+    """
     parties = parties or _principals(scenario)
     arr, pos, sal = _party_arrays(scenario, parties)
     span = arr.high - arr.low
@@ -227,7 +343,7 @@ def agreement(
     nash = _nash(frontier, exact)
     ideal = _ideal(frontier)
     ks = _ks(frontier, ideal, exact)
-    zone = tuple(p for p in frontier if np.all(p.gains > _EPS))
+    zone = tuple(p for p in frontier if is_reset(p.gains))
     return Agreement(
         parties=parties,
         issue_ids=arr.issue_ids,

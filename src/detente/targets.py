@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detente.bargaining import is_reset
 from detente.errors import InputError
 from detente.scenario import Scenario
 from detente.utility import utility
@@ -52,7 +53,7 @@ class Target:
         outcome = np.asarray(outcome, dtype=float)
         if self.kind == "bound":
             return np.asarray(_OPS[self.op](outcome[..., self.issue_index], self.value))
-        return np.all(self.margin(outcome, scenario) > 0, axis=-1)
+        return is_reset(self.margin(outcome, scenario))
 
     def margin(self, outcome: np.ndarray, scenario: Scenario) -> np.ndarray:
         """How far the target is met (> 0) or missed (< 0), in scale points.

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from detente.analysis.ensemble import QUANTILES, run_ensemble
+from detente.analysis.ensemble import QUANTILES, pool_size, run_ensemble
 from detente.analysis.perturb import BLOCK, PerturbationPlan, Spread
 from detente.errors import InputError
 from detente.forecast import Forecast
@@ -198,11 +198,31 @@ def test_summaries_match_numpy(tiny_ref):
     assert r.probabilities()["x <= 35"] == np.mean(r.outcomes[:, 0] <= 35)
     counts, edges = r.histogram("x", bins=4)
     assert counts.sum() == 3000 and list(edges) == [0, 25, 50, 75, 100]
-    s = r.summary(bins=4)
+    s = r.to_dict(bins=4)
     assert s["draws"] == 3000 and s["seed"] == 0 and s["model"] == "compromise"
     assert set(s["issues"][0]["quantiles"]) == {"5", "25", "50", "75", "95"}
     assert [t["expr"] for t in s["targets"]] == ["x <= 35", "reset"]
-    assert json.dumps(s) == json.dumps(r.summary(bins=4))
+    assert json.dumps(s) == json.dumps(r.to_dict(bins=4))
+
+
+def test_summary_text_names_the_band_and_the_targets(tiny_ref):
+    r = run_ensemble(tiny_ref, "compromise", draws=200, seed=2, targets=["x <= 35"])
+    text = r.summary()
+    q = r.quantiles()
+    assert text.splitlines()[0].startswith("compromise ensemble of tiny: 200 draws, seed 2")
+    assert f"median {q.loc['x', 50]:.4g}" in text
+    assert f"P(x <= 35) = {r.probabilities()['x <= 35']:.3f}" in text
+
+
+def test_pool_size_is_capped_by_the_chunks_of_work():
+    from detente.models import get_model
+
+    batch, single = get_model("compromise"), get_model("exchange")
+    assert pool_size(8, 10 * BLOCK, batch) == 8
+    assert pool_size(8, BLOCK + 1, batch) == 2  # two blocks of draws: two chunks
+    assert pool_size(8, 3, single) == 3  # one forecast a chunk
+    assert pool_size(None, 1, batch) == 1
+    assert pool_size(None, 10**6, single) == (os.cpu_count() or 1)
 
 
 def test_reset_uses_each_draws_preferences(tiny_ref):

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from detente.analysis.perturb import PerturbationPlan, Spread
-from detente.analysis.sensitivity import sensitivity
+from detente.analysis.sensitivity import run_counts, sensitivity
 from detente.errors import InputError
 
 #: zero spread for every field: only the scenario's own ranges vary
@@ -105,6 +105,13 @@ def test_an_issue_that_does_not_vary_has_no_sobol_indices(tiny):
     assert all(r["S1"] is None for r in summary["sobol"] if r["issue"] == "y")
     json.dumps(summary, allow_nan=False)  # no NaN in the JSON
     assert (res.morris[res.morris["issue"] == "y"]["mu_star"] == 0).all()
+
+
+def test_run_counts_are_the_runs_each_method_makes(tiny, positions_only):
+    assert run_counts(5, samples=64, trajectories=4) == {"sobol": 448, "morris": 24, "tornado": 11}
+    res = sensitivity(tiny, "compromise", plan=positions_only, samples=64, trajectories=4)
+    k = positions_only.n_inputs
+    assert res.settings["runs"] == run_counts(k, samples=64, trajectories=4)
 
 
 def test_same_numbers_on_a_process_pool(tiny):

@@ -200,7 +200,7 @@ def test_grade_a_recorded_ensemble_summary(tiny):
     from detente.record import record_run
 
     res = run_ensemble(tiny, "compromise", draws=400, seed=3)
-    summary = res.summary(bins=9)
+    summary = res.to_dict(bins=9)
     rid = record_run(
         "ensemble",
         tiny,

@@ -1,7 +1,8 @@
 """Analyses over many forecasts: ensembles, sensitivity, scenario discovery, what it takes.
 
 The names below are imported on first use, so ``import detente.analysis`` stays light
-(SALib and PRIM load only when sensitivity or discovery runs). The sensitivity entry point
+(SALib and PRIM load only when sensitivity or discovery runs). ``what_it_takes`` is the
+function (its module is :mod:`detente.analysis.requirements`); the sensitivity entry point
 is ``detente.analysis.sensitivity.sensitivity`` (its module has the same name).
 """
 
@@ -16,10 +17,16 @@ _LAZY = {
     "parse_spread": "detente.analysis.perturb",
     "EnsembleResult": "detente.analysis.ensemble",
     "run_ensemble": "detente.analysis.ensemble",
+    "pool_size": "detente.analysis.ensemble",
     "sobol_indices": "detente.analysis.sensitivity",
     "morris_indices": "detente.analysis.sensitivity",
     "tornado": "detente.analysis.sensitivity",
     "discover": "detente.analysis.discovery",
+    "WhatItTakes": "detente.analysis.requirements",
+    "what_it_takes": "detente.analysis.requirements",
+    "ResetSummary": "detente.analysis.reset",
+    "default_targets": "detente.analysis.reset",
+    "reset_summary": "detente.analysis.reset",
 }
 
 __all__ = sorted(_LAZY)
@@ -30,3 +37,7 @@ def __getattr__(name: str) -> Any:
     if mod is None:
         raise AttributeError(f"module 'detente.analysis' has no attribute {name!r}")
     return getattr(importlib.import_module(mod), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from detente.analysis.perturb import BLOCK, PerturbationPlan, Spread, block_seeds
+from detente.bargaining import is_reset
 from detente.errors import InputError
 from detente.execution import Stopped, chunk_bounds, run_chunks, stop_requested, tune_allocator
 from detente.models.base import Model
@@ -58,6 +60,7 @@ __all__ = [
     "choose_batch",
     "evaluate_values",
     "has_batch",
+    "pool_size",
     "resolve_model",
     "run_ensemble",
 ]
@@ -73,6 +76,15 @@ Progress = Callable[[int], None]
 def has_batch(model: Model) -> bool:
     """Whether the model has its own vectorised :meth:`Model.outcome_batch`."""
     return type(model).outcome_batch is not Model.outcome_batch
+
+
+def pool_size(workers: int | None, runs: int, model: Model) -> int:
+    """Worker processes for ``runs`` model runs: as asked (default one per core), but no
+    more than there are chunks of work (a batch kernel's chunks hold whole blocks of
+    :data:`~detente.analysis.perturb.BLOCK` draws)."""
+    n = workers or os.cpu_count() or 1
+    per_chunk = BLOCK if has_batch(model) else 1
+    return max(1, min(n, math.ceil(runs / per_chunk)))
 
 
 def _probe(model: Model, scenario: Scenario, seed: int) -> tuple[bool, tuple[str, ...]]:
@@ -263,7 +275,7 @@ def _targets_met(
         p = pos[:, idx, :]
         s = np.where(arr.present[idx], sal[:, idx, :], 0.0)
         gain = utility(outcomes, p, s, span) - utility(arr.reference, p, s, span)
-        met[:, k] = np.all(gain.sum(axis=-1) > 0, axis=-1)
+        met[:, k] = is_reset(gain.sum(axis=-1))
     return met
 
 
@@ -472,8 +484,25 @@ class EnsembleResult:
         """Share of draws meeting each target."""
         return {t.expr: float(self.met[:, k].mean()) for k, t in enumerate(self.targets)}
 
-    def summary(self, bins: int = 10) -> dict[str, Any]:
-        """The JSON summary of ``detente ensemble --json``: nothing that varies between runs."""
+    def summary(self) -> str:
+        """A few readable lines: the run, each issue's median and 5%-95% band, and the
+        probability of each target."""
+        q = self.quantiles()
+        lines = [
+            f"{self.model} ensemble of {self.scenario.id}: {self.draws} draws, seed {self.seed}, "
+            f"{self.plan.n_inputs} uncertain inputs ({self.plan.distribution})"
+        ]
+        for iss in self.issue_ids:
+            lo, mid, hi = (float(q.loc[iss, p]) for p in (5, 50, 95))
+            lines.append(f"  {iss}: median {mid:.4g}, 5%-95% {lo:.4g} to {hi:.4g}")
+        for expr, p in self.probabilities().items():
+            lines.append(f"  P({expr}) = {p:.3f}")
+        lines += [f"  {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self, bins: int = 10) -> dict[str, Any]:
+        """The JSON of ``detente ensemble --json`` (``bins``: histogram bins per issue):
+        nothing that varies between runs."""
         q = self.quantiles()
         mean = self.mean()
         issues = []

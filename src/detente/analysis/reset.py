@@ -1,23 +1,38 @@
 """The seed essays' question, answered end to end: does each course of action produce a
-*real reset* — a package of outcomes both principals prefer to the status quo — under each
-model, is one in reach at all (:func:`detente.bargaining.agreement`), and what would it take
-(:func:`detente.analysis.what_it_takes.what_it_takes` with the ``reset`` target)?
+*real reset* — a package of outcomes both principals prefer to the status quo
+(:func:`detente.bargaining.is_reset`) — under each model, is one in reach at all
+(:func:`detente.bargaining.agreement`), and what would it take
+(:func:`detente.analysis.what_it_takes` with the ``reset`` target)?
+
+:func:`default_targets` says when the ``reset`` target applies to a scenario (a reference
+point on every issue and two principals): the target the dashboard and the report ask
+about when the analyst names none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from detente.analysis.what_it_takes import Result, what_it_takes
-from detente.bargaining import Agreement, agreement, package_gains
-from detente.models import get_model
+from detente.analysis.requirements import WhatItTakes, what_it_takes
+from detente.bargaining import Agreement, agreement, is_reset, package_gains
+from detente.comparison import run_models
 from detente.models.registry import defaults_for
 from detente.scenario import Scenario
 
-__all__ = ["ResetSummary", "reset_summary"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ResetSummary", "default_targets", "reset_summary"]
+
+
+def default_targets(scenario: Scenario) -> tuple[str, ...]:
+    """``("reset",)`` when the ``reset`` target applies to ``scenario`` (a reference point
+    on every issue and at least two principals), else ``()``."""
+    has_refs = all(i.reference is not None for i in scenario.issues)
+    return ("reset",) if has_refs and len(scenario.principal_ids) >= 2 else ()
 
 
 @dataclass
@@ -29,8 +44,38 @@ class ResetSummary:
     outcomes: dict[tuple[str, str], np.ndarray]
     gains: dict[tuple[str, str], np.ndarray]
     agreement: Agreement
-    takes: Result | None
+    takes: WhatItTakes | None
     lines: list[str]
+
+    def is_reset(self, variant: str, model: str) -> bool:
+        """Whether ``model`` forecasts a real reset under the course of action ``variant``."""
+        return bool(is_reset(self.gains[(variant, model)]))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per course of action and model: each principal's total gain against the
+        status quo and whether it is a real reset."""
+        import pandas as pd
+
+        a, b = self.parties
+        rows = [
+            {
+                "course": v,
+                "name": self.variant_names[v],
+                "model": m,
+                f"gain {a}": float(self.gains[(v, m)][0]),
+                f"gain {b}": float(self.gains[(v, m)][1]),
+                "reset": self.is_reset(v, m),
+            }
+            for v in self.variants
+            for m in self.models
+        ]
+        return pd.DataFrame(
+            rows, columns=["course", "name", "model", f"gain {a}", f"gain {b}", "reset"]
+        )
+
+    def summary(self) -> str:
+        """The readable conclusions, one a line."""
+        return "\n".join(self.lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,7 +87,7 @@ class ResetSummary:
                     "models": {
                         m: {
                             "gains": [float(x) for x in self.gains[(v, m)]],
-                            "reset": bool(np.all(self.gains[(v, m)] > 0)),
+                            "reset": self.is_reset(v, m),
                         }
                         for m in self.models
                     },
@@ -63,18 +108,29 @@ def reset_summary(
     movable: list[str] | None = None,
     seed: int = 0,
 ) -> ResetSummary:
-    """Forecast every course of action with every model and summarise."""
-    models = models or defaults_for(scenario)[0]
+    """Forecast every course of action (the scenario and each of its variants) with every
+    model (default: every model the scenario supports), judge each forecast by the
+    principals' gains, and add the agreement analysis and what it would take
+    (``takes_model``, moving ``movable``) to reach a reset.
+
+    Example::
+
+        >>> from detente.scenarios import load_bundled
+        >>> r = reset_summary(load_bundled("us-russia-reset"), models=["compromise"])
+        >>> r.agreement.reset_possible
+        True
+    """
+    models = list(models or defaults_for(scenario)[0])
     parties = (scenario.principal_ids[0], scenario.principal_ids[1])
     courses: list[tuple[str, str, Scenario]] = [("base", "the scenario as written", scenario)]
     for v in scenario.variants:
         if v.changes:
             courses.append((v.id, v.name or v.id, scenario.variant(v.id)))
     outcomes, gains = {}, {}
-    built = {m: get_model(m) for m in models}
     for vid, _, sc in courses:
-        for m, model in built.items():
-            out = model.forecast(sc, seed=seed).outcome
+        runs = run_models(sc, models, seed=seed, keep_going=False)
+        for m in models:
+            out = runs[m].outcome
             outcomes[(vid, m)] = out
             # gains are judged by the principals' positions of the base scenario: a course of
             # action changes what happens, not what the principals want
@@ -102,7 +158,7 @@ def _lines(scenario, parties, models, names, gains, ag, takes) -> list[str]:
     a, b = (scenario.actor(p).label for p in parties)
     out = []
     for m in models:
-        resets = [v for v in names if np.all(gains[(v, m)] > 0)]
+        resets = [v for v in names if is_reset(gains[(v, m)])]
         if resets:
             out.append(f"{m}: a real reset under " + ", ".join(names[v] for v in resets) + ".")
         else:

@@ -49,6 +49,7 @@ __all__ = [
     "METHODS",
     "SensitivityResult",
     "morris_indices",
+    "run_counts",
     "sensitivity",
     "sobol_indices",
     "tornado",
@@ -289,6 +290,13 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def run_counts(n_inputs: int, *, samples: int = 256, trajectories: int = 20) -> dict[str, int]:
+    """Model runs of each method for ``n_inputs`` inputs ``K``: Sobol ``N (K + 2)`` for
+    ``samples`` N, Morris ``r (K + 1)`` for ``trajectories`` r, tornado ``2K + 1``."""
+    k = n_inputs
+    return {"sobol": samples * (k + 2), "morris": trajectories * (k + 1), "tornado": 2 * k + 1}
+
+
 def sensitivity(
     scenario: Scenario,
     model: Model | str,
@@ -328,12 +336,7 @@ def sensitivity(
     plan = plan.select(fields, actors, issues)
     _check_plan(plan)
     _, notes = choose_batch(m, scenario, seed, None)
-    k = plan.n_inputs
-    runs = {
-        "sobol": samples * (k + 2),
-        "morris": trajectories * (k + 1),
-        "tornado": 2 * k + 1,
-    }
+    runs = run_counts(plan.n_inputs, samples=samples, trajectories=trajectories)
     common = {"seed": seed, "executor": executor, "workers": workers}
     tables: dict[str, pd.DataFrame] = {}
     for name in METHODS:

@@ -406,15 +406,7 @@ def agreement_tab(scenario: Scenario, results: Comparison | None) -> None:
     st.markdown(verdict)
     with st.container(key="pareto-chart"):
         st.plotly_chart(charts.pareto_chart(ag, scenario, fc), key="chart-pareto")
-    rows = {"status quo": ag.status_quo}
-    if ag.nash is not None:
-        rows["Nash solution"] = ag.nash.outcome
-    if ag.kalai_smorodinsky is not None:
-        rows["Kalai-Smorodinsky solution"] = ag.kalai_smorodinsky.outcome
-    table = pd.DataFrame(rows, index=pd.Index(ag.issue_ids, name="issue"))
-    zr = ag.zone_ranges()
-    if zr:
-        table["zone of agreement"] = [f"{zr[i][0]:.1f} – {zr[i][1]:.1f}" for i in ag.issue_ids]
+    table = ag.to_frame().set_index("issue")
     st.markdown("**Packages** (outcome per issue)")
     st.table(_fmt(table))
     if ag.trades:
@@ -422,26 +414,21 @@ def agreement_tab(scenario: Scenario, results: Comparison | None) -> None:
             f"**Trades both gain from** ({md(labels[a])} concedes one issue, "
             f"{md(labels[b])} another)"
         )
-        st.table(
-            _fmt(
-                pd.DataFrame(
-                    [
-                        {
-                            f"{labels[a]} concedes": t.gives_a,
-                            f"{labels[b]} concedes": t.gives_b,
-                            f"gain of {labels[a]}": t.gain_a,
-                            f"gain of {labels[b]}": t.gain_b,
-                        }
-                        for t in ag.trades[:10]
-                    ]
-                )
-            )
-        )
+        trades = ag.trades_frame().head(10)
+        trades.columns = [
+            f"{labels[a]} concedes",
+            f"{labels[b]} concedes",
+            f"gain of {labels[a]}",
+            f"gain of {labels[b]}",
+        ]
+        st.table(_fmt(trades))
 
 
 # ------------------------------------------------------------------------- ensemble
 def _targets_text(scenario: Scenario, key: str) -> list[str]:
-    default = "reset" if all(i.reference is not None for i in scenario.issues) else ""
+    from detente.analysis.reset import default_targets
+
+    default = "\n".join(default_targets(scenario))
     text = st.text_area(
         "Targets, one per line (e.g. `sanctions <= 30`, or `reset`)", default, key=key
     )
@@ -604,7 +591,7 @@ def what_it_takes_tab(scenario: Scenario, models: list[str], seed: int) -> None:
 
 
 def _what_it_takes_result(res: Any) -> None:
-    tables = extras.what_it_takes_tables(res)
+    tables = res.to_frames()
     if res.feasible:
         st.success(
             f"Feasible with {res.model}: total change {res.total_change:.2f} "

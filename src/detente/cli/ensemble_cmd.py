@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import time
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -120,17 +119,6 @@ def _spread(items: list[str] | None) -> Any:
     return None if not items else parse_spread(items)
 
 
-def _workers(workers: int | None, runs: int, model: Any) -> int:
-    """The pool size: as asked (default one per core), but no more than there are chunks
-    of work (a batch kernel's chunks hold whole blocks of draws)."""
-    from detente.analysis.ensemble import has_batch
-    from detente.analysis.perturb import BLOCK
-
-    n = workers or os.cpu_count() or 1
-    per_chunk = BLOCK if has_batch(model) else 1
-    return max(1, min(n, math.ceil(runs / per_chunk)))
-
-
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
     """Ctrl-C: once the executor has stopped its workers, one line and exit status 130."""
@@ -227,7 +215,7 @@ def ensemble(
     draws. The 5%-95% columns hold the middle 90% of the draws' outcomes: where the model
     puts the issue when the inputs vary together over their ranges. It is not an interval
     for the model's own error (see detente validate for that)."""
-    from detente.analysis.ensemble import run_ensemble
+    from detente.analysis.ensemble import pool_size, run_ensemble
     from detente.analysis.perturb import PerturbationPlan
     from detente.execution import open_executor
     from detente.targets import parse_targets
@@ -242,7 +230,7 @@ def ensemble(
     with (
         _interruptible(),
         open_executor(
-            workers=_workers(workers, draws, m), scheduler=scheduler, dask_local=dask_local
+            workers=pool_size(workers, draws, m), scheduler=scheduler, dask_local=dask_local
         ) as ex,
         _bars(quiet) as bars,
     ):
@@ -265,7 +253,7 @@ def ensemble(
         notice(line)
     if out is not None:
         res.write(out)
-    summary = res.summary(bins=bins)
+    summary = res.to_dict(bins=bins)
     if not no_record:
         from detente.record import record_run
 
@@ -375,7 +363,9 @@ def sensitivity(
 ) -> None:
     """Which inputs drive each issue's outcome: Sobol indices, Morris screening and the
     one-at-a-time swings of a tornado chart."""
+    from detente.analysis.ensemble import pool_size
     from detente.analysis.perturb import PerturbationPlan
+    from detente.analysis.sensitivity import run_counts
     from detente.analysis.sensitivity import sensitivity as run_sensitivity
     from detente.execution import open_executor
 
@@ -383,11 +373,14 @@ def sensitivity(
     plan = PerturbationPlan.build(sc, _spread(spread))
     _default_notice(plan)
     methods = method or ["sobol", "morris", "tornado"]
-    runs = samples * (plan.n_inputs + 2) if "sobol" in methods else 2 * plan.n_inputs + 1
+    counts = run_counts(
+        plan.select(field, actor, issue).n_inputs, samples=samples, trajectories=trajectories
+    )
+    runs = max(counts.get(x, 0) for x in methods)
     with (
         _interruptible(),
         open_executor(
-            workers=_workers(workers, runs, m), scheduler=scheduler, dask_local=dask_local
+            workers=pool_size(workers, runs, m), scheduler=scheduler, dask_local=dask_local
         ) as ex,
         _bars(quiet) as bars,
     ):
@@ -489,7 +482,7 @@ def discover(
     """Scenario discovery: the ranges of inputs (PRIM boxes) under which the target is
     likely, with their coverage and density."""
     from detente.analysis.discovery import discover as run_discover
-    from detente.analysis.ensemble import run_ensemble
+    from detente.analysis.ensemble import pool_size, run_ensemble
     from detente.analysis.perturb import PerturbationPlan
     from detente.execution import open_executor
     from detente.targets import parse_target
@@ -501,7 +494,7 @@ def discover(
     with (
         _interruptible(),
         open_executor(
-            workers=_workers(workers, draws, m), scheduler=scheduler, dask_local=dask_local
+            workers=pool_size(workers, draws, m), scheduler=scheduler, dask_local=dask_local
         ) as ex,
         _bars(quiet) as bars,
     ):

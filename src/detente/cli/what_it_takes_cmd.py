@@ -48,7 +48,7 @@ def what_it_takes_cmd(
 ) -> None:
     """Find the smallest change of positions, saliences or capabilities that makes the
     model forecast every target; every answer is checked by re-running the model."""
-    from detente.analysis.what_it_takes import what_it_takes
+    from detente.analysis.requirements import what_it_takes
 
     started = time.time()
     sc = resolve_scenario(scenario, variant=variant)
@@ -167,28 +167,25 @@ def _print_agreement(sc, ag) -> None:
         else "[red]no[/red]: every package that helps one side hurts the other"
     )
     console.print(f"[bold]Agreement between {a} and {b}[/bold] ({ag.loss} loss) — {verdict}")
+    table = ag.to_frame()
+    gains = ag.gains_frame()
     t = Table(title="packages (outcome per issue)", title_justify="left")
+    cols = ["status quo", "Nash solution", "Kalai-Smorodinsky solution"]
     t.add_column("issue")
-    t.add_column("status quo", justify="right")
-    cols = [("Nash", ag.nash), ("Kalai-Smorodinsky", ag.kalai_smorodinsky)]
-    for name, _ in cols:
-        t.add_column(name, justify="right")
-    rng = ag.zone_ranges()
-    t.add_column("zone of agreement", justify="right")
-    for k, i in enumerate(ag.issue_ids):
-        zr = rng.get(i)
-        t.add_row(
-            sc.issue(i).label,
-            fmt_num(ag.status_quo[k]),
-            *[fmt_num(p.outcome[k]) if p is not None else "—" for _, p in cols],
-            f"{zr[0]:.1f} – {zr[1]:.1f}" if zr else "—",
+    for col in (*cols, "zone of agreement"):
+        t.add_column(col.removesuffix(" solution"), justify="right")
+    for vals in table.to_dict("records"):
+        zone = (
+            f"{vals['zone low']:.1f} – {vals['zone high']:.1f}"
+            if np.isfinite(vals["zone low"])
+            else "—"
         )
+        t.add_row(sc.issue(vals["issue"]).label, *[fmt_num(vals[c]) for c in cols], zone)
     t.add_row(
         f"[bold]gain {a} / {b}[/bold]",
-        "0 / 0",
         *[
-            " / ".join(fmt_signed(float(g)) for g in p.gains) if p is not None else "—"
-            for _, p in cols
+            " / ".join(fmt_signed(float(g)) for g in gains.loc[c]) if c in gains.index else "—"
+            for c in cols
         ],
         "",
     )
@@ -240,7 +237,7 @@ def reset_cmd(
         row = []
         for m in summary.models:
             g = summary.gains[(v, m)]
-            mark = " ✓" if np.all(g > 0) else ""
+            mark = " ✓" if summary.is_reset(v, m) else ""
             row.append(" / ".join(fmt_signed(float(x)) for x in g) + mark)
         t.add_row(summary.variant_names[v], *row)
     console.print(t)

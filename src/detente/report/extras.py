@@ -1,7 +1,7 @@
 """The analyses that the dashboard and the report show when they are installed.
 
 Ensembles (:mod:`detente.analysis.ensemble`), sensitivity (:mod:`detente.analysis.sensitivity`)
-and what-it-takes (:mod:`detente.analysis.what_it_takes`) are separate parts of detente; the
+and what-it-takes (:mod:`detente.analysis.requirements`) are separate parts of detente; the
 views import them lazily, so that each view appears as soon as its part is present and the
 rest of the dashboard works without it. :func:`missing` says which part a view waits for.
 
@@ -16,9 +16,6 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from detente.scenario import Scenario
 
 __all__ = [
@@ -29,13 +26,12 @@ __all__ = [
     "run_sensitivity",
     "run_what_it_takes",
     "sensitivity_effects",
-    "what_it_takes_tables",
 ]
 
 _MODULES = {
     "ensemble": "detente.analysis.ensemble",
     "sensitivity": "detente.analysis.sensitivity",
-    "what_it_takes": "detente.analysis.what_it_takes",
+    "what_it_takes": "detente.analysis.requirements",
     "bargaining": "detente.bargaining",
 }
 
@@ -162,37 +158,9 @@ def run_what_it_takes(
     seed: int = 0,
     budget: int = 400,
 ) -> Any:
-    """:func:`detente.analysis.what_it_takes.what_it_takes` (who-to-persuade included)."""
-    from detente.analysis.what_it_takes import what_it_takes
+    """:func:`detente.analysis.what_it_takes` (who-to-persuade included)."""
+    from detente.analysis.requirements import what_it_takes
 
     return what_it_takes(
         scenario, targets, model=model, movable=movable or None, seed=seed, budget=budget
     )
-
-
-def what_it_takes_tables(result: Any) -> dict[str, pd.DataFrame]:
-    """The changes, the outcomes before and after, and who to persuade, as tables."""
-    changes = pd.DataFrame(
-        [
-            {
-                "actor": c.actor,
-                "issue": c.issue or "(all issues)",
-                "field": c.field,
-                "from": c.before,
-                "to": c.after,
-                "cost": c.cost,
-            }
-            for c in result.changes
-        ],
-        columns=["actor", "issue", "field", "from", "to", "cost"],
-    )
-    ids = list(result.before)
-    outcomes = pd.DataFrame(
-        {
-            "issue": ids,
-            "before": [result.before[i] for i in ids],
-            "after": [result.after.get(i, np.nan) for i in ids],
-        }
-    )
-    persuade = pd.DataFrame(result.persuade, columns=["actor", "feasible", "total_change"])
-    return {"changes": changes, "outcomes": outcomes, "persuade": persuade}

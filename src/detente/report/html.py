@@ -142,11 +142,6 @@ def _table(df: pd.DataFrame, digits: int = 1, index: bool = False) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _default_targets(scenario: Scenario) -> tuple[str, ...]:
-    has_refs = all(i.reference is not None for i in scenario.issues)
-    return ("reset",) if has_refs and len(scenario.principal_ids) >= 2 else ()
-
-
 def build_report(
     scenario: Scenario,
     *,
@@ -156,12 +151,13 @@ def build_report(
 ) -> str:
     """The report of ``scenario`` as one self-contained HTML document."""
     from detente import __version__
+    from detente.analysis.reset import default_targets
     from detente.models.registry import defaults_for
 
     opts = options or ReportOptions()
     names = list(models) if models else defaults_for(scenario)[0]
     results = run_models(scenario, names, seed=seed)
-    targets = opts.targets if opts.targets is not None else _default_targets(scenario)
+    targets = opts.targets if opts.targets is not None else default_targets(scenario)
     doc = _Doc()
     _outcome_section(doc, scenario, results)
     _trajectories_section(doc, scenario, results)
@@ -267,31 +263,13 @@ def _agreement_section(
     else:
         doc.p(f"No package leaves both {la} and {lb} better off than the status quo.")
     doc.chart(charts.pareto_chart(ag, scenario, list(results.forecasts)))
-    rows = {"status quo": ag.status_quo}
-    if ag.nash is not None:
-        rows["Nash solution"] = ag.nash.outcome
-    if ag.kalai_smorodinsky is not None:
-        rows["Kalai-Smorodinsky solution"] = ag.kalai_smorodinsky.outcome
-    table = pd.DataFrame(rows, index=pd.Index(ag.issue_ids, name="issue"))
-    zr = ag.zone_ranges()
-    if zr:
-        table["zone of agreement"] = [f"{zr[i][0]:.1f} – {zr[i][1]:.1f}" for i in ag.issue_ids]
+    table = ag.to_frame().set_index("issue")
     doc.table(table, index=True)
     if ag.trades:
         doc.h3(f"Trades both gain from ({la} concedes one issue, {lb} another)")
-        doc.table(
-            pd.DataFrame(
-                [
-                    {
-                        f"{la} concedes": t.gives_a,
-                        f"{lb} concedes": t.gives_b,
-                        f"gain of {la}": t.gain_a,
-                        f"gain of {lb}": t.gain_b,
-                    }
-                    for t in ag.trades[:10]
-                ]
-            )
-        )
+        trades = ag.trades_frame().head(10)
+        trades.columns = [f"{la} concedes", f"{lb} concedes", f"gain of {la}", f"gain of {lb}"]
+        doc.table(trades)
 
 
 def _ensemble_section(
@@ -365,7 +343,7 @@ def _what_it_takes_section(
     except InputError as exc:
         doc.p(f"Not computed: {exc.message}", "note")
         return
-    tables = extras.what_it_takes_tables(res)
+    tables = res.to_frames()
     doc.p(f"Targets: {', '.join(targets)}; model {res.model}; any position may move.", "note")
     if res.feasible:
         doc.p(

@@ -28,17 +28,21 @@ that meets the targets, or that none does.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from detente.errors import InputError
-from detente.models import Model, get_model
+from detente.models import Model
 from detente.scenario import Scenario
 from detente.targets import Target, parse_targets
 
-__all__ = ["Change", "Result", "Var", "parse_movable", "what_it_takes"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Change", "Var", "WhatItTakes", "parse_movable", "what_it_takes"]
 
 Field = Literal["position", "salience", "capability"]
 FIELDS: tuple[str, ...] = ("position", "salience", "capability")
@@ -75,7 +79,11 @@ class Change:
 
 
 @dataclass
-class Result:
+class WhatItTakes:
+    """The answer of :func:`what_it_takes`: whether the targets can be met by moving the
+    movable inputs, the changes (largest first) and the forecast before and after them,
+    and who to persuade (each actor's movable inputs alone)."""
+
     model: str
     targets: list[str]
     feasible: bool
@@ -101,6 +109,54 @@ class Result:
             "verified": self.verified,
             "persuade": self.persuade,
         }
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Three tables: ``changes`` (actor, issue, field, from, to, cost; largest first),
+        ``outcomes`` (issue, before, after) and ``persuade`` (actor, feasible,
+        total_change)."""
+        import pandas as pd
+
+        changes = pd.DataFrame(
+            [
+                {
+                    "actor": c.actor,
+                    "issue": c.issue or "(all issues)",
+                    "field": c.field,
+                    "from": c.before,
+                    "to": c.after,
+                    "cost": c.cost,
+                }
+                for c in self.changes
+            ],
+            columns=["actor", "issue", "field", "from", "to", "cost"],
+        )
+        ids = list(self.before)
+        outcomes = pd.DataFrame(
+            {
+                "issue": ids,
+                "before": [self.before[i] for i in ids],
+                "after": [self.after.get(i, np.nan) for i in ids],
+            }
+        )
+        persuade = pd.DataFrame(self.persuade, columns=["actor", "feasible", "total_change"])
+        return {"changes": changes, "outcomes": outcomes, "persuade": persuade}
+
+    def summary(self) -> str:
+        """A few readable lines: met or not, the total change and the largest changes."""
+        head = f"what it takes ({self.model}) for {'; '.join(self.targets)}: "
+        if not self.feasible:
+            return head + (
+                f"not feasible by moving the movable inputs ({self.method}, "
+                f"{self.evaluations} model runs)"
+            )
+        lines = [
+            head + f"total change {self.total_change:.2f} (position points on 0..100, "
+            f"salience points, capability %), verified {self.verified}"
+        ]
+        for c in self.changes:
+            where = f" on {c.issue}" if c.issue else ""
+            lines.append(f"  {c.actor}{where}: {c.field} {c.before:.3g} -> {c.after:.3g}")
+        return "\n".join(lines)
 
 
 def parse_movable(specs: list[str] | None, scenario: Scenario) -> list[Var]:
@@ -429,27 +485,47 @@ def _solve(p: _Problem, rng: np.random.Generator, budget: int) -> tuple[np.ndarr
 
 def what_it_takes(
     scenario: Scenario,
-    targets: list[str],
+    targets: Sequence[str | Target],
     *,
     model: str | Model = "compromise",
-    movable: list[str] | None = None,
+    params: Mapping[str, Any] | None = None,
+    movable: Sequence[str] | None = None,
     seed: int = 0,
     budget: int = 400,
     persuade: bool = True,
-) -> Result:
-    """The smallest change of the movable inputs that makes ``model`` meet ``targets``."""
+) -> WhatItTakes:
+    """The smallest change of the movable inputs that makes ``model`` meet ``targets``.
+
+    ``targets`` are expressions such as ``"sanctions <= 30"`` or ``"reset"``
+    (:mod:`detente.targets`); ``model`` a registry name or a model object, with
+    ``params``; ``movable`` specs ``ACTOR[.ISSUE][:FIELD[+FIELD]]`` (default: every
+    position). ``seed`` seeds the search and stochastic models; ``budget`` caps the model
+    runs of the search; ``persuade`` adds, for each actor, the smallest change of its
+    inputs alone.
+
+    Example::
+
+        >>> from detente.scenarios import load_bundled
+        >>> s = load_bundled("us-russia-reset")
+        >>> w = what_it_takes(s, ["sanctions <= 30"], movable=["russia:position"])
+        >>> w.feasible, w.verified
+        (True, True)
+    """
     if not targets:
         raise InputError("give at least one target", where="--target", allowed="e.g. 'reset'")
-    m = get_model(model) if isinstance(model, str) else model
-    variables = parse_movable(movable, scenario)
-    p = _Problem(scenario, m, list(targets), variables, seed)
+    from detente.analysis.ensemble import resolve_model
+
+    m = resolve_model(model, params)
+    variables = parse_movable(list(movable) if movable else None, scenario)
+    exprs = [t.expr if isinstance(t, Target) else t for t in targets]
+    p = _Problem(scenario, m, exprs, variables, seed)
     rng = np.random.default_rng(seed)
     before = p.evaluate(p.v0)[0]
     sol, method = _solve(p, rng, budget)
     ids = scenario.issue_ids
-    res = Result(
+    res = WhatItTakes(
         model=m.name,
-        targets=list(targets),
+        targets=exprs,
         feasible=False,
         verified=False,
         method=method,
@@ -474,7 +550,7 @@ def what_it_takes(
     else:
         res.after = dict(res.before)
     if persuade:
-        res.persuade = _persuade(scenario, m, targets, variables, seed, budget)
+        res.persuade = _persuade(scenario, m, exprs, variables, seed, budget)
     res.evaluations = p.evaluations
     return res
 

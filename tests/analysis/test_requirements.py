@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detente.analysis.what_it_takes import _Problem, _search, parse_movable, what_it_takes
+from detente.analysis.requirements import _Problem, _search, parse_movable, what_it_takes
 from detente.errors import InputError
 from detente.models import get_model
 from detente.scenario import Actor, Issue, Scenario, Stance
@@ -21,6 +21,45 @@ def test_position_lp_by_hand(tiny):
     assert r.total_change == pytest.approx(30.0, abs=1e-6)
     assert r.after["x"] == pytest.approx(30.0, abs=1e-6)
     assert r.before["x"] == pytest.approx(35.0)
+
+
+def test_the_answer_as_tables_text_and_json(tiny):
+    r = what_it_takes(tiny, ["x <= 30"], movable=["c:position"])
+    frames = r.to_frames()
+    assert frames["changes"].to_dict("records") == [
+        {
+            "actor": "c",
+            "issue": "x",
+            "field": "position",
+            "from": 100.0,
+            "to": pytest.approx(70.0, abs=1e-6),
+            "cost": pytest.approx(30.0, abs=1e-6),
+        }
+    ]
+    assert list(frames["outcomes"]["issue"]) == ["x", "y"]
+    assert frames["outcomes"].set_index("issue").loc["x", "after"] == pytest.approx(30.0)
+    assert list(frames["persuade"]["actor"]) == ["c"]
+    assert "total change 30.00" in r.summary() and "c on x: position 100 -> 70" in r.summary()
+    assert r.to_dict()["changes"][0]["to"] == pytest.approx(70.0, abs=1e-6)
+
+
+def test_model_object_with_params_and_parsed_targets(tiny):
+    from detente.targets import parse_target
+
+    r = what_it_takes(
+        tiny,
+        [parse_target("x <= 30", tiny)],
+        model=get_model("compromise"),
+        movable=("c:position",),
+        persuade=False,
+    )
+    assert r.targets == ["x <= 30"] and r.feasible
+
+
+def test_the_package_attribute_is_the_function():
+    from detente.analysis import what_it_takes as f
+
+    assert f is what_it_takes
 
 
 def test_salience_lp_by_hand(tiny):
@@ -53,6 +92,7 @@ def test_search_agrees_with_lp(tiny):
 def test_infeasible_is_reported(tiny):
     r = what_it_takes(tiny, ["x <= 5"], movable=["c:position"])
     assert not r.feasible and not r.verified and r.changes == []
+    assert "not feasible" in r.summary()
     assert r.persuade == [{"actor": "c", "feasible": False, "total_change": None}]
 
 
