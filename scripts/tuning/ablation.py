@@ -331,6 +331,47 @@ def settings_table(
         )
 
 
+def splits_table(b: Base, print_: Callable[[str], None] = print) -> None:
+    """The shipped forecaster's difference to the compromise model on parts of the file:
+    by procedure, by reference point, by period (the year in DEU II's proposal ids, e.g.
+    ``d00060`` is 2000), and how many proposals it wins or loses."""
+    f = b.forecasts
+    y, g, c = b.outcome, b.groups, f["compromise"]
+    det = np.median([c, f["q1"], f["exchange"]], axis=0)
+    yy = np.array([int(str(p)[1:3]) for p in g])
+    year = np.where(yy > 50, 1900 + yy, 2000 + yy)
+    parts = {
+        "COD": b.procedure == "COD",
+        "CNS": b.procedure == "CNS",
+        "with a reference point": ~np.isnan(b.reference),
+        "without": np.isnan(b.reference),
+        "proposals of 1995-2003": year <= 2003,
+        "proposals of 2004-2008": year >= 2004,
+    }
+    print_(
+        "| part of the file | issues | proposals | compromise MAE | detente MAE | Δ MAE [95% CI] |"
+    )
+    print_("|---|---|---|---|---|---|")
+    for name, m in parts.items():
+        d = paired_bootstrap(det[m] - y[m], c[m] - y[m], g[m], n_boot=2000, seed=0)["mae"]
+        print_(
+            f"| {name} | {m.sum()} | {len(set(g[m]))} | {np.mean(np.abs(c - y)[m]):.2f} | "
+            f"{np.mean(np.abs(det - y)[m]):.2f} | {_ci(d)} |"
+        )
+    per = {}
+    for p in np.unique(g):
+        m = g == p
+        per[p] = np.mean(np.abs(det - y)[m]) - np.mean(np.abs(c - y)[m])
+    v = np.array(list(per.values()))
+    tol = 1e-9
+    print_()
+    print_(
+        f"proposals (mean absolute error over their issues): detente better on "
+        f"{(v < -tol).sum()}, worse on {(v > tol).sum()}, equal on {(np.abs(v) <= tol).sum()}; "
+        f"issues where the median is the compromise: {(np.abs(det - c) <= tol).sum()} of {y.size}"
+    )
+
+
 def _load(path: str, weights_dir: str | None, **options: object) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InputNotice)
@@ -352,6 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     models = ("compromise", "median", "condorcet", "exchange", "expected_utility", "spatial")
     b = base_forecasts(ds, models)
     ablation_table(b, seeds)
+    print()
+    splits_table(b)
     if not ns.no_settings:
         print()
         settings_table(ns.dataset, ns.weights_dir)
