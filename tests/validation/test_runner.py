@@ -50,6 +50,11 @@ def test_scores_known_by_hand(hand, hand_expected):
     assert d["mae"].low <= 15.0 <= d["mae"].high
     z = res.diffs["compromise"]["mae"]
     assert (z.estimate, z.low, z.high) == (0.0, 0.0, 0.0)
+    t = res.to_frame().set_index("model")
+    assert t.loc["median", "mae"] == pytest.approx(37.5) and t.loc["median", "n"] == 4
+    assert t.loc["median", "mae_diff"] == pytest.approx(15.0)
+    text = res.summary()
+    assert "4 issues with an outcome" in text and "median: MAE 37.50 on 4 issues, +15.00" in text
 
 
 def test_by_procedure(hand):
@@ -63,7 +68,7 @@ def test_by_procedure(hand):
 
 
 def test_json_shape(hand):
-    data = validate(hand, ["median"], n_boot=200, seed=5).to_json()
+    data = validate(hand, ["median"], n_boot=200, seed=5).to_dict()
     assert set(data) == {"dataset", "n_issues", "seed", "predictive", "models", "issues"}
     assert data["n_issues"] == 4 and data["seed"] == 5
     (m,) = data["models"]  # the baseline runs but is not listed unless asked for
@@ -113,7 +118,7 @@ def test_a_failing_model_is_reported_not_fatal(hand, monkeypatch):
     assert res.scores["median"]["mae"] == pytest.approx(15.0, abs=1e-9)
     # the difference is taken on the issues both forecast: 15 - 20
     assert res.diffs["median"]["mae"].estimate == pytest.approx(-5.0, abs=1e-9)
-    assert res.to_json()["issues"][3]["forecasts"]["median"] is None
+    assert res.to_dict()["issues"][3]["forecasts"]["median"] is None
 
 
 def test_csv_and_chart(hand, hand_expected, tmp_path):

@@ -42,7 +42,7 @@ def test_runner_scores_the_distributions(hand_result):
 
 
 def test_json_keys(hand_result):
-    data = hand_result.to_json()
+    data = hand_result.to_dict()
     assert data["predictive"]["distribution"] == "empirical"
     assert data["predictive"]["log_floor"] == 1e-3
     assert data["predictive"]["thirds"][1] == pytest.approx([100 / 3, 200 / 3])
@@ -123,7 +123,7 @@ def test_a_model_on_one_proposal_has_no_distribution(hand_csv, monkeypatch):
 
     monkeypatch.setattr(Median, "forecast", flaky)
     res = validate(load_dataset(hand_csv, capability="equal"), ["median"], n_boot=100)
-    entry = res.to_json()["models"][0]
+    entry = res.to_dict()["models"][0]
     assert entry["crps"]["mean"] is None and entry["crps"]["diff_vs_compromise"]["ci"] == [
         None,
         None,

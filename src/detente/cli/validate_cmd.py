@@ -232,7 +232,7 @@ def validate(
             model=names,
             params=params,
             seed=seed,
-            result=result.to_json(),
+            result=result.to_dict(),
             started=started,
             inputs={"id": str(dataset), "cases": [c.input_hash() for c in ds.cases]},
         )
@@ -261,7 +261,7 @@ def validate(
         if in_sample:
             labels["detente"] = "detente (in-sample)"
     if as_json:
-        out = result.to_json()
+        out = result.to_dict()
         for entry in out["models"]:
             if entry["model"] == "detente":
                 entry["in_sample"] = in_sample
@@ -274,7 +274,7 @@ def _print_tables(result: ValidationResult, labels: dict[str, str] | None = None
     """The tables of ``detente validate``; ``labels`` renames models in them (``detente``
     says whether its figures are in-sample)."""
     labels = labels or {}
-    s = result.summary()
+    s = result.to_frame()
     unit = "proposals" if result.cluster == "proposal" else "issues"
     t = Table(
         title=(

@@ -155,7 +155,24 @@ class ValidationResult:
         """Forecast minus outcome per scored issue (NaN where the model failed)."""
         return (self.frame[model] - self.frame["outcome"]).to_numpy(dtype=float)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self) -> str:
+        """A few readable lines: the data set, and each model's MAE with its difference to
+        the compromise model (95% paired bootstrap interval)."""
+        lines = [
+            f"validation on {Path(self.dataset).name}: {self.n_issues} issues with an outcome, "
+            f"seed {self.seed}, {self.n_boot} bootstrap resamples by {self.cluster}"
+        ]
+        for m in self.models:
+            d = self.diffs[m]["mae"]
+            vs = (
+                ""
+                if m == BASELINE
+                else f", {d.estimate:+.2f} vs {BASELINE} [{d.low:+.2f}, {d.high:+.2f}]"
+            )
+            lines.append(f"  {m}: MAE {self.scores[m]['mae']:.2f} on {self.counts[m]} issues{vs}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
         """One row per model: n, the scores, the differences to the compromise model and
         their intervals, and the run time."""
         rows = []
@@ -247,7 +264,7 @@ class ValidationResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON of ``detente validate --json`` (shape fixed by issue #7)."""
 
         def num(x: float) -> float | None:
