@@ -64,7 +64,7 @@ def test_the_site_builds_with_warnings_as_errors(site: Path, config: dict) -> No
 def test_every_page_is_in_the_nav(config: dict) -> None:
     listed = set(_nav_files(config["nav"]))
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")}
-    assert pages - listed == set()
+    assert pages - listed == set(), "pages missing from the nav of mkdocs.yml"
 
 
 @pytest.mark.parametrize("name", available(every=True))
