@@ -26,6 +26,10 @@ its draws; the 5-95 % band of an issue (:meth:`EnsembleResult.quantiles`) is the
 90 % of the draws' outcomes, where the model puts the issue when the inputs vary together
 over their ranges, not an interval for the model's own error.
 
+Correlated inputs: ``correlation`` (:class:`~detente.analysis.perturb.Correlation`) couples
+the draws by a Gaussian copula (saliences within a coalition, an actor's positions across
+linked issues) and leaves every input's own distribution as it is; the summary records it.
+
 Departure: the ``reset`` target is judged with each draw's own positions and saliences of
 the principals (their preferences are uncertain too), where
 :meth:`detente.targets.Target.met` uses the scenario's; bound targets are the same.
@@ -44,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detente.analysis.perturb import BLOCK, PerturbationPlan, Spread, block_seeds
+from detente.analysis.perturb import BLOCK, Correlation, PerturbationPlan, Spread, block_seeds
 from detente.bargaining import is_reset
 from detente.errors import InputError
 from detente.execution import Stopped, chunk_bounds, run_chunks, stop_requested, tune_allocator
@@ -355,6 +359,7 @@ def run_ensemble(
     plan: PerturbationPlan | None = None,
     spread: Mapping[str, Spread] | None = None,
     distribution: str = "uniform",
+    correlation: Correlation | None = None,
     targets: Sequence[str | Target] = (),
     keep_inputs: bool = False,
     batch: bool | None = None,
@@ -365,8 +370,10 @@ def run_ensemble(
 ) -> EnsembleResult:
     """Forecast ``draws`` perturbed copies of ``scenario`` with ``model``.
 
-    ``plan`` (or ``spread`` and ``distribution``, see
-    :meth:`~detente.analysis.perturb.PerturbationPlan.build`) says what is uncertain.
+    ``plan`` (or ``spread``, ``distribution`` and ``correlation``, see
+    :meth:`~detente.analysis.perturb.PerturbationPlan.build`) says what is uncertain and
+    how the inputs are coupled (a ``correlation`` given with a ``plan`` replaces the
+    plan's).
     ``targets`` are expressions for :func:`detente.targets.parse_target`. ``keep_inputs``
     keeps every draw's input values (for ``--out`` and scenario discovery). ``batch``
     forces (True) or forbids (False) the model's batch kernel; by default it is used when
@@ -379,9 +386,11 @@ def run_ensemble(
         raise InputError(f"seed {seed!r}", where="--seed", allowed="a whole number >= 0")
     m = resolve_model(model, params)
     if plan is None:
-        plan = PerturbationPlan.build(scenario, spread, distribution)
+        plan = PerturbationPlan.build(scenario, spread, distribution, correlation)
     elif plan.scenario is not scenario and plan.scenario != scenario:
         raise ValueError("the perturbation plan was built for another scenario")
+    elif correlation is not None and correlation != plan.correlation:
+        plan = plan.with_correlation(correlation)
     if plan.n_inputs == 0:
         raise InputError(
             "nothing in the scenario is uncertain",
@@ -528,6 +537,15 @@ class EnsembleResult:
             "draws": self.draws,
             "distribution": self.plan.distribution,
             "spread": {k: str(v) for k, v in self.plan.spread.items()},
+            "correlation": None
+            if self.plan.correlation is None
+            else {
+                **self.plan.correlation.to_dict(),
+                "groups": {
+                    f: sum(1 for g in self.plan.groups() if g[0] == f)
+                    for f in ("salience", "position")
+                },
+            },
             "uncertain_inputs": self.plan.n_inputs,
             "issues": issues,
             "targets": [

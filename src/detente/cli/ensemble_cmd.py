@@ -186,6 +186,16 @@ def ensemble(
     ] = None,
     spread: SpreadOpt = None,
     distribution: DistOpt = "uniform",
+    correlation: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="couple the draws by a Gaussian copula: 'default' (salience=0.5,"
+            "position=0.3) or FIELD=RHO, FIELD salience (the saliences of the actors on "
+            "the same side of an issue's status quo) or position (an actor's positions on "
+            "linked issues), RHO the correlation of their normal scores; a field not given "
+            "keeps its default; each input's own range and distribution stay as they are"
+        ),
+    ] = None,
     out: Annotated[
         str | None,
         typer.Option(help="write every draw (inputs, outcomes, targets) to .parquet or .csv"),
@@ -216,12 +226,12 @@ def ensemble(
     puts the issue when the inputs vary together over their ranges. It is not an interval
     for the model's own error (see detente validate for that)."""
     from detente.analysis.ensemble import pool_size, run_ensemble
-    from detente.analysis.perturb import PerturbationPlan
+    from detente.analysis.perturb import PerturbationPlan, parse_correlation
     from detente.execution import open_executor
     from detente.targets import parse_targets
 
     sc, m = _setup(scenario, variant, fmt, model, param)
-    plan = PerturbationPlan.build(sc, _spread(spread), distribution)
+    plan = PerturbationPlan.build(sc, _spread(spread), distribution, parse_correlation(correlation))
     targets = parse_targets(target or [], sc)
     if out is not None:
         _check_out(out)
@@ -291,8 +301,15 @@ def _check_out(out: str) -> None:
 
 
 def _print_ensemble(sc: Scenario, s: dict[str, Any], elapsed: float, out: str | None) -> None:
+    corr = s.get("correlation")
+    coupled = (
+        "independent inputs"
+        if corr is None
+        else f"copula salience={corr['salience']:g} ({corr['groups']['salience']} coalitions), "
+        f"position={corr['position']:g} ({corr['groups']['position']} linked sets)"
+    )
     t = Table(
-        title=f"{sc.name or sc.id}: {s['model']}, {s['draws']} draws, seed {s['seed']}",
+        title=f"{sc.name or sc.id}: {s['model']}, {s['draws']} draws, seed {s['seed']}, " + coupled,
         title_justify="left",
     )
     t.add_column("issue", overflow="fold")
