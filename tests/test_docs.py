@@ -57,7 +57,7 @@ def test_the_site_builds_with_warnings_as_errors(site: Path, config: dict) -> No
         assert html.is_file(), f"{page} was not rendered"
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     # mkdocstrings rendered the classes, with their members and parameters
-    for name in ("detente.scenario.Scenario", "detente.forecast.Forecast", "to_frame"):
+    for name in ("detente.scenario.Scenario", "detente.forecasts.Forecast", "to_frame"):
         assert name in api
 
 

@@ -1,5 +1,5 @@
 """Griffe extension for the documentation site: detente's docstrings cross-reference with
-reStructuredText roles (``:class:`~detente.forecast.Forecast```), which Markdown would show
+reStructuredText roles (``:class:`~detente.forecasts.Forecast```), which Markdown would show
 verbatim; the site shows the target as code instead (``Forecast``)."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detente.errors import InputError
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.models import Model, get_model
 from detente.models.registry import defaults_for
 from detente.retrospective import Retrospective, retrospective

@@ -40,7 +40,7 @@ from functools import cached_property
 
 import numpy as np
 
-from detente.forecast import Event
+from detente.forecasts import Event
 from detente.scenario import Scenario
 
 __all__ = ["SHARE_TOL", "DecisionArrays", "apply_decisions", "decision_arrays", "decision_events"]

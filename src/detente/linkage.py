@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from detente.decision import DecisionArrays, apply_decisions
-from detente.forecast import Event
+from detente.forecasts import Event
 from detente.scenario import Linkage, ScenarioArrays
 
 __all__ = ["apply_holds", "freeze_event", "freeze_outcome", "frozen_mask", "held_mask"]

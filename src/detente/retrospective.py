@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.scenario import Scenario
 
 __all__ = ["STATUS_QUO", "ModelRecord", "Retrospective", "retrospective"]

@@ -16,7 +16,7 @@ import yaml
 from detente.analysis.ensemble import QUANTILES, pool_size, run_ensemble
 from detente.analysis.perturb import BLOCK, PerturbationPlan, Spread
 from detente.errors import InputError
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.models.base import Model, make_forecast
 from detente.models.compromise import weighted_mean
 from detente.scenario import Issue, Scenario

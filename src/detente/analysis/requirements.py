@@ -110,6 +110,10 @@ class WhatItTakes:
             "persuade": self.persuade,
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """The changes, largest first (the ``changes`` table of :meth:`to_frames`)."""
+        return self.to_frames()["changes"]
+
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Three tables: ``changes`` (actor, issue, field, from, to, cost; largest first),
         ``outcomes`` (issue, before, after) and ``persuade`` (actor, feasible,

@@ -25,7 +25,7 @@ from detente.cli.common import (
     resolve_scenario,
 )
 from detente.comparison import run_models
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.models import get_model
 from detente.models.registry import defaults_for
 from detente.retrospective import STATUS_QUO, Retrospective

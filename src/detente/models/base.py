@@ -4,7 +4,7 @@ Models follow scikit-learn's estimator contract: every parameter is an explicit 
 ``__init__`` stored under the same name, there is no hidden state, and
 :meth:`Model.get_params` / :meth:`Model.with_params` let a model be cloned, compared and
 swept. A model turns a :class:`~detente.scenario.Scenario` into a
-:class:`~detente.forecast.Forecast` and never reads files or prints (docs/design.md).
+:class:`~detente.forecasts.Forecast` and never reads files or prints (docs/design.md).
 
 Models that can evaluate many perturbed scenarios at once implement
 :meth:`Model.outcome_batch` on arrays with a leading ensemble axis.
@@ -21,7 +21,7 @@ import numpy as np
 
 from detente.decision import apply_decisions, decision_arrays, decision_events
 from detente.errors import InputError
-from detente.forecast import Event, Forecast
+from detente.forecasts import Event, Forecast
 from detente.linkage import freeze_event, freeze_outcome
 from detente.scenario import Scenario
 

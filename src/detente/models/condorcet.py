@@ -62,7 +62,7 @@ import numpy as np
 
 from detente import progress
 from detente.decision import decision_arrays
-from detente.forecast import Event, Forecast
+from detente.forecasts import Event, Forecast
 from detente.linkage import freeze_event, freeze_outcome
 from detente.models import _smp_kernel as kern
 from detente.models.base import Model, make_forecast

@@ -152,7 +152,7 @@ import numpy as np
 
 from detente import progress
 from detente.errors import InputError
-from detente.forecast import Event, Forecast
+from detente.forecasts import Event, Forecast
 from detente.linkage import apply_holds, held_mask
 from detente.models._exchange_kernel import DecideShadow, RoundResult, exchange_round
 from detente.models.base import Model, make_forecast

@@ -161,7 +161,7 @@ from typing import Any
 import numpy as np
 
 from detente.errors import InputError
-from detente.forecast import Event, Forecast
+from detente.forecasts import Event, Forecast
 from detente.linkage import held_mask
 from detente.models._eu_kernel import (
     CAPITULATION,

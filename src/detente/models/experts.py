@@ -33,7 +33,7 @@ import numpy as np
 
 from detente.errors import InputError
 from detente.experts.store import expert_forecasts
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
 from detente.scenario import Decision, Scenario

@@ -83,7 +83,7 @@ from pathlib import Path
 import numpy as np
 
 from detente.decision import decision_arrays
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.linkage import freeze_event, freeze_outcome
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register

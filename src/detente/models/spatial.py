@@ -74,7 +74,7 @@ import numpy as np
 
 from detente.decision import decision_arrays
 from detente.errors import InputError
-from detente.forecast import Event, Forecast
+from detente.forecasts import Event, Forecast
 from detente.linkage import apply_holds, held_mask
 from detente.models import _smp_kernel as kern
 from detente.models.base import Model, make_forecast

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.scenario import Scenario
 
 __all__ = [

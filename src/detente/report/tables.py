@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.scenario import Provenance, Scenario
 from detente.utility import gains
 

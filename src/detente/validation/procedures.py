@@ -60,7 +60,7 @@ import numpy as np
 
 from detente.decision import DecisionArrays, apply_decisions, decision_arrays
 from detente.errors import InputError
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.scenario import Decision, Provenance, Scenario
 from detente.validation.capabilities import (
     INSTITUTIONS,

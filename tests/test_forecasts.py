@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from detente.forecast import Forecast
+from detente.forecasts import Forecast
 from detente.models import get_model
 
 
