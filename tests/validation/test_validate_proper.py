@@ -128,3 +128,25 @@ def test_a_model_on_one_proposal_has_no_distribution(hand_csv, monkeypatch):
         None,
         None,
     ]
+
+
+def test_ensemble_distribution_is_the_models_own_ensemble(hand_csv):
+    from detente.analysis.ensemble import run_ensemble
+    from detente.validation.proper_scores import crps_discrete
+
+    ds = load_dataset(hand_csv, capability="equal")
+    res = validate(ds, ["compromise"], n_boot=100, distribution="ensemble", ensemble_draws=64)
+    assert res.predictive_settings()["ensemble_draws"] == 64
+    assert res.predictive_settings()["folds"] is None
+    scored = list(res.frame["issue"])
+    y = res.frame["outcome"].to_numpy()
+    for case in ds.cases:
+        draws = np.clip(run_ensemble(case, "compromise", draws=64, seed=0).outcomes, 0, 100)
+        for j, iid in enumerate(case.issue_ids):
+            if iid not in scored:
+                continue
+            k = scored.index(iid)
+            want = crps_discrete(draws[None, :, j], np.full((1, 64), 1 / 64), y[k : k + 1])
+            assert res.proper["compromise"].crps[k] == pytest.approx(want[0], abs=1e-12)
+    with pytest.raises(InputError, match="procedure"):
+        validate(ds, ["compromise"], distribution="ensemble", procedures=True)

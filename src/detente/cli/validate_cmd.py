@@ -137,9 +137,13 @@ def validate(
         typer.Option(
             help="predictive distribution of each forecast, its spread from the model's "
             "errors on other proposals (grouped cross-validation): empirical (the "
-            "out-of-fold residuals), laplace or normal; censored at the scale's ends"
+            "out-of-fold residuals), laplace or normal, censored at the scale's ends; or "
+            "ensemble: the model's own ensemble under input uncertainty (default spreads)"
         ),
     ] = "empirical",
+    ensemble_draws: Annotated[
+        int, typer.Option(help="draws per proposal of --distribution ensemble", min=1)
+    ] = 200,
     folds: Annotated[
         int, typer.Option(help="folds (by proposal) that calibrate the distributions", min=2)
     ] = 5,
@@ -222,6 +226,7 @@ def validate(
         weights_dir=weights_dir,
         distribution=distribution,
         folds=folds,
+        ensemble_draws=ensemble_draws,
     )
     if not no_record:
         from detente.record import record_run
@@ -359,11 +364,15 @@ def _print_proper(
     from detente.validation.runner import PROPER
 
     settings = result.predictive_settings()
+    how = (
+        f"each model's ensemble, {result.ensemble_draws} draws a proposal"
+        if result.distribution == "ensemble"
+        else f"spread from the errors on other proposals, {result.folds} folds"
+    )
     t = Table(
         title=(
-            f"Forecasts as distributions ({result.distribution}, spread from the errors on "
-            f"other proposals, {result.folds} folds): Δ to {BASELINE} with its paired "
-            f"bootstrap 95% interval ({result.n_boot} resamples of {unit})"
+            f"Forecasts as distributions ({result.distribution}, {how}): Δ to {BASELINE} "
+            f"with its paired bootstrap 95% interval ({result.n_boot} resamples of {unit})"
         ),
         title_justify="left",
         caption=(

@@ -18,7 +18,12 @@ proposal never inform each other). Families (``distribution``):
   residuals' mean absolute value (its maximum-likelihood estimate with the centre fixed),
   censored at the scale's ends;
 * ``normal``: a normal distribution centred on the forecast with standard deviation the
-  training residuals' root mean square, censored at the scale's ends.
+  training residuals' root mean square, censored at the scale's ends;
+* ``ensemble``: the model's own ensemble under input uncertainty
+  (:func:`ensemble_predictive`, :func:`detente.analysis.ensemble.run_ensemble` on each
+  proposal with the default spreads of :mod:`detente.analysis.perturb`), each draw equally
+  likely. Nothing is fitted to outcomes: it says how far the forecast moves when the inputs
+  move, not how far the model errs, and the scores show how far apart the two are.
 
 Censoring, not truncation: a DEU outcome is often exactly 0 or 100 (the Commission's
 proposal or the status quo adopted as is), so a distribution must be able to put mass on the
@@ -33,7 +38,9 @@ calibrated forecaster; its histogram is the calibration chart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,9 +56,24 @@ from detente.validation.proper_scores import (
     thirds,
 )
 
-__all__ = ["DEFAULT_FOLDS", "DISTRIBUTIONS", "Predictive", "ProperScores", "predictive", "score"]
+if TYPE_CHECKING:
+    from detente.models.base import Model
+    from detente.scenario import Scenario
 
-DISTRIBUTIONS = ("empirical", "laplace", "normal")
+__all__ = [
+    "DEFAULT_FOLDS",
+    "DISTRIBUTIONS",
+    "Predictive",
+    "ProperScores",
+    "ensemble_predictive",
+    "predictive",
+    "score",
+]
+
+DISTRIBUTIONS = ("empirical", "laplace", "normal", "ensemble")
+#: the families fitted on out-of-fold residuals
+FITTED = ("empirical", "laplace", "normal")
+DEFAULT_ENSEMBLE_DRAWS = 200
 DEFAULT_FOLDS = 5
 #: smallest scale of a parametric family (scale points): a model exact on every training
 #: issue would otherwise give a zero-width distribution
@@ -62,9 +84,9 @@ MIN_SCALE = 1e-6
 class Predictive:
     """One predictive distribution per issue, all of one kind.
 
-    ``empirical``: ``values`` ``(n, m)`` with ``weights`` ``(n, m)`` (rows sum to 1, zero
-    weights pad). ``laplace``/``normal``: ``loc`` and ``scale`` ``(n,)``. ``low``/``high``
-    are the ends of each issue's scale, where the distributions are censored.
+    ``empirical`` and ``ensemble``: ``values`` ``(n, m)`` with ``weights`` ``(n, m)`` (rows
+    sum to 1, zero weights pad). ``laplace``/``normal``: ``loc`` and ``scale`` ``(n,)``.
+    ``low``/``high`` are the ends of each issue's scale, where the distributions are censored.
     """
 
     kind: str
@@ -82,8 +104,8 @@ class Predictive:
     def cdf(self, x: np.ndarray, *, left: bool = False) -> np.ndarray:
         """``F(x) = P(X <= x)`` per issue (``left``: ``P(X < x)``), censoring included."""
         x = np.asarray(x, dtype=float)
-        if self.kind == "empirical":
-            assert self.values is not None and self.weights is not None
+        if self.values is not None:  # empirical, ensemble
+            assert self.weights is not None
             hit = self.values < x[:, None] if left else self.values <= x[:, None]
             return np.minimum(np.sum(self.weights * hit, axis=1), 1.0)
         from scipy.stats import laplace, norm
@@ -97,8 +119,8 @@ class Predictive:
 
     def crps(self, y: np.ndarray) -> np.ndarray:
         """CRPS at the outcomes ``y`` (exact, see :mod:`detente.validation.proper_scores`)."""
-        if self.kind == "empirical":
-            assert self.values is not None and self.weights is not None
+        if self.values is not None:  # empirical, ensemble
+            assert self.weights is not None
             return crps_discrete(self.values, self.weights, y)
         assert self.scale is not None
         return crps_censored(self.kind, self.loc, self.scale, self.low, self.high, y)
@@ -131,11 +153,11 @@ def predictive(
 ) -> Predictive:
     """Predictive distributions of ``forecast`` ``(n,)`` calibrated on the out-of-fold
     residuals (see the module docstring); ``groups`` names each issue's proposal."""
-    if distribution not in DISTRIBUTIONS:
+    if distribution not in FITTED:
         raise InputError(
             f"unknown predictive distribution {distribution!r}",
             where="--distribution",
-            allowed=", ".join(DISTRIBUTIONS),
+            allowed=", ".join(FITTED) + " (ensemble: ensemble_predictive)",
         )
     f = np.asarray(forecast, dtype=float)
     y = np.asarray(outcome, dtype=float)
@@ -172,6 +194,48 @@ def predictive(
         s = np.mean(np.abs(r)) if distribution == "laplace" else np.sqrt(np.mean(r**2))
         scale[test] = max(float(s), MIN_SCALE)
     return Predictive(distribution, lo, hi, f, scale=scale)
+
+
+def ensemble_predictive(
+    cases: Sequence[Scenario],
+    model: Model,
+    issues: Sequence[str],
+    low: np.ndarray,
+    high: np.ndarray,
+    *,
+    draws: int = DEFAULT_ENSEMBLE_DRAWS,
+    seed: int = 0,
+) -> tuple[Predictive, np.ndarray]:
+    """The model's ensemble under input uncertainty as the predictive distribution of each
+    issue in ``issues``: ``draws`` draws of every case (default spreads, seeded), each draw
+    equally likely. Returns the distributions and which issues have one (a case the model
+    fails on leaves its issues without)."""
+    from detente.analysis.ensemble import run_ensemble
+
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise InputError(
+            f"{draws!r} draws", where="--ensemble-draws", allowed="a whole number >= 1"
+        )
+    row = {iid: k for k, iid in enumerate(issues)}
+    values = np.zeros((len(issues), draws))
+    ok = np.zeros(len(issues), dtype=bool)
+    for case in cases:
+        wanted = [(j, row[iid]) for j, iid in enumerate(case.issue_ids) if iid in row]
+        if not wanted:
+            continue
+        try:
+            res = run_ensemble(case, model, draws=draws, seed=seed)
+        except Exception:  # a model's failure on one case leaves its issues unscored
+            continue
+        for j, k in wanted:
+            values[k] = res.outcomes[:, j]
+            ok[k] = True
+    lo = np.asarray(low, dtype=float)
+    hi = np.asarray(high, dtype=float)
+    values = np.clip(values, lo[:, None], hi[:, None])
+    weights = np.full(values.shape, 1.0 / draws)
+    loc = np.median(values, axis=1)
+    return Predictive("ensemble", lo, hi, loc, values=values, weights=weights), ok
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,12 @@ from detente.io.safe_write import write_output
 from detente.models import available, get_model
 from detente.validation.datasets import Dataset
 from detente.validation.predictive import (
+    DEFAULT_ENSEMBLE_DRAWS,
     DEFAULT_FOLDS,
     DISTRIBUTIONS,
+    Predictive,
     ProperScores,
+    ensemble_predictive,
     predictive,
     score,
 )
@@ -139,6 +142,7 @@ class ValidationResult:
     #: how the predictive distributions were made (:mod:`detente.validation.predictive`)
     distribution: str = "empirical"
     folds: int = DEFAULT_FOLDS
+    ensemble_draws: int = DEFAULT_ENSEMBLE_DRAWS
     #: each issue's scale (where the distributions are censored), in the order of ``frame``
     scale_low: np.ndarray = field(default_factory=lambda: np.empty(0))
     scale_high: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -212,10 +216,12 @@ class ValidationResult:
         if lo.size and np.all(lo == lo[0]) and np.all(hi == hi[0]):
             b1, b2 = thirds(lo[0], hi[0])
             cuts = [[float(lo[0]), float(b1)], [float(b1), float(b2)], [float(b2), float(hi[0])]]
+        fitted = self.distribution != "ensemble"
         return {
             "distribution": self.distribution,
-            "folds": self.folds,
-            "fold_unit": "proposal",
+            "folds": self.folds if fitted else None,
+            "fold_unit": "proposal" if fitted else None,
+            "ensemble_draws": None if fitted else self.ensemble_draws,
             "thirds": cuts,
             "log_floor": LOG_FLOOR,
         }
@@ -349,6 +355,7 @@ def validate(
     weights_dir: str | Path | None = None,
     distribution: str = "empirical",
     folds: int = DEFAULT_FOLDS,
+    ensemble_draws: int = DEFAULT_ENSEMBLE_DRAWS,
 ) -> ValidationResult:
     """Forecast and score ``dataset`` with ``models`` (default: every registered model).
 
@@ -357,7 +364,8 @@ def validate(
     each issue's legislative procedure (:mod:`detente.validation.procedures`, with the
     Council tables of ``weights_dir``, default the data set's folder) to every forecast.
     ``distribution`` and ``folds`` say how each model's predictive distributions are made
-    (:func:`detente.validation.predictive.predictive`, folds dealt with ``seed``).
+    (:func:`detente.validation.predictive.predictive`, folds dealt with ``seed``; with
+    ``"ensemble"``, each model's ensemble of ``ensemble_draws`` draws per proposal).
     """
     names = list(models) if models else available()
     for m in names:
@@ -380,6 +388,13 @@ def validate(
         )
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise InputError(f"{folds!r} folds", where="--folds", allowed="a whole number >= 2")
+    if distribution == "ensemble" and procedures:
+        raise InputError(
+            "the ensemble distribution draws the models' own outcomes, which the legislative "
+            "procedure does not move",
+            where="--distribution ensemble with --procedures",
+            allowed="--distribution empirical, laplace or normal with --procedures",
+        )
     params = params or {}
     rules = procedures_for(dataset, weights_dir) if procedures else None
     runs: dict[str, ModelRun] = {}
@@ -406,6 +421,7 @@ def validate(
         procedures=rules,
         distribution=distribution,
         folds=folds,
+        ensemble_draws=ensemble_draws,
     )
     scales = {
         iss.id: (iss.scale.low, iss.scale.high) for case in dataset.cases for iss in case.issues
@@ -417,6 +433,26 @@ def validate(
     def proper(m: str) -> ProperScores:
         fc = frame[m].to_numpy(dtype=float)
         ok = np.isfinite(fc)
+        if distribution == "ensemble":
+            ens, has = ensemble_predictive(
+                dataset.cases,
+                get_model(m, **(params.get(m) or {})),
+                list(frame["issue"]),
+                result.scale_low,
+                result.scale_high,
+                draws=ensemble_draws,
+                seed=seed,
+            )
+            keep = ok & has
+            sub = Predictive(
+                "ensemble",
+                ens.low[keep],
+                ens.high[keep],
+                ens.loc[keep],
+                values=ens.values[keep],  # type: ignore[index]
+                weights=ens.weights[keep],  # type: ignore[index]
+            )
+            return score(sub, outcome[keep], seed=seed).expand(keep)
         if np.unique(proposal[ok]).size < 2:  # no other proposal to learn a spread from
             nan = np.full(ok.size, np.nan)
             return ProperScores(nan, nan, nan, nan, np.full((ok.size, 3), np.nan))
