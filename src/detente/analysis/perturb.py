@@ -558,10 +558,19 @@ class PerturbationPlan:
             c[g] = (root_big - root_small) / n
             rows.extend(idx.tolist())
             cols.extend([g] * n)
+        # only the coupled columns are transformed (the others keep their numbers)
+        coupled = np.unique(np.array(rows, dtype=np.intp))
+        local = np.searchsorted(coupled, np.array(rows, dtype=np.intp))
         member = sparse.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(self.n_inputs, len(groups))
+            (np.ones(len(rows)), (local, cols)), shape=(coupled.size, len(groups))
         )
-        cache = {"a": a, "c": c, "member": member, "member_t": member.T.tocsr()}
+        cache = {
+            "cols": coupled,
+            "a": a[coupled],
+            "c": c,
+            "member": member,
+            "member_t": member.T.tocsr(),
+        }
         object.__setattr__(self, "_c_copula", cache)
         return cache
 
@@ -574,13 +583,14 @@ class PerturbationPlan:
         from scipy.special import ndtr, ndtri
 
         tiny = np.finfo(float).tiny
-        z = ndtri(np.clip(u, tiny, 1.0 - np.finfo(float).epsneg))
+        cols = cop["cols"]
+        z = ndtri(np.clip(u[:, cols], tiny, 1.0 - np.finfo(float).epsneg))
         # per group the sum of its normal scores, then each input's share c of its sum
         sums = (cop["member_t"] @ z.T).T  # type: ignore[operator]
         shift = (cop["member"] @ (sums * cop["c"]).T).T  # type: ignore[operator]
         z *= cop["a"]
         z += shift
-        u[...] = ndtr(z)
+        u[:, cols] = ndtr(z)
         return u
 
     def uniforms(self, seed: int, block: int, out: np.ndarray | None = None) -> np.ndarray:
