@@ -27,7 +27,7 @@ import pytest
 
 from detente.errors import InputError, InputNotice
 from detente.models import available, get_model
-from detente.validation.capabilities import load_council_tables
+from detente.power.capabilities import load_council_tables
 from detente.validation.datasets import load_dataset
 from detente.validation.procedures import council_quota, procedures_for
 from detente.validation.runner import validate

@@ -39,7 +39,7 @@ What the reader makes of them:
   of rule ``reference_capability``), or ``"none"``;
 * ``out`` becomes :attr:`Issue.outcome`; issues without one (blank or NA) are named in a
   notice, since validation skips them;
-* capabilities come from :mod:`detente.validation.capabilities` (``capability``,
+* capabilities come from :mod:`detente.power.capabilities` (``capability``,
   ``commission``, ``parliament``, ``weights_dir``; the weights tables, read by
   :mod:`detente.power.tables`, are looked for beside the data file when no folder is
   given). Every stance carries its issue's capability,
@@ -67,14 +67,14 @@ from pydantic import ValidationError
 
 from detente.errors import InputError
 from detente.io.common import notice, parse_number, read_text, sniff_delimiter, split_lines
-from detente.power.tables import choose_table, load_council_tables
-from detente.scenario import MAX_CAPABILITY, Actor, Issue, Scale, Scenario, Source, Stance
-from detente.validation.capabilities import (
+from detente.power.capabilities import (
     INSTITUTIONS,
     CapabilitySpec,
     issue_capabilities,
     parse_measure,
 )
+from detente.power.tables import choose_table, load_council_tables
+from detente.scenario import MAX_CAPABILITY, Actor, Issue, Scale, Scenario, Source, Stance
 
 __all__ = [
     "DeuOptions",

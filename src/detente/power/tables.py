@@ -4,7 +4,7 @@
 data of Broniecki's studies; Thomson et al. 2012, JEPP 19(4)) list each member state's
 qualified-majority weight and its power indices, columns ``country, abbr, weights, quota,
 block, banzhaf, shapleyshubik``. They are read here for both the DEU reader
-(:mod:`detente.io.deu`) and validation (:mod:`detente.validation.capabilities`). A
+(:mod:`detente.io.deu`, through :mod:`detente.power.capabilities`) and validation. A
 table's own indices can be recomputed from its weights and quota with
 :meth:`CouncilTable.indices` (:mod:`detente.power.indices`), and capabilities taken from
 them (measures ``shapley-computed``, ``banzhaf-computed``); the EU15 columns and the EU27

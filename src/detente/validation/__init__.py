@@ -1,8 +1,8 @@
 """Validation on real cases with known outcomes (DEU data on EU legislation).
 
 * :mod:`~detente.validation.datasets`: read a DEU-format file into cases with outcomes;
-* :mod:`~detente.validation.capabilities`: capabilities from Council voting weights and
-  power indices, and the Commission's and Parliament's shares;
+* capabilities from Council voting weights and power indices, and the Commission's and
+  Parliament's shares, are those of the DEU reader (:mod:`detente.power.capabilities`);
 * :mod:`~detente.validation.scores`: MAE, RMSE, median AE, within 10, paired bootstrap;
 * :mod:`~detente.validation.runner`: run every model and score it against the compromise
   model, with breakdowns by legislative procedure;

@@ -13,7 +13,7 @@ the status quo. Their veto-player core is applied here to each model's forecast:
   in the Union of 15 (Art. 205(2) TEC as amended at Amsterdam, in force 1999-2004) and
   255 of 345 (73.9 %) in the Union of 27 (Art. 205(2) TEC as amended by the Treaty of
   Nice and the 2005 Act of Accession, in force 2007-2014). For each issue the table is the
-  one :mod:`detente.validation.capabilities` chooses (the smallest that lists every state
+  one :mod:`detente.power.capabilities` chooses (the smallest that lists every state
   with a position on it), so the Union of 25 (232 of 321 votes, 72.3 %, 2004-2006) has no
   table of its own: its issues are read with the EU27 quota. Nice's two further criteria (a
   majority of the states, 62 % of the population) are left out. Where the data record that
@@ -61,13 +61,13 @@ import numpy as np
 from detente.decision import DecisionArrays, apply_decisions, decision_arrays
 from detente.errors import InputError
 from detente.forecasts import Forecast
-from detente.scenario import Decision, Provenance, Scenario
-from detente.validation.capabilities import (
+from detente.power.capabilities import (
     INSTITUTIONS,
     CouncilTable,
     choose_table,
     load_council_tables,
 )
+from detente.scenario import Decision, Provenance, Scenario
 from detente.validation.datasets import Dataset
 
 __all__ = [

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from detente.errors import InputError
-from detente.validation.capabilities import (
+from detente.power.capabilities import (
     CapabilitySpec,
     InstitutionRule,
     issue_capabilities,
@@ -175,8 +175,8 @@ def test_tables_are_those_of_detente_power(shared_data):
     """Validation reads the Council tables through :mod:`detente.power.tables` (one
     reader for the DEU reader and validation); on EU15 the computed Shapley-Shubik
     capabilities equal the table's column within its 6 decimals."""
+    from detente.power import capabilities
     from detente.power import tables as power_tables
-    from detente.validation import capabilities
 
     assert capabilities.load_council_tables is power_tables.load_council_tables
     eu15, _ = load_council_tables(shared_data / "deu2")

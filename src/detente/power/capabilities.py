@@ -16,10 +16,12 @@ Thomson et al. 2012, JEPP 19(4)). The options offered here:
 
 The weights and indices are read from the tables ``EU15.csv`` and ``EU27.csv`` (columns
 ``country, abbr, weights, quota, block, banzhaf, shapleyshubik``; distributed with the DEU
-II replication data) by :mod:`detente.power.tables`, which :mod:`detente.io.deu` uses as
-well; :mod:`detente.power.indices` recomputes the indices from the weights and quota of
-any council. For each issue the table used is the smallest one that lists every
-member state with a position on the issue (EU15 before the 2004 enlargement, EU27 after),
+II replication data) by :mod:`detente.power.tables`; :mod:`detente.power.indices`
+recomputes the indices from the weights and quota of any council. The DEU reader
+(:mod:`detente.io.deu`) and the legislative procedures of validation
+(:mod:`detente.validation.procedures`) take capabilities from here. For each issue the
+table used is the smallest one that lists every member state with a position on the issue
+(EU15 before the 2004 enlargement, EU27 after),
 as in the replication code of Broniecki's DEU II studies; a state missing from every table
 is an input error.
 
