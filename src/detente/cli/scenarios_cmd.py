@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from detente.cli.app import scenarios_app
 from detente.cli.common import console, fmt_num, print_json, resolve_scenario
+from detente.cli.tables import print_table
+from detente.scenario import Scenario
 from detente.scenarios import list_scenarios
 
 
@@ -26,7 +31,7 @@ def list_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         t.add_row(
             r["id"], r["name"], str(r["n_actors"]), str(r["n_issues"]), ", ".join(r["variants"])
         )
-    console.print(t)
+    print_table(t)
 
 
 @scenarios_app.command("show")
@@ -41,7 +46,7 @@ def show_cmd(
         return
     console.print(f"[bold]{sc.name or sc.id}[/bold]")
     if sc.description:
-        console.print(sc.description, soft_wrap=True)
+        console.print(escape(sc.description))
     a = Table(title="actors", title_justify="left")
     for col in ("id", "name", "capability", "source", "rationale"):
         a.add_column(col, overflow="fold")
@@ -54,7 +59,8 @@ def show_cmd(
             _where(p),
             (p.rationale or "") if p else "",
         )
-    console.print(a)
+    print_table(a)
+    _print_issue_capabilities(sc)
     i = Table(title="issues", title_justify="left")
     for col in ("id", "name", "low end", "high end", "reference", "who decides"):
         i.add_column(col, overflow="fold")
@@ -67,7 +73,7 @@ def show_cmd(
             fmt_num(iss.reference),
             str(iss.decision),
         )
-    console.print(i)
+    print_table(i)
     s = Table(title="stances", title_justify="left")
     clout = any(st.capability is not None for st in sc.stances)
     cols = ("actor", "issue", "position", "salience", *(("clout",) if clout else ()))
@@ -84,12 +90,17 @@ def show_cmd(
             _where(p),
             (p.rationale or "") if p else "",
         )
-    if clout:
-        console.print(
-            "clout: the actor's capability on that issue where it differs from its general "
-            "capability (blank: the actor's)"
-        )
-    console.print(s)
+    print_table(
+        s,
+        notes=(
+            [
+                "clout: the actor's capability on that issue where it differs from its general "
+                "capability (blank: the actor's)"
+            ]
+            if clout
+            else []
+        ),
+    )
     if sc.linkages:
         console.print("[bold]linkages[/bold]")
         for k in sc.linkages:
@@ -98,21 +109,56 @@ def show_cmd(
             else:
                 effect = f"{k.then.issue} stays unchanged (frozen)"
             console.print(
-                f"  {k.id}: while {k.when}, {effect}"
-                + (f" — {k.description}" if k.description else ""),
-                soft_wrap=True,
+                Padding(
+                    Text(
+                        f"{k.id}: while {k.when}, {effect}"
+                        + (f" — {k.description}" if k.description else "")
+                    ),
+                    (0, 0, 0, 2),
+                )
             )
     if sc.variants:
         console.print("[bold]variants[/bold]")
         for v in sc.variants:
             console.print(
-                f"  {v.id}: {v.name or ''} ({len(v.changes)} changes) {v.description or ''}",
-                soft_wrap=True,
+                Padding(
+                    Text(
+                        f"{v.id}: {v.name or ''} ({len(v.changes)} changes) {v.description or ''}"
+                    ),
+                    (0, 0, 0, 2),
+                )
             )
 
 
+def _print_issue_capabilities(sc: Scenario) -> None:
+    """The stances whose own capability (clout on that issue) differs from the actor's."""
+    own = {a.id: a.capability for a in sc.actors}
+    rows = [
+        st
+        for st in sc.stances
+        if st.capability is not None
+        and abs(st.capability - own[st.actor]) > 1e-12 * max(1.0, abs(own[st.actor]))
+    ]
+    if not rows:
+        return
+    t = Table(
+        title="capability on an issue where it differs from the actor's", title_justify="left"
+    )
+    t.add_column("actor")
+    t.add_column("issue")
+    t.add_column("on the issue", justify="right")
+    t.add_column("actor's own", justify="right")
+    for st in rows:
+        t.add_row(st.actor, st.issue, f"{st.capability:.4g}", f"{own[st.actor]:.4g}")
+    print_table(t)
+
+
 def _where(p: object) -> str:
+    """Source and location (the location alone when it already names the source)."""
     if p is None:
         return ""
+    src = str(p.source)  # type: ignore[attr-defined]
     loc = getattr(p, "location", None)
-    return f"{p.source} {loc}" if loc else str(p.source)  # type: ignore[attr-defined]
+    if not loc:
+        return src
+    return loc if str(loc).startswith(src) else f"{src} {loc}"
