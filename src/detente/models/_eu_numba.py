@@ -382,7 +382,7 @@ def _total(
         for j in range(n):
             f = row + rank[j]
             if f < body:
-                vals[f % 8] += m[i, j]
+                vals[f & 7] += m[i, j]
     res = ((vals[0] + vals[1]) + (vals[2] + vals[3])) + ((vals[4] + vals[5]) + (vals[6] + vals[7]))
     for i in range(n):
         row = rank[i] * na
@@ -861,6 +861,390 @@ def _mean(x: np.ndarray, w: np.ndarray, g: int, o: np.ndarray, n: int) -> float:
     return num / den
 
 
+# ------------------------------------------------------------- many small games
+# The ensemble's path (games of at most MAX_ACTORS actors, no trace): every pairwise
+# quantity in arrays allocated inside the compiled function (LLVM may then keep them in
+# registers and vectorise: scratch passed in from outside, as the large games need it,
+# cost a fifth of the speed here), no branch for large games in the inner loops, no
+# record of the offers taken. The arithmetic is that of the general functions above,
+# operation for operation (the tests compare both kernels and the NumPy one).
+
+
+@_inline
+def _geometry_small(
+    n: int, xs: np.ndarray, scale: float, dist: np.ndarray, cnt: np.ndarray
+) -> None:
+    """:func:`_geometry` for a small game, mirroring at once."""
+    for i in range(n):
+        dist[i, i] = 0.0
+        cnt[i, i] = 0
+        t = 0
+        for j in range(i + 1, n):
+            d = abs(xs[j] - xs[i]) / scale
+            d = d if d < 1.0 else 1.0
+            dist[i, j] = d
+            dist[j, i] = d
+            mid = 0.5 * (xs[i] + xs[j])
+            while t < n and xs[t] < mid:
+                t += 1
+            cnt[i, j] = t
+            cnt[j, i] = t
+
+
+@_inline
+def _support_small(n: int, vote: np.ndarray, cnt: np.ndarray, h: np.ndarray, m: np.ndarray) -> None:
+    """:func:`_support` for a small game (pairs of entries at once)."""
+    for a in range(n):
+        h[0, a] = 0.0
+    for k in range(n):
+        for a in range(n):
+            h[k + 1, a] = h[k, a] + vote[k, a]
+    for i in range(n):
+        m[i, i] = 0.0
+        for j in range(i + 1, n):
+            t = cnt[i, j]
+            left = h[t, j] - h[t, i]  # voters left of the midpoint back i (i before j)
+            m[i, j] = left if left > 0.0 else 0.0
+            right = (h[n, i] - h[n, j]) - (h[t, i] - h[t, j])  # voters right of it back j
+            m[j, i] = right if right > 0.0 else 0.0
+
+
+@_inline
+def _probability_small(
+    n: int,
+    na: int,
+    m: np.ndarray,
+    p: np.ndarray,
+    variant: int,
+    pair: bool,
+    rank: np.ndarray,
+    flat: np.ndarray,
+    stack: np.ndarray,
+    vals: np.ndarray,
+) -> None:
+    """:func:`_probability` for a small game (pairs of entries at once)."""
+    if variant == 1 or pair:
+        for i in range(n):
+            p[i, i] = 0.0
+            for j in range(i + 1, n):
+                a = m[i, j]
+                b = m[j, i]
+                tot = a + b
+                den = tot + (1.0 if tot <= 0.0 else 0.0)
+                if variant == 1:
+                    d = a - b
+                    p[i, j] = (d if d > 0.0 else 0.0) / den
+                    d = b - a
+                    p[j, i] = (d if d > 0.0 else 0.0) / den
+                else:
+                    p[i, j] = a / den
+                    p[j, i] = b / den
+        return
+    tot = 2.0 * _total(n, na, m, rank, flat, stack, vals)
+    den = tot + (1.0 if tot <= 0.0 else 0.0)
+    for i in range(n):
+        for j in range(n):
+            p[i, j] = m[i, j] / den
+
+
+@_jit
+def _prepare_small(
+    g0: int,
+    g1: int,
+    x: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    present: np.ndarray,
+    scale: np.ndarray,
+    variant: int,
+    pair: bool,
+    active: np.ndarray,
+    order: np.ndarray,
+    rbuf: np.ndarray,
+    base: np.ndarray,
+    expo: np.ndarray,
+    off: np.ndarray,
+    shift: int,
+) -> None:
+    """:func:`_prepare` for small games (scratch allocated here)."""
+    na = x.shape[1]
+    o = np.empty(na, np.int64)
+    rank = np.empty(na, np.int64)
+    xs = np.empty(na)
+    ss = np.empty(na)
+    ws = np.empty(na)
+    dist = np.empty((na, na))
+    cnt = np.empty((na, na), np.int64)
+    vote = np.empty((na, na))
+    h = np.empty((na + 1, na))
+    m = np.empty((na, na))
+    p = np.empty((na, na))
+    flat = np.empty(na * na)
+    stack = np.empty((64, 3), np.int64)
+    vals = np.empty(64)
+    danger = np.empty(na)
+    per = 3 if variant == 0 else 2  # powers a pair: d^r for the votes (scholz), utilities
+    for g in range(g0, g1):
+        if not active[g]:
+            continue
+        n = _setup(g, x, present, order, s, w, o, rank, xs, ss, ws)
+        if n == 0:
+            continue
+        q = off[g] - shift
+        _geometry_small(n, xs, scale[g], dist, cnt)
+        for k in range(n):
+            for a in range(n):
+                vote[k, a] = dist[k, a] * ws[k]
+        _support_small(n, vote, cnt, h, m)
+        _probability_small(n, na, m, p, variant, pair, rank, flat, stack, vals)
+        # (E5), as _prepare: D_i = Σ_j a[j, i] summed over j in order
+        big = -np.inf
+        small = np.inf
+        for i in range(n):
+            si = 4.0 * ss[i]
+            acc = dist[0, i] * (2.0 - si * (1.0 - p[0, i]))
+            for j in range(1, n):
+                acc += dist[j, i] * (2.0 - si * (1.0 - p[j, i]))
+            danger[i] = acc
+            big = acc if acc > big else big
+            small = acc if acc < small else small
+        span = big - small
+        size = max(max(abs(big), abs(small)), 1.0)
+        ok = np.isfinite(span) and span > TIE * size  # equal dangers to within TIE: r = 1
+        for i in range(n):
+            rr = (2.0 * danger[i] - big - small) / span if ok else 0.0
+            rr = -1.0 if rr < -1.0 else (1.0 if rr > 1.0 else rr)
+            ri = (1.0 - rr / 3.0) / (1.0 + rr / 3.0)
+            rbuf[g, i] = ri
+            base[q + i] = 0.5
+            expo[q + i] = ri
+            for j in range(n):
+                if j == i:
+                    continue
+                d = dist[i, j]
+                k = _slot(q, n, per, i, j)
+                if per == 3:
+                    base[k] = d
+                    expo[k] = ri
+                    k += 1
+                base[k] = 0.5 - 0.5 * d
+                base[k + 1] = 0.5 + 0.5 * d
+                expo[k] = ri
+                expo[k + 1] = ri
+
+
+@_inline
+def _choose_scholz_small(
+    n: int,
+    xs: np.ndarray,
+    ss: np.ndarray,
+    p: np.ndarray,
+    pw: np.ndarray,
+    q: int,
+    least_change: bool,
+    capitulation: bool,
+    tie_key: float,
+    cand: np.ndarray,
+    new: np.ndarray,
+) -> None:
+    """:func:`_choose_scholz` without the record of the offer taken."""
+    for i in range(n):
+        xi = xs[i]
+        si = ss[i]
+        kc, kp, kq = np.inf, np.inf, np.inf
+        for j in range(n):
+            cand[0, j] = 0.0
+            xj = xs[j]
+            if xj == xi:
+                continue
+            gain, spread = _utilities(pw, q, n, 3, i, j)
+            own = gain - ss[j] * (1.0 - p[i, j]) * spread  # E^i(U_ij)
+            oth = gain - si * (1.0 - p[j, i]) * spread  # E^i(U_ji)
+            absd = abs(xj - xi)
+            if oth > own + TIE and own > TIE:  # confrontation
+                cand[0, j], cand[1, j] = 1.0, absd
+                kc = absd if absd < kc else kc
+            elif oth > TIE and own < -TIE:
+                if oth > TIE - own:  # compromise
+                    ao, at = abs(own), abs(oth)
+                    if least_change:
+                        key = absd * ao / at
+                        key = key if key < 1e300 else 1e300
+                    else:
+                        key = (ao * xi + at * xj) / (ao + at)
+                    cand[0, j], cand[1, j], cand[2, j], cand[3, j] = 2.0, key, own, oth
+                    kp = key if key < kp else kp
+                elif capitulation and oth < -own - TIE:  # capitulation
+                    cand[0, j], cand[1, j] = 3.0, absd
+                    kq = absd if absd < kq else kq
+        if kc < np.inf:
+            kind, least = 1.0, kc
+        elif kp < np.inf:
+            kind, least = 2.0, kp
+        elif kq < np.inf:
+            kind, least = 3.0, kq
+        else:
+            new[i] = xi
+            continue
+        for j in range(n):
+            if cand[0, j] == kind and cand[1, j] <= least + tie_key:
+                if kind == 2.0:
+                    new[i] = xi + (xs[j] - xi) * abs(cand[2, j] / cand[3, j])
+                else:
+                    new[i] = xs[j]
+                break
+
+
+@_inline
+def _choose_dmasad_small(
+    n: int,
+    xs: np.ndarray,
+    ss: np.ndarray,
+    p: np.ndarray,
+    pw: np.ndarray,
+    q: int,
+    own: np.ndarray,
+    tie_key: float,
+    cand: np.ndarray,
+    new: np.ndarray,
+) -> None:
+    """:func:`_choose_dmasad` without the record (columns read directly)."""
+    for i in range(n):
+        for j in range(n):
+            if xs[j] == xs[i]:  # no offer either way between equal positions
+                own[i, j] = 0.0
+                continue
+            gain, spread = _utilities(pw, q, n, 2, i, j)
+            own[i, j] = gain - ss[j] * (1.0 - p[i, j]) * spread
+    for i in range(n):
+        xi = xs[i]
+        new[i] = xi
+        best = -np.inf
+        for j in range(n):
+            if xs[j] != xi and own[j, i] > TIE:
+                best = own[j, i] if own[j, i] > best else best
+        if best == -np.inf:
+            continue
+        kb = np.inf
+        for j in range(n):
+            cand[1, j] = 1e300
+            if xs[j] != xi and own[j, i] > TIE and own[j, i] >= best - TIE:
+                absd = abs(xs[j] - xi)
+                cand[1, j] = absd
+                kb = absd if absd < kb else kb
+        jb = 0
+        while cand[1, jb] > kb + tie_key:
+            jb += 1
+        ui = own[i, jb]
+        uj = own[jb, i]
+        if TIE < ui < uj - TIE:  # confrontation
+            new[i] = xs[jb]
+        elif ui < -TIE and -ui < uj - TIE:  # compromise
+            new[i] = xi + (xs[jb] - xi) * abs(ui / uj)
+        elif ui < -TIE and -ui > uj + TIE:  # capitulation
+            new[i] = xs[jb]
+
+
+@_jit
+def _finish_small(
+    g0: int,
+    g1: int,
+    x: np.ndarray,
+    xn: np.ndarray,
+    risk: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    present: np.ndarray,
+    scale: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    tol: np.ndarray,
+    held: np.ndarray,
+    use_held: bool,
+    variant: int,
+    pair: bool,
+    least_change: bool,
+    capitulation: bool,
+    stop: int,
+    active: np.ndarray,
+    played: np.ndarray,
+    converged: np.ndarray,
+    order: np.ndarray,
+    rbuf: np.ndarray,
+    pw: np.ndarray,
+    off: np.ndarray,
+    shift: int,
+) -> None:
+    """:func:`_finish` for small games without a record (scratch allocated here)."""
+    na = x.shape[1]
+    o = np.empty(na, np.int64)
+    rank = np.empty(na, np.int64)
+    xs = np.empty(na)
+    ss = np.empty(na)
+    ws = np.empty(na)
+    dist = np.empty((na, na))
+    cnt = np.empty((na, na), np.int64)
+    vote = np.empty((na, na))
+    h = np.empty((na + 1, na))
+    m = np.empty((na, na))
+    p = np.empty((na, na))
+    own = np.empty((na, na))
+    cand = np.empty((4, na))
+    flat = np.empty(na * na)
+    stack = np.empty((64, 3), np.int64)
+    vals = np.empty(64)
+    new = np.empty(na)
+    for g in range(g0, g1):
+        for a in range(na):
+            xn[g, a] = x[g, a]
+            risk[g, a] = 1.0
+        if not active[g]:
+            continue
+        played[g] += 1
+        n = _setup(g, x, present, order, s, w, o, rank, xs, ss, ws)
+        if n > 0:  # nobody present: nothing moves (the stopping rule still applies)
+            q = off[g] - shift
+            _geometry_small(n, xs, scale[g], dist, cnt)
+            if variant == 0:  # (E1)-(E2) with the risk exponents: votes w_k d_ka^{r_k}
+                for k in range(n):
+                    for a in range(n):
+                        g_ka = pw[_slot(q, n, 3, k, a)] if a != k else 0.0  # 0^r = 0
+                        vote[k, a] = g_ka * ws[k]
+                _support_small(n, vote, cnt, h, m)
+                _probability_small(n, na, m, p, variant, pair, rank, flat, stack, vals)
+                _choose_scholz_small(
+                    n, xs, ss, p, pw, q, least_change, capitulation, TIE * scale[g], cand, new
+                )  # fmt: skip
+            else:  # dmasad: the r = 1 probabilities of the dangers
+                for k in range(n):
+                    for a in range(n):
+                        vote[k, a] = dist[k, a] * ws[k]
+                _support_small(n, vote, cnt, h, m)
+                _probability_small(n, na, m, p, variant, pair, rank, flat, stack, vals)
+                _choose_dmasad_small(n, xs, ss, p, pw, q, own, TIE * scale[g], cand, new)
+        was_held = False
+        for k in range(n):
+            a = o[k]
+            risk[g, a] = rbuf[g, k]
+            v = new[k]
+            if use_held and held[g, a]:
+                v = x[g, a]
+                was_held = True
+            v = v if v > low[g] else low[g]
+            xn[g, a] = v if v < high[g] else high[g]
+        if stop != 0:
+            change = 0.0
+            if stop == 1:
+                for k in range(n):
+                    c = abs(xn[g, o[k]] - x[g, o[k]])
+                    change = c if c > change else change
+            else:
+                change = abs(_mean(xn, w, g, o, n) - _mean(x, w, g, o, n))
+            if change <= tol[g] and not was_held:
+                converged[g] = True
+                active[g] = False
+
+
 # --------------------------------------------------------------------------- driver
 def scratch(na: int) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
     """Pairwise scratch of :func:`_prepare` and :func:`_finish` for games of ``na``
@@ -953,6 +1337,8 @@ def play(
     off = np.zeros(b + 1, dtype=np.int64)
     per = 3 if var == 0 else 2
     np.cumsum(npres + per * npres * (npres - 1), out=off[1:])
+    # many small games untraced: the small-game functions (local scratch, counts kept)
+    small = n <= MAX_ACTORS and not record
     k = _threads(max(b, b * n * n // 64))  # work in games of 8 actors
     bounds = np.linspace(0, b, k + 1).astype(np.int64)
     no_hold = np.zeros((1, 1), dtype=bool)
@@ -987,8 +1373,10 @@ def play(
         parts = plans[c]
         if buffers[c] is None:
             size = max(off[c1] - off[c0] for c0, c1 in parts) if parts else 0
-            # every game's block is written by _prepare before _finish reads it
-            buffers[c] = (np.empty(size), np.empty(size), np.empty(size), scratch(n))
+            # every game's block is written by _prepare before _finish reads it; small
+            # games allocate their scratch inside the compiled functions
+            extra = None if small else scratch(n)
+            buffers[c] = (np.empty(size), np.empty(size), np.empty(size), extra)
         base, expo, pw, scr = buffers[c]
         for c0, c1 in parts:
             shift = off[c0]
@@ -1004,12 +1392,25 @@ def play(
                         rec[3][t:t1, c0:c1] = 0.0
                         rec[4][t:t1, c0:c1] = 0
                     break
-                _prepare(
-                    c0, c1, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
-                    base, expo, off, shift, *scr,
-                )  # fmt: skip
+                if small:
+                    _prepare_small(
+                        c0, c1, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
+                        base, expo, off, shift,
+                    )  # fmt: skip
+                else:
+                    _prepare(
+                        c0, c1, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
+                        base, expo, off, shift, *scr,
+                    )  # fmt: skip
                 with np.errstate(all="ignore"):
                     np.power(base[:m], expo[:m], out=pw[:m])
+                if small:
+                    _finish_small(
+                        c0, c1, traj[t], traj[t + 1], risk[t], s, w, present, scale, low, high,
+                        tol, hm, hm is not no_hold, *opts, active, played, converged, order,
+                        rbuf, pw, off, shift,
+                    )  # fmt: skip
+                    continue
                 out = (
                     (no_rec[0], no_rec[1], no_rec[2], no_rec[2], no_rec[0][0])
                     if rec is None
