@@ -120,6 +120,29 @@ def _spread(items: list[str] | None) -> Any:
 
 
 @contextlib.contextmanager
+def _pool(
+    workers: int | None,
+    runs: int,
+    model: Any,
+    scheduler: str | None,
+    dask_local: int | None,
+    quiet: bool,
+) -> Iterator[tuple[Any, Any]]:
+    """The run's executor (a pool sized by :func:`detente.analysis.ensemble.pool_size`, or
+    Dask) and its progress bars; Ctrl-C stops both (exit status 130)."""
+    from detente.analysis.ensemble import pool_size
+    from detente.execution import open_executor
+
+    size = pool_size(workers, runs, model)
+    with (
+        _interruptible(),
+        open_executor(workers=size, scheduler=scheduler, dask_local=dask_local) as ex,
+        _bars(quiet) as bars,
+    ):
+        yield ex, bars
+
+
+@contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
     """Ctrl-C: once the executor has stopped its workers, one line and exit status 130."""
     try:
@@ -225,9 +248,8 @@ def ensemble(
     draws. The 5%-95% columns hold the middle 90% of the draws' outcomes: where the model
     puts the issue when the inputs vary together over their ranges. It is not an interval
     for the model's own error (see detente validate for that)."""
-    from detente.analysis.ensemble import pool_size, run_ensemble
+    from detente.analysis.ensemble import run_ensemble
     from detente.analysis.perturb import PerturbationPlan, parse_correlation
-    from detente.execution import open_executor
     from detente.targets import parse_targets
 
     sc, m = _setup(scenario, variant, fmt, model, param)
@@ -237,13 +259,7 @@ def ensemble(
         _check_out(out)
     _default_notice(plan)
     t0 = time.perf_counter()
-    with (
-        _interruptible(),
-        open_executor(
-            workers=pool_size(workers, draws, m), scheduler=scheduler, dask_local=dask_local
-        ) as ex,
-        _bars(quiet) as bars,
-    ):
+    with _pool(workers, draws, m, scheduler, dask_local, quiet) as (ex, bars):
         res = run_ensemble(
             sc,
             m,
@@ -380,11 +396,9 @@ def sensitivity(
 ) -> None:
     """Which inputs drive each issue's outcome: Sobol indices, Morris screening and the
     one-at-a-time swings of a tornado chart."""
-    from detente.analysis.ensemble import pool_size
     from detente.analysis.perturb import PerturbationPlan
     from detente.analysis.sensitivity import run_counts
     from detente.analysis.sensitivity import sensitivity as run_sensitivity
-    from detente.execution import open_executor
 
     sc, m = _setup(scenario, variant, fmt, model, param)
     plan = PerturbationPlan.build(sc, _spread(spread))
@@ -394,13 +408,7 @@ def sensitivity(
         plan.select(field, actor, issue).n_inputs, samples=samples, trajectories=trajectories
     )
     runs = max(counts.get(x, 0) for x in methods)
-    with (
-        _interruptible(),
-        open_executor(
-            workers=pool_size(workers, runs, m), scheduler=scheduler, dask_local=dask_local
-        ) as ex,
-        _bars(quiet) as bars,
-    ):
+    with _pool(workers, runs, m, scheduler, dask_local, quiet) as (ex, bars):
         res = run_sensitivity(
             sc,
             m,
@@ -499,22 +507,15 @@ def discover(
     """Scenario discovery: the ranges of inputs (PRIM boxes) under which the target is
     likely, with their coverage and density."""
     from detente.analysis.discovery import discover as run_discover
-    from detente.analysis.ensemble import pool_size, run_ensemble
+    from detente.analysis.ensemble import run_ensemble
     from detente.analysis.perturb import PerturbationPlan
-    from detente.execution import open_executor
     from detente.targets import parse_target
 
     sc, m = _setup(scenario, variant, fmt, model, param)
     plan = PerturbationPlan.build(sc, _spread(spread), distribution)
     tg = parse_target(target, sc)
     _default_notice(plan)
-    with (
-        _interruptible(),
-        open_executor(
-            workers=pool_size(workers, draws, m), scheduler=scheduler, dask_local=dask_local
-        ) as ex,
-        _bars(quiet) as bars,
-    ):
+    with _pool(workers, draws, m, scheduler, dask_local, quiet) as (ex, bars):
         res = run_ensemble(
             sc,
             m,
