@@ -24,6 +24,7 @@ from detente.cli.common import (
     print_json,
     resolve_scenario,
 )
+from detente.cli.tables import print_table
 from detente.comparison import run_models
 from detente.forecasts import Forecast
 from detente.models import get_model
@@ -139,47 +140,16 @@ def run(
         console.print(f"[dim]recorded as run {run_id} (detente runs show {run_id})[/dim]")
 
 
-#: short column headers, used when the full model names do not fit the terminal
-_SHORT = {
-    "compromise": "comp",
-    "median": "med",
-    "expected_utility": "EU",
-    "exchange": "exch",
-    "spatial": "SMP",
-    "condorcet": "PCE",
-    "detente": "det",
-}
-
-
-def _headers(models: list[str], issue_width: int, extra: int) -> tuple[list[str], str]:
-    """Model names as column headers, abbreviated (with a legend) when they do not fit.
-
-    Output to a file or pipe is made as wide as the tables need (nothing is cut); on a
-    terminal the terminal's width rules.
-    """
-    short = [_SHORT.get(m, m[:6]) for m in models]
-    narrow = issue_width + 2 + 9 * (extra + len(models))
-    if not console.is_terminal:
-        console.width = max(console.width, narrow)
-    width = issue_width + 2 + 9 * extra + sum(max(len(m), 7) + 2 for m in models)
-    if width <= console.width:
-        return models, ""
-    legend = ", ".join(f"{s} = {m}" for s, m in zip(short, models, strict=True) if s != m)
-    return short, legend
-
-
-def _table(title: str, issue_width: int) -> Table:
+def _table(title: str) -> Table:
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    t.add_column("issue", no_wrap=True, overflow="ellipsis", max_width=issue_width)
+    t.add_column("issue")
     return t
 
 
 def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
     """The outcome per issue with the reference point, then each principal's gain or loss."""
-    issue_width = min(28, max(5, *(len(i) for i in sc.issue_ids)))
-    models = [f.model for f in forecasts]
-    heads, legend = _headers(models, issue_width, extra=1)
-    t = _table(f"{sc.name or sc.id}: forecast outcome per issue", issue_width)
+    heads = [f.model for f in forecasts]
+    t = _table(f"{sc.name or sc.id}: forecast outcome per issue")
     t.add_column("ref.", justify="right")
     for h in heads:
         t.add_column(h, justify="right")
@@ -187,12 +157,13 @@ def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
         t.add_row(
             iss.id, fmt_num(iss.reference), *[fmt_num(float(f.outcome[k])) for f in forecasts]
         )
-    console.print(t)
-    notes = ["ref. = the issue's reference point (status quo)"]
-    if legend:
-        notes.append(legend)
-    notes.append("`detente scenarios show` names the issues and both ends of their scales")
-    console.print("[dim]" + "; ".join(notes) + "[/dim]", soft_wrap=False)
+    print_table(
+        t,
+        notes=[
+            "ref. = the issue's reference point (status quo)",
+            "`detente scenarios show` names the issues and both ends of their scales",
+        ],
+    )
 
     all_gains = [gains(sc, f.outcome) for f in forecasts]  # (A, I) per model
     for p in sc.principal_ids:
@@ -200,24 +171,21 @@ def _print_tables(sc: Scenario, forecasts: list[Forecast]) -> None:
         per_model = [g[a] for g in all_gains]
         g = _table(
             f"gain (+) or loss (−) of {sc.actor(p).label} against the reference point "
-            "(salience-weighted scale points)",
-            issue_width,
+            "(salience-weighted scale points)"
         )
         for h in heads:
             g.add_column(h, justify="right")
         for k, iss in enumerate(sc.issues):
             g.add_row(iss.id, *[fmt_signed(float(gm[k])) for gm in per_model])
         g.add_row("[bold]total[/bold]", *[fmt_signed(float(np.nansum(gm))) for gm in per_model])
-        console.print(g)
+        print_table(g)
 
 
 def _print_retrospective(retro: Retrospective) -> None:
     """Each model's absolute error on the issues with an observed outcome, beside the
     status quo's ("nothing changes"), the baseline to beat."""
-    issue_width = min(28, max(5, *(len(i) for i in retro.issues)))
-    models = [r.model for r in retro.models]
-    heads, legend = _headers([STATUS_QUO, *models], issue_width, extra=1)
-    t = _table("error against the observed outcome (absolute, scale points)", issue_width)
+    heads = [STATUS_QUO, *(r.model for r in retro.models)]
+    t = _table("error against the observed outcome (absolute, scale points)")
     t.add_column("observed", justify="right")
     for h in heads:
         t.add_column(h, justify="right")
@@ -235,7 +203,6 @@ def _print_retrospective(retro: Retrospective) -> None:
         fmt_num(retro.status_quo.mae),
         *[fmt_num(r.mae_compared if retro.compared else r.mae) for r in retro.models],
     )
-    console.print(t)
     beat = [r.model for r in retro.models if r.vs_status_quo < 0]
     verdict = (
         f"better than the status quo: {', '.join(beat)}"
@@ -243,14 +210,12 @@ def _print_retrospective(retro: Retrospective) -> None:
         else "no model beats the status quo (nothing changes) on these issues"
     )
     notes = [verdict]
-    if legend:
-        notes.append(legend)
     dated = sorted({d for d in retro.dated.values() if d})
     if dated:
         notes.append(
             f"outcomes observed {dated[0]}" + (f" to {dated[-1]}" if len(dated) > 1 else "")
         )
-    console.print("[dim]" + "; ".join(notes) + "[/dim]", soft_wrap=True)
+    print_table(t, notes=notes)
 
 
 def _print_trace(forecasts: list[Forecast]) -> None:

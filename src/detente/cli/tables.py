@@ -157,6 +157,12 @@ def fit_table(
     width = _target_width(console) if width is None else width
     if width is None or _measure(console, table) <= width:
         return table, ""
+    if not table.collapse_padding and (table.box is None or not table.box.mid_vertical.strip()):
+        # columns without rules between them: one space between cells, not two
+        table = copy(table)
+        table.collapse_padding = True
+        if _measure(console, table) <= width:
+            return table, ""
     cols = table.columns
     headers = [_text(c.header, console) for c in cols]
     cells = [[_text(x, console) for x in c._cells] for c in cols]
@@ -244,6 +250,10 @@ def _long(table: Table, heads: list[Text], body: list[list[Text]], console: Cons
     return fitted
 
 
+#: the legend printed last on each console (tables in a row share one)
+_last_legend: dict[int, str] = {}
+
+
 @contextmanager
 def _wide(console: Console, width: int) -> Iterator[None]:
     old = console.width
@@ -263,6 +273,10 @@ def print_table(table: Table, *, notes: Sequence[str] = (), console: Console | N
 
         console = default
     fitted, legend = fit_table(table, console)
+    if legend and _last_legend.get(id(console)) == legend:
+        legend = ""  # the table just above said it
+    elif legend:
+        _last_legend[id(console)] = legend
     lines = [*notes, *([legend] if legend else [])]
     if _target_width(console) is None:
         with _wide(console, _measure(console, fitted)):
