@@ -13,7 +13,6 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -49,30 +48,14 @@ def resolve_scenario(spec: str, *, fmt: str | None = None, variant: str | None =
     ``id@variant`` (or ``--variant``) applies one of the scenario's policy variants.
     Notices from the readers (e.g. a rescale of saliences) are printed to stderr.
     """
-    from detente import scenarios
+    from detente.api import load
 
-    if variant is None and "@" in spec and not Path(spec).exists():
-        spec, variant = spec.split("@", 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputNotice)
-        known = [s["id"] for s in scenarios.list_scenarios()]
-        if spec in known and fmt is None and not Path(spec).exists():
-            scenario = scenarios.load_bundled(spec)
-        elif Path(spec).exists():
-            from detente.io import load_scenario
-
-            scenario = load_scenario(spec, format=fmt)
-        else:
-            raise InputError(
-                f"no bundled scenario or file named {spec!r}",
-                where="SCENARIO",
-                allowed="a path to a scenario file, or one of: " + ", ".join(known),
-            )
+        scenario = load(spec, format=fmt, variant=variant)
     for w in caught:
         if issubclass(w.category, InputNotice):
             notice(str(w.message))
-    if variant:
-        scenario = scenario.variant(variant)
     return scenario
 
 
