@@ -38,6 +38,7 @@ from detente.cli.common import (
     report_interrupt,
     resolve_scenario,
 )
+from detente.cli.tables import print_table
 from detente.errors import InputError
 from detente.models import get_model
 from detente.scenario import Scenario
@@ -342,14 +343,14 @@ def _print_ensemble(sc: Scenario, s: dict[str, Any], elapsed: float, out: str | 
             *[fmt_num(q[p]) for p in ("5", "25", "50", "75", "95")],
             _spark(entry["histogram"]["counts"]),
         )
-    console.print(t)
+    print_table(t)
     if s["targets"]:
         g = Table(title="targets", title_justify="left")
         for col in ("target", "probability", "draws met"):
             g.add_column(col, justify="left" if col == "target" else "right")
         for tg in s["targets"]:
             g.add_row(Text(tg["expr"]), f"{tg['probability']:.3f}", f"{tg['draws_met']}")
-        console.print(g)
+        print_table(g)
     spread = ", ".join(f"{k}={v}" for k, v in s["spread"].items()) or "ranges in the scenario"
     console.print(
         f"{s['uncertain_inputs']} uncertain inputs ({spread}; {s['distribution']}); "
@@ -464,7 +465,7 @@ def sensitivity(
                 t.add_row(
                     Text(iss), "(the outcome does not vary over the sample)", *[""] * len(cols)
                 )
-        console.print(t)
+        print_table(t)
 
 
 def _fmt_cell(x: Any) -> str:
@@ -568,4 +569,4 @@ def discover(
                 f"{lim.full_low:.3g} – {lim.full_high:.3g}",
                 f"{lim.qp:.2g}",
             )
-        console.print(t)
+        print_table(t)

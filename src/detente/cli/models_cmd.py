@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from detente.cli.app import app
-from detente.cli.common import console, print_json
+from detente.cli.common import print_json
+from detente.cli.tables import print_table
 from detente.models import available
 from detente.models.registry import describe
 
@@ -26,4 +27,4 @@ def models(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     for r in rows:
         params = ", ".join(f"{k}={v!r}" for k, v in r["params"].items()) or "—"
         t.add_row(r["name"], r["summary"], r["citation"], params)
-    console.print(t)
+    print_table(t)

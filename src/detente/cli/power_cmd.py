@@ -13,6 +13,7 @@ from rich.table import Table
 
 from detente.cli.app import app
 from detente.cli.common import console, print_json
+from detente.cli.tables import print_table
 from detente.errors import InputError
 
 _CAPABILITY = ("shapley", "banzhaf", "weights")
@@ -220,6 +221,6 @@ def power(
         if sampled:
             row.append(f"{result.banzhaf_se[i]:.4f}")  # type: ignore[index]
         t.add_row(*row)
-    console.print(t)
+    print_table(t)
     if to_capabilities is not None:
         console.print(escape(f"capabilities ({capability}) written to {to_capabilities}"))

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from detente.cli.app import app, runs_app
 from detente.cli.common import console, fmt_num, fmt_signed, print_json
+from detente.cli.tables import print_table
 from detente.errors import InputError
 from detente.record.store import GradeRecord, RunRecord, RunStore, SealRecord
 
@@ -26,9 +27,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of tab
 
 # ----------------------------------------------------------------------------- helpers
 def _short(name: str) -> str:
-    from detente.cli.run import _SHORT
+    from detente.cli.tables import MODEL_ABBREVIATIONS
 
-    return _SHORT.get(name, name)
+    return MODEL_ABBREVIATIONS.get(name, name)
 
 
 def _scores(grade: GradeRecord | None) -> str:
@@ -94,8 +95,6 @@ def list_cmd(
     if not rows:
         console.print("no graded runs" if graded else "no recorded runs")
         return
-    if not console.is_terminal:  # a file or pipe gets the whole table, nothing folded
-        console.width = max(console.width, 160)
     title = "graded forecasts" if graded else "recorded runs"
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     cols = ["run", "recorded", "command", "scenario", "models", "seed", "sealed"]
@@ -122,7 +121,7 @@ def list_cmd(
         else:
             cells.append("yes" if grade else "")
         t.add_row(*[Text(c) for c in cells])
-    console.print(t)
+    print_table(t)
     console.print(f"[dim]run store: {escape(str(store_path()))}[/dim]", soft_wrap=True)
 
 
@@ -186,7 +185,7 @@ def show_cmd(run: RunArg, as_json: JsonOpt = False) -> None:
         t.add_column(_short(m), justify="right")
     for iid in refs:
         t.add_row(Text(iid), fmt_num(refs[iid]), *[fmt_num(points[m].get(iid)) for m in points])
-    console.print(t)
+    print_table(t)
 
 
 @runs_app.command("diff")
@@ -223,7 +222,7 @@ def diff_cmd(
     for k in d["other"]:
         changes.add_row("scenario", k, "…", "… (differs)")
     if changes.row_count:
-        console.print(changes)
+        print_table(changes)
     else:
         console.print("same inputs and settings")
     if d["forecasts"]:
@@ -238,7 +237,7 @@ def diff_cmd(
                 fmt_num(m["b"]),
                 fmt_signed(m["change"]),
             )
-        console.print(t)
+        print_table(t)
     for side, key in ((a.id, "models_only_in_a"), (b.id, "models_only_in_b")):
         if d[key]:
             console.print(f"only in {side}: {', '.join(d[key])}")
@@ -368,7 +367,7 @@ def verify(
                 c.rerun,
                 Text("; ".join(notes)),
             )
-        console.print(t)
+        print_table(t)
         console.print(
             f"{len(checks)} seal(s): "
             + (
@@ -455,7 +454,7 @@ def _print_grade(s: dict[str, Any]) -> None:
         for m in models:
             cells += [fmt_num(m["forecast"].get(i)), fmt_num(m["error"].get(i))]
         t.add_row(*cells)
-    console.print(t)
+    print_table(t)
     console.print(f"MAE of the status quo: {fmt_num(s['status_quo']['mae'], 2)}")
     for m in models:
         vs = m["mae_vs_status_quo"]

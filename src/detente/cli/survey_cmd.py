@@ -15,6 +15,7 @@ from rich.table import Table
 
 from detente.cli.app import app
 from detente.cli.common import console, fmt_num, notice, print_json
+from detente.cli.tables import print_table
 from detente.errors import InputError, InputNotice
 from detente.scenarios import DEFAULT_SCENARIO
 
@@ -175,7 +176,7 @@ def combine(
                 f"{100 * d.share:.0f}%",
                 outlier,
             )
-        console.print(t)
+        print_table(t)
         rest = len(result.disagreements) - len(shown)
         if rest > 0:
             console.print(f"[dim]{rest} more in --json[/dim]")

@@ -4,16 +4,18 @@ Every command builds a :class:`rich.table.Table` as usual and prints it with
 :func:`print_table`, which lays it out for the width it will be read at:
 
 1. If the table fits as it is, it is printed as it is.
-2. Otherwise column headers that name a model are abbreviated by the fixed map
-   :data:`MODEL_ABBREVIATIONS` (``compromise`` -> ``comp``, ...) and a legend line under the
-   table says what each abbreviation stands for.
-3. Columns that are still too wide are narrowed, widest first, and their cells wrapped;
+2. A table without rules between its columns tries one space between cells, not two.
+3. Columns empty in every row are left out, and column headers that name a model are
+   abbreviated by the fixed map :data:`MODEL_ABBREVIATIONS` (``compromise`` -> ``comp``,
+   ...) with a legend line under the table saying what each abbreviation stands for.
+4. Columns that are still too wide are narrowed, widest first, and their cells wrapped;
    a cell is broken only at a space or after an underscore (``european_`` / ``allies``),
    never inside a word, and a column is never narrower than its longest unbreakable word,
    so no header or cell is cut or ellipsised.
-4. When even that does not fit, or a cell would need more than :data:`MAX_LINES` lines
-   (long free text in a narrow column), the table is pivoted to a long layout: one block
-   per row, one line per non-empty column (``header  value``), with full model names.
+5. When even that does not fit, or a row would need more than :data:`MAX_LINES` lines or
+   the rows more than 3 lines on average (long free text in a narrow column), the table is
+   pivoted to a long layout: one block per row, one line per non-empty column
+   (``header  value``), with full model names.
 
 The width is the terminal's; ``COLUMNS`` overrides it (also for output to a file or a
 pipe). Output to a file or a pipe without ``COLUMNS`` is laid out as wide as the table
@@ -51,8 +53,9 @@ MODEL_ABBREVIATIONS: dict[str, str] = {
     "status quo": "SQ",
 }
 
-#: a cell wrapped to more lines than this makes the table pivot to the long layout
-MAX_LINES = 4
+#: a row wrapped to more lines than this (or rows of more than 3 lines on average) make
+#: the table pivot to the long layout
+MAX_LINES = 8
 
 
 def _text(cell: object, console: Console) -> Text | None:
@@ -168,6 +171,11 @@ def fit_table(
     cells = [[_text(x, console) for x in c._cells] for c in cols]
     if any(h is None for h in headers) or any(x is None for col in cells for x in col):
         return table, ""  # a cell that is not text: rich lays it out
+    keep = [k for k, col in enumerate(cells) if k == 0 or any(x and x.plain.strip() for x in col)]
+    if len(keep) < len(cols) and table.rows:  # columns empty in every row say nothing
+        cols = [cols[k] for k in keep]
+        headers, cells = [headers[k] for k in keep], [cells[k] for k in keep]
+        table = _with_columns(table, cols)
     heads: list[Text] = [h for h in headers if h is not None]
     body: list[list[Text]] = [[x for x in col if x is not None] for col in cells]
     # 2. abbreviate model names in the headers
@@ -204,8 +212,12 @@ def fit_table(
                 hi = cap - 1
         widths = [max(m, min(n, lo)) for m, n in zip(minimum, natural, strict=True)]
         wrapped = [[wrap_cell(x, w) for x in col] for col, w in zip(body, widths, strict=True)]
-        tall = max((len(x.plain.split("\n")) for col in wrapped for x in col), default=1)
-        if tall <= MAX_LINES or not pivot:
+        heights = [
+            max((len(col[r].plain.split("\n")) for col in wrapped), default=1)
+            for r in range(len(wrapped[0]) if wrapped else 0)
+        ]
+        tall = max(heights, default=1) <= MAX_LINES and sum(heights) <= 3 * len(heights)
+        if tall or not pivot:
             columns = [
                 dataclasses.replace(
                     c,

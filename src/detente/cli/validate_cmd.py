@@ -11,6 +11,7 @@ from rich.table import Table
 
 from detente.cli.app import app
 from detente.cli.common import console, err_console, fmt_num, notice, parse_params, print_json
+from detente.cli.tables import print_table
 from detente.models import available, get_model
 from detente.validation.runner import BASELINE, ModelRun, ValidationResult
 from detente.validation.scores import METRICS
@@ -316,7 +317,7 @@ def _print_tables(result: ValidationResult, labels: dict[str, str] | None = None
             name = labels.get(str(r["model"]), str(r["model"]))
             side = [name, f"n = {int(r['n'])}", f"{r['seconds']:.2f} s", ""][j]
             t.add_row(side, label, value, diff, ci)
-    console.print(t)
+    print_table(t)
     _print_proper(result, unit, labels)
     bp = result.by_procedure()
     if len(bp):
@@ -326,7 +327,7 @@ def _print_tables(result: ValidationResult, labels: dict[str, str] | None = None
             b.add_column(f"{r['procedure']} (n = {int(r['n'])})", justify="right", no_wrap=True)
         for m in result.models:
             b.add_row(labels.get(m, m), *[fmt_num(v, 2) for v in bp[m]])
-        console.print(b)
+        print_table(b)
     ps = result.procedure_summary()
     if len(ps):
         p = Table(
@@ -348,7 +349,7 @@ def _print_tables(result: ValidationResult, labels: dict[str, str] | None = None
                 _signed(r["diff"]),
                 f"[{_signed(r['lo'])}, {_signed(r['hi'])}]",
             )
-        console.print(p)
+        print_table(p)
     failed = {m: run.failures for m, run in result.runs.items() if run.failures}
     for m, items in failed.items():
         console.print(
@@ -396,4 +397,4 @@ def _print_proper(
                 ci = f"[{r[f'{k}_lo']:+.{digits}f}, {r[f'{k}_hi']:+.{digits}f}]"
             side = (labels or {}).get(str(r["model"]), str(r["model"])) if j == 0 else ""
             t.add_row(side, label, fmt_num(r[k], digits), diff, ci)
-    console.print(t)
+    print_table(t)

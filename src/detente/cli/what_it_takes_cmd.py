@@ -18,6 +18,7 @@ from detente.cli.common import (
     print_json,
     resolve_scenario,
 )
+from detente.cli.tables import print_table
 from detente.scenarios import DEFAULT_SCENARIO
 
 
@@ -92,13 +93,13 @@ def what_it_takes_cmd(
                 f"{c.after:.3g}",
                 f"{c.cost:.2f}",
             )
-        console.print(t)
+        print_table(t)
     o = Table(title="forecast before and after", title_justify="left")
     for col in ("issue", "before", "after"):
         o.add_column(col, justify="left" if col == "issue" else "right")
     for i in sc.issue_ids:
         o.add_row(i, fmt_num(res.before[i]), fmt_num(res.after.get(i)))
-    console.print(o)
+    print_table(o)
     if res.persuade:
         p = Table(title="who to persuade: that actor alone", title_justify="left")
         for col in ("actor", "feasible", "total change"):
@@ -107,7 +108,7 @@ def what_it_takes_cmd(
             p.add_row(
                 row["actor"], "yes" if row["feasible"] else "no", fmt_num(row["total_change"], 2)
             )
-        console.print(p)
+        print_table(p)
 
 
 @app.command("agree")
@@ -189,7 +190,7 @@ def _print_agreement(sc, ag) -> None:
         ],
         "",
     )
-    console.print(t)
+    print_table(t)
     if ag.trades:
         tr = Table(
             title="cross-issue trades both gain from (from the status quo)", title_justify="left"
@@ -198,7 +199,7 @@ def _print_agreement(sc, ag) -> None:
             tr.add_column(col)
         for x in ag.trades[:8]:
             tr.add_row(x.gives_a, x.gives_b, fmt_signed(x.gain_a), fmt_signed(x.gain_b))
-        console.print(tr)
+        print_table(tr)
 
 
 @app.command("reset")
@@ -240,7 +241,7 @@ def reset_cmd(
             mark = " ✓" if summary.is_reset(v, m) else ""
             row.append(" / ".join(fmt_signed(float(x)) for x in g) + mark)
         t.add_row(summary.variant_names[v], *row)
-    console.print(t)
+    print_table(t)
     _print_agreement(sc, summary.agreement)
     w = summary.takes
     if w is None:
@@ -258,4 +259,4 @@ def reset_cmd(
     else:
         console.print(f"[bold]What it would take[/bold]: no change of positions found ({w.model}).")
     for line in summary.lines:
-        console.print(line, soft_wrap=True)
+        console.print(line)
