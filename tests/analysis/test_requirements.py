@@ -139,3 +139,54 @@ def test_movable_errors(tiny):
         parse_movable(["a:size"], tiny)
     assert len(parse_movable(None, tiny)) == 5  # every present stance's position
     assert parse_movable(["a:capability"], tiny)[0].issue == -1
+
+
+# --------------------------------------------------------------------------- reasons
+def test_already_met_says_so(tiny):
+    r = what_it_takes(tiny, ["x <= 40"], movable=["c:position"], persuade=False)
+    assert r.feasible and r.changes == []
+    assert r.reasons == ["already met: compromise forecasts x at 35.0 <= 40"]
+    assert r.to_dict()["reasons"] == r.reasons
+    assert "already met" in r.summary()
+
+
+def test_infeasible_says_how_far_the_movable_inputs_reach(tiny):
+    # c at 0: (2*10 + .5*70 + .5*0) / 3 = 18.33, still above 5
+    r = what_it_takes(tiny, ["x <= 5"], movable=["c:position"], persuade=False)
+    assert r.reasons == [
+        "even with c's position at the most helpful end of its range, compromise forecasts "
+        "x at 18.3 at best, not <= 5"
+    ]
+
+
+def test_infeasible_position_already_at_the_end(tiny):
+    r = what_it_takes(tiny, ["x >= 90"], movable=["c:position"], persuade=False)
+    assert not r.feasible
+    assert r.reasons == ["c's x position is already 100: moving it cannot raise the outcome"]
+
+
+def test_infeasible_no_movable_input_on_the_issue(tiny):
+    r = what_it_takes(tiny, ["y <= 10"], movable=["c:position"], persuade=False)
+    assert not r.feasible
+    assert r.reasons == [
+        "no movable input acts on y: the movable inputs (c's position) lie on other issues "
+        "(add e.g. --movable '*.y:position')"
+    ]
+
+
+def test_bundled_sanctions_names_the_freeze_and_the_vetoes():
+    from detente.scenarios import load_bundled
+
+    s = load_bundled("us-russia-reset")
+    r = what_it_takes(s, ["sanctions <= 30"], movable=["russia:position"], persuade=False)
+    assert not r.feasible
+    (why,) = r.reasons
+    assert why.startswith("russia's sanctions position is already 0: moving it cannot lower")
+    assert "sanctions is frozen at its status quo 60 while minsk < 90" in why
+    assert "linkage sanctions_until_minsk" in why
+    assert "united_states' and european_allies' vetoes (unanimity) accept nothing below 60" in why
+    # saliences do move the weighted mean, but the freeze and the vetoes hold the outcome
+    r = what_it_takes(s, ["sanctions <= 30"], movable=["*:salience"], persuade=False)
+    (why,) = r.reasons
+    assert "frozen" in why and "vetoes" in why
+    assert why.endswith("moving the saliences of 5 actors cannot change it")

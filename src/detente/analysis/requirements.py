@@ -96,6 +96,8 @@ class WhatItTakes:
     evaluations: int
     seed: int | None
     persuade: list[dict[str, Any]] = field(default_factory=list)
+    #: why: each target already met as the scenario stands, or why no change was found
+    reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``detente what-it-takes --json``."""
@@ -108,6 +110,7 @@ class WhatItTakes:
             "after": self.after,
             "verified": self.verified,
             "persuade": self.persuade,
+            "reasons": self.reasons,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -148,14 +151,19 @@ class WhatItTakes:
     def summary(self) -> str:
         """A few readable lines: met or not, the total change and the largest changes."""
         head = f"what it takes ({self.model}) for {'; '.join(self.targets)}: "
+        why = [f"  {r}" for r in self.reasons]
         if not self.feasible:
-            return head + (
-                f"not feasible by moving the movable inputs ({self.method}, "
-                f"{self.evaluations} model runs)"
+            return "\n".join(
+                [
+                    head + f"not feasible by moving the movable inputs ({self.method}, "
+                    f"{self.evaluations} model runs)",
+                    *why,
+                ]
             )
         lines = [
             head + f"total change {self.total_change:.2f} (position points on 0..100, "
-            f"salience points, capability %), verified {self.verified}"
+            f"salience points, capability %), verified {self.verified}",
+            *why,
         ]
         for c in self.changes:
             where = f" on {c.issue}" if c.issue else ""
@@ -511,7 +519,7 @@ def what_it_takes(
 
         >>> from detente.scenarios import load_bundled
         >>> s = load_bundled("us-russia-reset")
-        >>> w = what_it_takes(s, ["sanctions <= 30"], movable=["russia:position"])
+        >>> w = what_it_takes(s, ["syria <= 70"], movable=["russia:position"])
         >>> w.feasible, w.verified
         (True, True)
     """
@@ -553,6 +561,7 @@ def what_it_takes(
             res.total_change = p.cost(sol)
     else:
         res.after = dict(res.before)
+    res.reasons = _reasons(p, before, res.feasible)
     if persuade:
         res.persuade = _persuade(scenario, m, exprs, variables, seed, budget)
     res.evaluations = p.evaluations
@@ -605,3 +614,173 @@ def _persuade(
             }
         )
     return sorted(rows, key=lambda r: (not r["feasible"], r["total_change"] or 0.0))
+
+
+# ----------------------------------------------------------------------------- reasons
+_TOWARD = {"<": "lower", "<=": "lower", ">": "raise", ">=": "raise", "==": "move"}
+
+
+def _poss(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _who(p: _Problem, variables: Sequence[Var]) -> str:
+    """The movable inputs in words: "russia's position", "the positions of 5 actors"..."""
+    arr = p.arr
+    pairs = sorted({(arr.actor_ids[v.actor], v.field) for v in variables})
+    if len(pairs) <= 3:
+        return " and ".join(f"{_poss(a)} {f}" for a, f in pairs)
+    fields = sorted({f for _, f in pairs})
+    n = len({a for a, _ in pairs})
+    return f"the {' and '.join(f + 's' for f in fields)} of {n} actors"
+
+
+def _reasons(p: _Problem, before: np.ndarray, feasible: bool) -> list[str]:
+    """Why the answer is what it is, in words, from model runs and the scenario's rules.
+
+    * Every target met as the scenario stands: "already met: compromise forecasts
+      sanctions at 26.1 <= 30" (nothing needs to change).
+    * No change found: for each target the forecast does not meet, what stops it: no
+      movable input acts on the issue; the movable positions already sit at the end of the
+      scale the target lies toward; or, with every movable input on the issue at its most
+      helpful end (one model run), the outcome does not move, and then the linkages that
+      freeze the issue (from that run's trace) and the veto players or the deciding actor
+      of its decision rule (their positions as in the scenario) are named; or the
+      outcome moves but not far enough ("at best 45.0").
+    """
+    arr, sc, name = p.arr, p.scenario, p.model.name
+    if all(bool(np.all(t.met(before, sc))) for t in p.targets):
+        out = []
+        for t in p.targets:
+            if t.kind == "bound":
+                iss = arr.issue_ids[t.issue_index]
+                x = float(before[t.issue_index])
+                out.append(f"already met: {name} forecasts {iss} at {x:.1f} {t.op} {t.value:g}")
+            else:
+                out.append(f"already met: {t.expr} holds for {name}'s forecast as it stands")
+        return out
+    if feasible:
+        return []
+    out = []
+    for t in p.targets:
+        if bool(np.all(t.met(before, sc))):
+            continue
+        if t.kind != "bound":
+            out.append(
+                f"{t.expr}: no change of {_who(p, p.vars)} that the search tried makes "
+                f"{name} forecast it"
+            )
+            continue
+        out.append(_bound_reason(p, t, before))
+    return out
+
+
+def _bound_reason(p: _Problem, t: Target, before: np.ndarray) -> str:
+    arr, sc, name = p.arr, p.scenario, p.model.name
+    i = t.issue_index
+    iss = arr.issue_ids[i]
+    want = _TOWARD.get(t.op, "move")
+    on = [
+        (k, v)
+        for k, v in enumerate(p.vars)
+        if v.issue == i or (v.field == "capability" and arr.present[v.actor, i])
+    ]
+    if not on:
+        return (
+            f"no movable input acts on {iss}: the movable inputs ({_who(p, p.vars)}) lie "
+            f"on other issues (add e.g. --movable '*.{iss}:position')"
+        )
+    lower = t.op in ("<", "<=") or (t.op == "==" and before[i] > t.value)
+    v = p.v0.copy()
+    for k, var in on:
+        if var.field == "position":
+            v[k] = p.lo[k] if lower else p.hi[k]
+    for k, var in on:  # saliences and capabilities: the end that helps this target more
+        if var.field != "position":
+            best = None
+            for x in (p.lo[k], p.hi[k]):
+                trial = v.copy()
+                trial[k] = x
+                m = float(np.min(t.margin(p.evaluate(trial)[0], sc)))
+                if best is None or m > best[0]:
+                    best = (m, x)
+            assert best is not None
+            v[k] = best[1]
+    pinned = [(var, float(p.v0[k])) for k, var in on if var.field == "position" and v[k] == p.v0[k]]
+    movers = _who(p, [var for _, var in on])
+    if len(pinned) == len(on):
+        var, x0 = pinned[0]
+        head = (
+            f"{_poss(arr.actor_ids[var.actor])} {iss} position is already {x0:g}"
+            if len(pinned) == 1
+            else f"the movable positions on {iss} are already at that end of the scale"
+        )
+        head += f": moving {'it' if len(pinned) == 1 else 'them'} cannot {want} the outcome"
+        rules = _holding(p, t, before, v)
+        return head + (f"; besides, {', and '.join(rules)}" if rules else "")
+    x_best = float(p.evaluate(v)[0][i])
+    span = float(arr.high[i] - arr.low[i])
+    if abs(x_best - float(before[i])) > 1e-6 * span:
+        one = len(on) == 1
+        return (
+            f"even with {movers} at the most helpful end of {'its' if one else 'their'} "
+            f"range{'' if one else 's'}, {name} forecasts {iss} at {x_best:.1f} at best, "
+            f"not {t.op} {t.value:g}"
+        )
+    # the outcome does not move at all: say what holds it
+    clauses = _holding(p, t, before, v) or [
+        f"{_poss(name)} forecast of {iss} stays at {before[i]:.1f} whatever they are"
+    ]
+    return ", and ".join(clauses) + f": moving {movers} cannot change it"
+
+
+def _holding(p: _Problem, t: Target, before: np.ndarray, v: np.ndarray) -> list[str]:
+    """What holds the outcome of ``t``'s issue with the movable inputs at ``v``: the
+    linkages that freeze it (from the model's trace of that run) and the veto players or
+    the deciding actor of its decision rule (at their positions in ``v``)."""
+    arr, sc, name = p.arr, p.scenario, p.model.name
+    i = t.issue_index
+    iss = arr.issue_ids[i]
+    span = float(arr.high[i] - arr.low[i])
+    lower = t.op in ("<", "<=") or (t.op == "==" and before[i] > t.value)
+    clauses = []
+    changed = p.scenario_for(v)
+    events = p.model.forecast(changed, seed=p.seed).events
+    if any(e.kind == "freeze" and iss in e.issues for e in events):
+        links = [k for k in sc.linkages if k.then.kind == "freeze" and k.then.issue in (iss, "*")]
+        conds = []
+        for k in links:
+            if k.when.actor is None:
+                j = arr.issue_ids.index(k.when.issue)
+                now = f"{name} forecasts {k.when.issue} at {before[j]:.1f}; "
+            else:
+                now = ""
+            conds.append(f"{k.when} ({now}linkage {k.id})")
+        if conds:
+            clauses.append(
+                f"{iss} is frozen at its status quo {arr.reference[i]:g} while "
+                + " or ".join(conds)
+            )
+        else:
+            clauses.append(f"linkages hold every actor's position on {iss}")
+    dec = sc.issues[i].decision
+    moving = {(var.actor, var.issue) for var in p.vars if var.field == "position"}
+    if dec.rule == "unilateral" and dec.actor is not None:
+        if (arr.actor_ids.index(dec.actor), i) not in moving:
+            clauses.append(f"{dec.actor} decides {iss} alone and its position may not move")
+    elif dec.veto:
+        ref = float(arr.reference[i])
+        pos = changed.arrays().position[:, i]
+        at = [float(pos[arr.actor_ids.index(a)]) for a in dec.veto]
+        lo = max(x - abs(x - ref) for x in at)
+        hi = min(x + abs(x - ref) for x in at)
+        end = lo if lower else hi
+        if (lower and end >= before[i] - 1e-9 * span) or (
+            not lower and end <= before[i] + 1e-9 * span
+        ):
+            who = " and ".join(_poss(a) for a in dec.veto)
+            clauses.append(
+                f"{who} vetoes ({dec.rule}) accept nothing {'below' if lower else 'above'} "
+                f"{end:g} (positions {' and '.join(f'{x:g}' for x in at)}; status quo {ref:g})"
+            )
+    return clauses

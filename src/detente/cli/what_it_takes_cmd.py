@@ -7,7 +7,9 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from detente.cli.app import app
 from detente.cli.common import (
@@ -76,7 +78,9 @@ def what_it_takes_cmd(
         f"{'; '.join(res.targets)}: {status} ({res.method}, {res.evaluations} model runs, "
         f"seed {res.seed})"
     )
-    if res.feasible:
+    for why in res.reasons:  # the library says why: already met, or what holds the outcome
+        console.print(Padding(Text(why), (0, 0, 0, 2)))
+    if res.feasible and res.changes:
         console.print(
             f"total change {res.total_change:.2f} (position points on 0..100, salience points, "
             f"capability %); verified by re-running the model: {res.verified}"
