@@ -141,3 +141,21 @@ def test_source_docstrings_point_at_pages_that_exist() -> None:
         assert not re.search(r"\b(MODELS|DESIGN)\.md\b", text), path
         for ref in re.findall(r"\bdocs/[\w/.-]+\.md\b", text):
             assert (ROOT / ref).is_file(), f"{path}: {ref}"
+
+
+@pytest.mark.parametrize("page", ["index.md", "models/index.md", "scenarios.md"])
+def test_the_python_examples_run(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's Python blocks run in order, in one namespace, in a scratch folder that
+    holds the page's CSV example as ``case.csv``."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    blocks = _blocks(text, "python")
+    assert blocks
+    for table in _blocks((DOCS / "scenarios.md").read_text(encoding="utf-8"), "text"):
+        if table.startswith("actor,issue"):
+            (tmp_path / "case.csv").write_text(table, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for n, block in enumerate(blocks, 1):
+        exec(compile(block, f"{page}, python block {n}", "exec"), namespace)
