@@ -31,7 +31,7 @@ def test_reference_file_matches_its_rows(shared_data, name):
     assert sc.issue_ids == dims
     for r in body:
         a = sc.actor(r[0])
-        assert a.name == r[1] and a.capability == float(r[2])
+        assert a.name == r[0] and a.description == r[1] and a.capability == float(r[2])
         for k, dim in enumerate(dims):
             st = sc.stance(r[0], dim)
             assert st is not None
@@ -61,6 +61,16 @@ def test_small_file():
     sc = parse_ktab(GOOD, "k.csv", "k")
     assert sc.id == "k" and sc.issue_ids == ("Trade", "Aid")
     assert sc.stance("B", "Aid").salience == 0.9
+
+
+def test_actors_named_by_their_name_column_not_the_description(shared_data):
+    # every actor of the dummy case has the description "Random Spatial Actor"
+    sc = read_ktab(shared_data / "reference_cases" / "KTAB_dummyData_3Dim.csv")
+    labels = [a.label for a in sc.actors]
+    assert labels[:2] == ["SActor-00", "SActor-01"] and len(set(labels)) == len(labels)
+    assert {a.description for a in sc.actors} == {"Random Spatial Actor"}
+    sc = parse_ktab(GOOD, "k.csv", "k")
+    assert [(a.label, a.description) for a in sc.actors] == [("A", "Alpha"), ("B", "Beta")]
 
 
 @pytest.mark.parametrize(

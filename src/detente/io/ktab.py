@@ -12,10 +12,13 @@ Layout (comma-separated; trailing commas and padding spaces are allowed):
 
 In KTAB's format positions and saliences are both given on 0..100; the reader keeps the
 positions on an issue scale of 0..100 and divides every salience by 100 (the format's
-definition, so no notice is given). Influence becomes the actor's capability and the
-description its name. Each dimension becomes an issue, named after its header with the
-words "position"/"pstn" removed (``dim1``, ``dim2``... when nothing else is left). The counts
-in the title line are checked against the header and the actor lines.
+definition, so no notice is given). Influence becomes the actor's capability; the actor
+column is its id and its name (KTAB names actors by that column in its output), the
+description column its description (in KTAB's own examples it is often one text for many
+actors, "Random Spatial Actor", so it would not tell them apart). Each dimension becomes an
+issue, named after its header with the words "position"/"pstn" removed (``dim1``,
+``dim2``... when nothing else is left). The counts in the title line are checked against
+the header and the actor lines.
 """
 
 from __future__ import annotations
@@ -179,9 +182,9 @@ def parse_ktab(text: str, source: str = "<ktab>", scenario_id: str = "scenario")
                     where, f"{ident}: {header[2]} must be >= 0, got {fmt_num(influence)}", ">= 0"
                 )
             )
-        actor: dict[str, Any] = {"id": ident, "capability": influence}
+        actor: dict[str, Any] = {"id": ident, "name": ident, "capability": influence}
         if fields[1]:
-            actor["name"] = fields[1]
+            actor["description"] = fields[1]
         actors.append(actor)
         actor_lines.append(line)
         for k, issue in enumerate(issue_ids):
