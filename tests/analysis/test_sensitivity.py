@@ -101,10 +101,15 @@ def test_an_issue_that_does_not_vary_has_no_sobol_indices(tiny):
     res = sensitivity(tiny, "compromise", methods=["sobol", "morris"], plan=plan, samples=64)
     y = res.sobol[res.sobol["issue"] == "y"]
     assert not y["varies"].any() and y["S1"].isna().all()
-    summary = res.summary()
+    summary = res.to_dict()
     assert all(r["S1"] is None for r in summary["sobol"] if r["issue"] == "y")
     json.dumps(summary, allow_nan=False)  # no NaN in the JSON
     assert (res.morris[res.morris["issue"] == "y"]["mu_star"] == 0).all()
+    assert set(res.to_frames()) == {"sobol", "morris"}
+    text = res.summary()
+    assert "compromise sensitivity of tiny" in text
+    top = res.sobol[res.sobol["issue"] == "x"].sort_values("ST", ascending=False).iloc[0]
+    assert f"x: sobol {top['input']}" in text
 
 
 def test_run_counts_are_the_runs_each_method_makes(tiny, positions_only):

@@ -255,7 +255,32 @@ class SensitivityResult:
     settings: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # things the user must be told about this run
 
-    def summary(self) -> dict[str, Any]:
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The tables of the methods that ran: ``sobol``, ``morris``, ``tornado``."""
+        return {m: df for m in METHODS if (df := getattr(self, m)) is not None}
+
+    def summary(self) -> str:
+        """A few readable lines: the run, and per issue the input that moves the outcome
+        most by each method that ran (Sobol total index, Morris mu*, tornado swing)."""
+        runs = ", ".join(f"{k} {v}" for k, v in self.settings.get("runs", {}).items())
+        lines = [
+            f"{self.model} sensitivity of {self.scenario.id}: {self.plan.n_inputs} inputs, "
+            f"seed {self.seed}; runs: {runs}"
+        ]
+        keys = {"sobol": "ST", "morris": "mu_star", "tornado": "swing"}
+        for iss in self.scenario.issue_ids:
+            top = []
+            for name, df in self.to_frames().items():
+                sub = df[df["issue"] == iss].sort_values(keys[name], ascending=False, kind="stable")
+                if not sub.empty and math.isfinite(float(sub[keys[name]].iloc[0])):
+                    row = sub.iloc[0]
+                    top.append(f"{name} {row['input']} ({keys[name]} {float(row[keys[name]]):.3g})")
+            if top:
+                lines.append(f"  {iss}: " + "; ".join(top))
+        lines += [f"  {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
         """The JSON of ``detente sensitivity --json``: nothing that varies between runs."""
         out: dict[str, Any] = {
             "scenario": self.scenario.id,

@@ -428,7 +428,7 @@ def sensitivity(
     for line in res.notes:
         notice(line)
     if as_json:
-        print_json(res.summary())
+        print_json(res.to_dict())
         return
     console.print(
         f"[bold]{sc.name or sc.id}[/bold] — model {res.model}, {res.plan.n_inputs} inputs, "
