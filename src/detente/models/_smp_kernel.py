@@ -25,11 +25,12 @@ target j with every third party n), evaluated in chunks over i so that no N³ ar
 held at once. KTAB's own code evaluates the same estimates from every actor's perspective
 (N⁴) for its database log; only the N³ estimates of the initiators' own perspectives
 enter the dynamics, so we compute only those. When numba is importable the O(N³) loops
-(coalitions, challenges) run as compiled kernels (set ``DETENTE_NO_NUMBA=1`` to keep them
-off); the NumPy code is the reference and the fallback, and the tests check that both give
-the same numbers. The compiled kernel for KTAB's default rules (proportional votes,
-SemiCommit) writes a third party's vote in the equivalent form
-``w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]``, equal up to rounding.
+(coalitions, challenges) and the distances run as compiled kernels (set
+``DETENTE_NO_NUMBA=1`` to keep them off, or switch them with
+:func:`detente.models.compiled_kernels`); the NumPy code is the reference and the
+fallback, and the tests check that both give the same numbers. The compiled kernel for
+KTAB's default rules (proportional votes, SemiCommit) writes a third party's vote in the
+equivalent form ``w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]``, equal up to rounding.
 
 Departures from the C++ reference (all invisible on KTAB's own inputs):
 
@@ -45,13 +46,13 @@ Departures from the C++ reference (all invisible on KTAB's own inputs):
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from detente import progress
+from detente.models import _compiled
 
 __all__ = [
     "BARGAINS",
@@ -107,8 +108,15 @@ _FIRST_TARGETS = 32
 #: elements of the largest temporary array a chunked NumPy kernel builds
 _CHUNK_ELEMENTS = 2_000_000
 
-#: whether the compiled (numba) kernels are used; set at the end of the module
+#: whether the compiled (numba) kernels exist (numba importable, ``DETENTE_NO_NUMBA``
+#: unset); set at the end of the module. :func:`compiled_on` says whether they are used.
 HAVE_NUMBA = False  # set below, once the compiled kernels are defined
+
+
+def compiled_on() -> bool:
+    """Whether the compiled kernels run now: they exist and the setting
+    :func:`detente.models.compiled_kernels` is on."""
+    return HAVE_NUMBA and _compiled.compiled_kernels_enabled()
 
 
 # ----------------------------------------------------------------------------- basics
@@ -116,9 +124,18 @@ def distances(x: np.ndarray, s: np.ndarray, y: np.ndarray | None = None) -> np.n
     """(3.1) ``d[i, j]``: distance from ``x[i]`` to ``y[j]`` weighted by ``s[i]``.
 
     ``x`` and ``s`` are ``(N, D)``; ``y`` is ``(M, D)`` (default ``x``). Rows whose
-    saliences are all zero give distance 0 (KTAB asserts they do not occur).
+    saliences are all zero give distance 0 (KTAB asserts they do not occur). With the
+    compiled kernels and 8 to 128 dimensions a compiled loop gives the same numbers
+    (NumPy's summation order over the dimensions reproduced) without ``(N, M, D)``
+    temporaries: O(N M D) time, O(N M) memory.
     """
     y = x if y is None else y
+    if compiled_on() and 8 <= x.shape[1] <= 128 and x.shape[0] * y.shape[0] >= 4096:
+        return _NB_DIST[0](
+            np.ascontiguousarray(x, dtype=np.float64),
+            np.ascontiguousarray(s, dtype=np.float64),
+            np.ascontiguousarray(y, dtype=np.float64),
+        )
     s2 = (s * s).sum(axis=-1)
     out = np.empty((x.shape[0], y.shape[0]))
     step = max(1, _CHUNK_ELEMENTS // max(1, y.shape[0] * x.shape[1]))
@@ -190,7 +207,7 @@ def coalitions(rule: str, w: np.ndarray, u: np.ndarray) -> np.ndarray:
     u = np.asarray(u, dtype=float)
     lead = np.broadcast_shapes(w.shape[:-1], u.shape[:-2])
     k, m = u.shape[-2], u.shape[-1]
-    if HAVE_NUMBA and not lead and k * m * m > 4096:
+    if compiled_on() and not lead and k * m * m > 4096:
         uc = np.ascontiguousarray(u, dtype=np.float64)
         return _NB[0](np.int64(_RULE_CODE[rule]), np.array(w, dtype=np.float64), uc)
     size = int(np.prod(lead)) if lead else 1
@@ -243,7 +260,7 @@ def line_coalitions(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     cxw = np.concatenate([[0.0], np.cumsum(ws * xs)])
     le = np.searchsorted(xs, xs, side="right").astype(np.int64)  # voters at or below
     lt = np.searchsorted(xs, xs, side="left").astype(np.int64)  # voters strictly below
-    kernel = _NB_LINE[0] if HAVE_NUMBA else _line_sorted_numpy
+    kernel = _NB_LINE[0] if compiled_on() else _line_sorted_numpy
     cs = kernel(xs, cw, cxw, le, lt)
     inv = np.empty(n, dtype=np.intp)
     inv[order] = np.arange(n)
@@ -573,15 +590,16 @@ def challenges(
     ``bestChallenge`` takes the lowest index among exact ties).
 
     Time O(N³) (every initiator, target and third party), memory O(N²). The compiled
-    kernel evaluates only the targets that can win (see ``_best_challenges_nb``), which
-    on typical inputs is a small share of them; the NumPy path evaluates all, in chunks.
+    kernel evaluates only the targets that can win (see ``_best_for``: batches in order of
+    the bound on the gain, the best found raised after each), which on typical inputs is a
+    small share of them; the NumPy path evaluates all, in chunks.
     """
     n = d.shape[0]
     w = s_tot * cap
     # |gain| <= |u_ii - u_ij| * max(1, 2 s_j - 1) bounds what a target can gain
     s_max = float(np.max(s_tot)) if n else 0.0
     bounded = bool(np.all(s_tot >= 0.0)) and s_max <= 2.0
-    if HAVE_NUMBA and bounded:
+    if compiled_on() and bounded:
         rest = np.ascontiguousarray(est_risk(risk[:, None], risk[None, :], opt.risk_adjust))
         rule, tp = np.int64(_RULE_CODE[opt.voting_rule]), np.int64(_TP_CODE[opt.third_party])
         simple = opt.voting_rule == "proportional" and opt.third_party == "semi"
@@ -880,12 +898,14 @@ _RULE_CODE = {r: k for k, r in enumerate(VOTING_RULES)}
 _TP_CODE = {r: k for k, r in enumerate(THIRD_PARTY)}
 
 
-try:  # optional compiled kernels
-    import numba as _numba
-except ImportError:  # pragma: no cover - numba not installed
-    _numba = None
+_numba: Any = None
+if _compiled.available():  # with DETENTE_NO_NUMBA set numba is not even imported
+    try:  # optional compiled kernels
+        import numba as _numba
+    except ImportError:  # pragma: no cover - numba not installed
+        _numba = None
 
-_NUMBA_OK = _numba is not None and os.environ.get("DETENTE_NO_NUMBA") is None
+_NUMBA_OK = _numba is not None and _compiled.available()
 
 
 def _plain(fn: Any) -> Any:  # pragma: no cover - used only without numba
@@ -1085,6 +1105,59 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, 
 
 
 @_jit
+def _eval_all(h, d, r, w, s_tot, uni, unn, prob, gain):
+    # _eval_targets for every target j != h in index order, KTAB's default rules only
+    # (proportional votes, SemiCommit): the same arithmetic in the same order, contiguous
+    # reads of d[q] in the innermost loop
+    n = d.shape[0]
+    uii = unn[h]
+    wh = w[h]
+    a0 = np.empty(n)
+    ab = np.empty(n)
+    cij = np.empty(n)
+    cji = np.empty(n)
+    uij = np.empty(n)
+    for j in range(n):
+        uij[j] = _nb_util(d[h, j], r[h])
+        ci = wh * (uii - uij[j])
+        cj = w[j] * (uni[j] - unn[j])
+        x = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+        y = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+        a0[j] = x
+        ab[j] = x + y
+        cij[j] = x
+        cji[j] = y
+    for q in range(n):
+        if q == h:
+            continue
+        drow = d[q]
+        rq = r[q]
+        ui = uni[q]
+        un = unn[q]
+        wq = w[q]
+        for j in range(n):
+            keep = 0.0 if j == q else 1.0
+            dq = drow[j]
+            uj = (1.0 - dq) * (1.0 + dq * rq) if dq <= 1.0 else (1.0 - dq) * (1.0 + rq)
+            v0 = wq * (ui - uj)
+            av = abs(v0)
+            pin = (a0[j] + 0.5 * (v0 + av)) / (ab[j] + av)
+            vn = wq * (pin * (un - ui) + (1.0 - pin) * (uj - un))
+            pos = max(vn, 0.0)
+            cij[j] += pos * keep
+            cji[j] += (pos - vn) * keep
+    for j in range(n):
+        if j == h:
+            continue
+        p = cij[j] / (cij[j] + cji[j])
+        sj = s_tot[j]
+        u_ij = uij[j]
+        eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (u_ij + u_ij))
+        prob[j] = p
+        gain[j] = eu - (uii + u_ij)
+
+
+@_jit
 def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale, scratch):
     # initiator h's best target (see _best_challenges_nb); scratch: per-thread arrays
     n = d.shape[0]
@@ -1105,13 +1178,32 @@ def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, sca
     for t in range(k1):
         if gain[order[t]] > best:
             best = gain[order[t]]
-    cut = best - rtol * abs(best) - 1e-12
+    # then the next `first` targets (in order of |Δ|) whose bound can still reach the best
+    # found so far, again and again: the best rises as they are evaluated, which ends the
+    # search sooner (a target left out had its bound below a cut no higher than the last).
+    # When more than a quarter of the targets remain in reach, all are evaluated at once
+    # in index order instead (contiguous reads vectorise; the same numbers either way)
     k2 = k1
-    while k2 < n - 1 and -delta[order[k2]] * scale >= cut:
-        k2 += 1
-    if k2 > k1:
-        rest_c = order[k1:k2].copy()
-        _eval_targets(rule, tp, simple, h, rest_c, k2 - k1, d, r, w, s_tot, uni, unn, prob, gain)
+    cut = best - rtol * abs(best) - 1e-12
+    reach = k1
+    while reach < n - 1 and -delta[order[reach]] * scale >= cut:
+        reach += 1
+    if simple and 4 * (reach - k1) > n:
+        _eval_all(h, d, r, w, s_tot, uni, unn, prob, gain)
+        k2 = n - 1
+    while k2 < n - 1:
+        cut = best - rtol * abs(best) - 1e-12
+        k3 = k2
+        while k3 < n - 1 and k3 - k2 < first and -delta[order[k3]] * scale >= cut:
+            k3 += 1
+        if k3 == k2:
+            break
+        rest_c = order[k2:k3].copy()
+        _eval_targets(rule, tp, simple, h, rest_c, k3 - k2, d, r, w, s_tot, uni, unn, prob, gain)
+        for t in range(k2, k3):
+            if gain[order[t]] > best:
+                best = gain[order[t]]
+        k2 = k3
     # choice: gains within rtol (relative) of the best count as equal; lowest index wins
     gmax = -np.inf
     for t in range(k2):
@@ -1183,15 +1275,61 @@ def _line_sorted_nb(xs, cw, cxw, le, lt):
     return cs
 
 
+@_jit
+def _sum_run(a, dim, body):
+    # NumPy's pairwise sum of a[:dim] for 8 <= dim <= 128 (body: dim rounded down to 8)
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    for k in range(8, body, 8):
+        r0 += a[k]
+        r1 += a[k + 1]
+        r2 += a[k + 2]
+        r3 += a[k + 3]
+        r4 += a[k + 4]
+        r5 += a[k + 5]
+        r6 += a[k + 6]
+        r7 += a[k + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for k in range(body, dim):
+        res += a[k]
+    return res
+
+
+@_pjit
+def _distances_nb(x, s, y):
+    # distances() for 8 <= D <= 128: Σ_k (s_ik (x_ik - y_jk))² and Σ_k s_ik² summed as
+    # NumPy sums a contiguous run of at most 128 values (eight running sums over the
+    # multiples of 8, added as a tree, then the tail): the same numbers to the last bit.
+    # Rows are independent and run on parallel threads.
+    n, dim = x.shape
+    mm = y.shape[0]
+    out = np.empty((n, mm))
+    body = dim - dim % 8
+    for i in _prange(n):
+        ds = np.empty(dim)
+        for k in range(dim):
+            ds[k] = s[i, k] * s[i, k]
+        s2 = _sum_run(ds, dim, body)
+        for j in range(mm):
+            for k in range(dim):
+                v = (x[i, k] - y[j, k]) * s[i, k]
+                ds[k] = v * v
+            out[i, j] = np.sqrt(_sum_run(ds, dim, body) / s2) if s2 > 0.0 else 0.0
+    return out
+
+
+_NB_DIST: Any = (_distances_nb,) if _NUMBA_OK else None
+
+
 _NB_LINE: Any = (_line_sorted_nb,) if _NUMBA_OK else None
 _NB: Any = (_coalitions_nb, _best_challenges_nb) if _NUMBA_OK else None
 HAVE_NUMBA = _NUMBA_OK
 
 
 def use_numba(flag: bool) -> bool:
-    """Switch the compiled kernels on or off (tests compare both paths); returns the
-    previous setting. Switching on without numba installed keeps them off."""
-    global HAVE_NUMBA
-    before = HAVE_NUMBA
-    HAVE_NUMBA = bool(flag) and _NB is not None
+    """Switch every model's compiled kernels on or off (the process-wide setting
+    :func:`detente.models.compiled_kernels`); returns the previous state. Switching on
+    without numba installed keeps them off."""
+    before = compiled_on()
+    _compiled.compiled_kernels(flag)
     return before

@@ -25,12 +25,18 @@ cases to the printed decimal at every turn, the same number of turns, and the wi
 probabilities to 5e-5 (tests/models/test_spatial.py).
 
 Complexity, for N actors, D issues and T turns (T <= ``max_turns``): each turn costs
-O(N³ + N²·D) time: distances O(N²·D), two probabilistic Condorcet elections over N
-positions O(N³) (compiled, vectorised over options), the challenges O(N³) (every
-initiator, target and third party; the compiled kernel evaluates only the targets whose
-utility loss can still beat the best gain found, often a small share of them) and the
-resolution O(N²·D). Memory is O(N² + T·N·D): a few (N, N) matrices (32 MB each at
-N = 2,000; no (N, N, D) array is built) and the positions of every turn.
+O(N³ + N²·D) time: distances O(N²·D) (compiled, no (N, N, D) temporary), two
+probabilistic Condorcet elections over N positions O(N³) (compiled, vectorised over
+options), the challenges O(N³) in the worst case and the resolution O(N²·D). A target's
+gain is at most its utility loss ``|u_ii - u_ij|`` (times ``max(1, 2 s_j - 1)``), so the
+compiled challenge kernel evaluates each initiator's targets (every third party each) in
+batches in decreasing order of that bound, raising the best gain found after every batch,
+and stops where the bound falls below it; the targets left out provably cannot be chosen,
+so the result is the one of evaluating them all. On random 2,000 x 50 inputs that leaves a
+median of 32 targets an initiator and a mean of about a fifth of them (the initiators whose
+best gain is small still evaluate nearly all: O(N²) each, read contiguously). Memory is
+O(N² + T·N·D): a few (N, N) matrices (32 MB each at N = 2,000; no (N, N, D) array is
+built) and the positions of every turn.
 
 Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB):
 
