@@ -146,6 +146,8 @@ Departures from decide, and why:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -154,13 +156,19 @@ from detente import progress
 from detente.errors import InputError
 from detente.forecasts import Event, Forecast
 from detente.linkage import apply_holds, held_mask
-from detente.models._exchange_kernel import DecideShadow, RoundResult, exchange_round
+from detente.models._exchange_kernel import (
+    DecideShadow,
+    RoundResult,
+    _sides,
+    count_candidates,
+    exchange_round,
+)
 from detente.models.base import Model, make_forecast
 from detente.models.compromise import weighted_mean, weighted_median
 from detente.models.registry import register
 from detente.scenario import Scenario
 
-__all__ = ["Exchange"]
+__all__ = ["Exchange", "Played", "first_round_candidates"]
 
 _COMPAT = ("none", "decide")
 #: trades between the principals listed in the summary, the most frequent first
@@ -194,6 +202,27 @@ def _outcome(
     safe = present | nobody[None, :]
     out = weighted_mean(position, salience, capability, safe)
     return np.where(nobody, fill, out)
+
+
+@dataclass
+class Played:
+    """The rounds of one run of the exchange model (:meth:`Exchange.play`), on the issues'
+    own scales."""
+
+    positions: np.ndarray  # (rounds + 1, A, I) preference positions, stated ones first
+    results: list[RoundResult]  # one per round (normalised 0..100 scale)
+    voting: np.ndarray  # (A, I) voting positions at the end of the last round
+
+
+def first_round_candidates(scenario: Scenario) -> int:
+    """How many candidate exchanges the first round of the exchange model has on
+    ``scenario`` (actor pairs in groups a-d or b-c over all issue pairs, rule 2), counted
+    without listing them: time O(A I²), memory O(I²). Rounds with more than
+    ``max_candidates`` are pruned; the count of later rounds differs as positions move."""
+    arr = scenario.arrays()
+    x = (arr.position - arr.low) / (arr.high - arr.low) * 100.0
+    left = _sides(x, arr.salience, arr.capability, arr.present, None)[3]
+    return count_candidates(left, arr.present)
 
 
 @register
@@ -273,6 +302,34 @@ class Exchange(Model):
     # ------------------------------------------------------------------ forecast
     def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
         arr = scenario.arrays()
+        low, span = arr.low, arr.high - arr.low
+        played = self.play(scenario, seed=seed)
+        results = played.results
+        final = played.positions[-1]
+        outcome = _outcome(
+            final, arr.salience, arr.capability, arr.present, arr.reference, (low + arr.high) / 2
+        )
+        events = self._events(scenario, results, low, span)
+        details = self._details(scenario, results, final, played.voting, outcome)
+        return make_forecast(
+            self, scenario, played.positions, outcome,
+            seed=seed, details=details, events=events,
+            summary=self._summary(scenario, results),
+        )  # fmt: skip
+
+    def play(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        report: Callable[[float, str], None] = progress.report,
+    ) -> Played:
+        """The rounds of :meth:`forecast` without its trace: the preference positions at the
+        start of each round and after the last, each round's result and the final voting
+        positions (:class:`Played`). ``report(share, label)`` hears the progress (default
+        :func:`detente.progress.report`). Time and memory as :meth:`forecast`'s, less the
+        trace's O(realised exchanges) events."""
+        arr = scenario.arrays()
         low, high = arr.low, arr.high
         span = high - low
         sal, cap, present = arr.salience, arr.capability, arr.present
@@ -302,10 +359,10 @@ class Exchange(Model):
         voting = x
         for r in range(self.rounds):
             label = f"exchange: round {r + 1} of {self.rounds}"
-            progress.report(r / self.rounds, label)
+            report(r / self.rounds, label)
 
             def within(share: float, r: int = r, label: str = label) -> None:
-                progress.report((r + share) / self.rounds, label)
+                report((r + share) / self.rounds, label)
 
             current = _outcome(scale(x), sal, cap, present, arr.reference, (low + high) / 2)
             held = held_mask(scenario.linkages, arr, current)
@@ -329,17 +386,8 @@ class Exchange(Model):
             results.append(res)
             trajectory.append(np.where(present, scale(x), arr.position))
         if self.rounds:
-            progress.report(1.0, f"exchange: round {self.rounds} of {self.rounds}")
-        positions = np.stack(trajectory)
-        final = positions[-1]
-        outcome = _outcome(final, sal, cap, present, arr.reference, (low + high) / 2)
-        events = self._events(scenario, results, low, span)
-        details = self._details(scenario, results, final, scale(voting), outcome)
-        return make_forecast(
-            self, scenario, positions, outcome,
-            seed=seed, details=details, events=events,
-            summary=self._summary(scenario, results),
-        )  # fmt: skip
+            report(1.0, f"exchange: round {self.rounds} of {self.rounds}")
+        return Played(np.stack(trajectory), results, scale(voting))
 
     # ------------------------------------------------------------------ explanation
     def _details(
