@@ -20,6 +20,7 @@ as the robust combination of few forecasts, Stock & Watson 2004, *J. Forecasting
 3. **Exchange** (Stokman & Van Oosten 1994; :mod:`detente.models.exchange` with its
    defaults, 10 rounds, equal gain): actors trade positions across the scenario's issues;
    ``v`` is the weighted mean (weights ``s c``) of the positions after the last round.
+   On large scenarios the rounds are bounded (below, *Scale*).
 
 The forecast::
 
@@ -47,11 +48,34 @@ model's fill for an issue nobody takes a stance on); a one-issue scenario has no
 (the exchange model trades across pairs of issues), so its third forecast is the
 compromise and the forecast is the compromise.
 
-Complexity, for A actors and I issues: the election O(I·A² log A) time and O(A² + A·I)
-memory (one issue's (A, A) matrices at a time); the exchange model's O(A² I²) per round
-(see :mod:`detente.models.exchange`, pruned above its candidate limit), which dominates.
+Scale. The exchange part's first round has ``n`` candidate exchanges (about ``A² I² / 16``
+with the actors split evenly on each issue; counted exactly, in O(A I²), by
+:func:`detente.models.exchange.first_round_candidates`). It plays the exchange model's 10
+rounds whenever ``10 n`` is at most :data:`EXCHANGE_BUDGET` (40 million: ten rounds of the
+exchange model's own candidate limit, 4 million), that is whenever the first round is played
+in full, unpruned: the third forecast is then the exchange model's, exactly (every DEU II
+proposal and the bundled scenarios have at most a few thousand). Above it, the part plays
+``max(1, EXCHANGE_BUDGET // n)`` rounds (one from 1,000 actors x 20 issues, ``n`` about 25
+million, upward), each pruned by the exchange model as it prunes any round above its limit
+(each actor pair's best candidates); the forecast then says so in its notes, its trace
+(an ``"approximation"`` event) and each issue's details (``exchange_rounds``,
+``exchange_pruned_rounds``). Fewer rounds move the actors less (each round moves a
+preference position only part of the way to its voting position), so the exchange forecast
+stays nearer the compromise and the median leans toward the compromise and the election.
+The bound counts work, not seconds: the same scenario gets the same forecast on every
+machine.
+
+Complexity, for A actors and I issues: the compromise O(A I); the election O(I·A² log A)
+time and O(A² + A·I) memory (one issue's (A, A) matrices at a time, 32 MB each at A =
+2,000); the exchange part O(A² I²) time per round (candidate generation, compiled; then the
+realisations) and at most ``min(10, max(1, EXCHANGE_BUDGET // n))`` rounds, memory O(A² I²)
+below the exchange model's candidate limit (at most 4 million candidates, some 1.6 GB) and
+O(k A² + A I²) above it (``k`` candidates kept per actor pair). The exchange part runs
+without building its trace (:meth:`detente.models.exchange.Exchange.play`). Measured with
+``benchmarks/bench_scale.py``: see docs/validation.md and the benchmark's table.
 The exchange model has no batch kernel, so ensembles forecast each draw with
-:meth:`DetenteForecaster.forecast` (no ``outcome_batch`` of its own).
+:meth:`DetenteForecaster.forecast` (no ``outcome_batch`` of its own; about 0.05 s a draw on
+the bundled scenario, nearly all of it the exchange part's ten rounds).
 
 Departures from the sources, and why:
 
@@ -78,12 +102,15 @@ with its own fixed PCE, so that they do not change when another model's defaults
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from detente import progress
 from detente.decision import decision_arrays
-from detente.forecasts import Forecast
+from detente.forecasts import Event, Forecast
 from detente.linkage import freeze_event, freeze_outcome
 from detente.models.base import Model, make_forecast
 from detente.models.registry import register
@@ -91,11 +118,13 @@ from detente.scenario import Scenario
 
 __all__ = [
     "DEVELOPMENT_SHA256",
+    "EXCHANGE_BUDGET",
     "PARTS",
     "TIE_RTOL",
     "DetenteForecaster",
     "bargaining_weights",
     "condorcet_expectation",
+    "exchange_rounds",
     "in_sample_note",
     "is_development_file",
     "median_of_parts",
@@ -113,6 +142,18 @@ TIE_RTOL = 1e-9
 #: (``../shared/data/deu2/DEU2.csv``, 197 issues of 75 proposals); this model's scores on
 #: it are in-sample
 DEVELOPMENT_SHA256 = "64eab967c3c3fd8eafe6b0f80e4a4cd04d4e6a10a3a111471dd8228ded673e56"
+
+#: candidate exchanges the exchange part may generate over its rounds, counted as rounds
+#: times the first round's candidates: ten rounds of the exchange model's default
+#: ``max_candidates`` (4 million), so that a scenario whose first round is played in full
+#: plays all ten
+EXCHANGE_BUDGET = 40_000_000
+
+#: rounds of the exchange part below the budget (the exchange model's default)
+EXCHANGE_ROUNDS = 10
+
+#: share of the progress bar given to the election (the exchange part has the rest)
+_ELECTION_SHARE = 0.2
 
 #: elements of the largest (rows, A, A) temporary the PCE builds at once
 _CHUNK_ELEMENTS = 4_000_000
@@ -144,17 +185,28 @@ def bargaining_weights(
     return np.where(total > 0, w, np.broadcast_to(present, w.shape).astype(float))
 
 
+def exchange_rounds(candidates: int) -> int:
+    """Rounds of the exchange part for a first round of ``candidates`` candidate exchanges:
+    :data:`EXCHANGE_ROUNDS` while that many rounds stay within :data:`EXCHANGE_BUDGET`,
+    else as many as fit, one at least."""
+    if candidates * EXCHANGE_ROUNDS <= EXCHANGE_BUDGET:
+        return EXCHANGE_ROUNDS
+    return max(1, EXCHANGE_BUDGET // candidates)
+
+
 def condorcet_expectation(
     position: np.ndarray,
     weight: np.ndarray,
     present: np.ndarray,
     span: np.ndarray,
+    report: Callable[[float], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Conditional probabilistic Condorcet election over the actors' positions.
 
     ``position`` and ``weight`` ``(..., A, I)``, ``present`` ``(A, I)`` or broadcastable,
     ``span`` ``(I,)``. Returns the expected outcome ``(..., I)`` and the winning
-    probabilities ``(..., A, I)`` (0 for absent actors).
+    probabilities ``(..., A, I)`` (0 for absent actors). ``report(share)``, if given, hears
+    the share of the elections done after each chunk.
     """
     position, weight = np.broadcast_arrays(position, weight)
     present = np.broadcast_to(present, position.shape)
@@ -170,6 +222,8 @@ def condorcet_expectation(
     for lo in range(0, n_rows, step):
         sl = slice(lo, min(n_rows, lo + step))
         probs[sl] = _pce_rows(x[sl], np.where(pr[sl], w[sl], 0.0), pr[sl])
+        if report is not None:
+            report(sl.stop / n_rows)
     probs_full = np.moveaxis(probs.reshape(*lead, n_i, n_a), -1, -2)
     expected = (probs_full * position).sum(axis=-2)
     return expected, probs_full
@@ -281,20 +335,46 @@ class DetenteForecaster(Model):
     )
     stochastic = True
 
-    def parts(self, scenario: Scenario, *, seed: int | None = None) -> dict[str, np.ndarray]:
-        """The three forecasts of every issue (``(I,)`` each, keys :data:`PARTS`), and the
-        election's winning probabilities ``pce`` ``(A, I)``."""
-        from detente.models.exchange import Exchange
+    def parts(self, scenario: Scenario, *, seed: int | None = None) -> dict[str, Any]:
+        """The three forecasts of every issue (``(I,)`` each, keys :data:`PARTS`), the
+        election's winning probabilities ``pce`` ``(A, I)``, and how the exchange part was
+        played: ``exchange_candidates`` (its first round's), ``exchange_rounds`` and
+        ``exchange_pruned`` (the rounds the exchange model pruned, 1-based)."""
+        from detente.models.exchange import Exchange, first_round_candidates
 
         arr = scenario.arrays()
         fill = np.where(np.isnan(arr.reference), (arr.low + arr.high) / 2.0, arr.reference)
         w = bargaining_weights(arr.salience, arr.capability, arr.present, 1.0)
         mean = weighted_mean(arr.position, w, arr.present, fill)
-        election, pce = condorcet_expectation(arr.position, w, arr.present, arr.high - arr.low)
+        n_cand = first_round_candidates(scenario)
+        rounds = exchange_rounds(n_cand)
+        # progress: the election's share by its (A, A) work per issue, the rest the exchange's
+        label = "detente: Condorcet elections"
+        progress.report(0.0, label)
+        election, pce = condorcet_expectation(
+            arr.position,
+            w,
+            arr.present,
+            arr.high - arr.low,
+            report=lambda share: progress.report(_ELECTION_SHARE * share, label),
+        )
         election = np.where(arr.present.any(axis=0), election, fill)
-        traded = Exchange().forecast(scenario, seed=seed).positions[-1]
-        exchange = weighted_mean(traded, w, arr.present, fill)
-        return {"compromise": mean, "condorcet": election, "exchange": exchange, "pce": pce}
+
+        def exchange_progress(share: float, text: str) -> None:
+            progress.report(_ELECTION_SHARE + (1.0 - _ELECTION_SHARE) * share, f"detente: {text}")
+
+        played = Exchange(rounds=rounds).play(scenario, seed=seed, report=exchange_progress)
+        exchange = weighted_mean(played.positions[-1], w, arr.present, fill)
+        pruned = [r for r, res in enumerate(played.results, start=1) if res.n_kept >= 0]
+        return {
+            "compromise": mean,
+            "condorcet": election,
+            "exchange": exchange,
+            "pce": pce,
+            "exchange_candidates": n_cand,
+            "exchange_rounds": rounds,
+            "exchange_pruned": pruned,
+        }
 
     def forecast(self, scenario: Scenario, *, seed: int | None = None) -> Forecast:
         arr = scenario.arrays()
@@ -305,6 +385,26 @@ class DetenteForecaster(Model):
             scenario.linkages, arr, out, arr.position, decision_arrays(scenario)
         )
         events = [freeze_event(arr, k) for k in np.flatnonzero(frozen)]
+        notes = _approximation_notes(
+            p["exchange_candidates"], p["exchange_rounds"], p["exchange_pruned"]
+        )
+        if notes:
+            events.insert(
+                0,
+                Event(
+                    round=0,
+                    kind="approximation",
+                    actors=(),
+                    issues=(),
+                    text=" ".join(notes),
+                    data={
+                        "exchange_candidates": p["exchange_candidates"],
+                        "exchange_rounds": p["exchange_rounds"],
+                        "exchange_pruned_rounds": list(p["exchange_pruned"]),
+                        "budget": EXCHANGE_BUDGET,
+                    },
+                ),
+            )
         details = {}
         pce = p["pce"]
         for k, iss in enumerate(arr.issue_ids):
@@ -316,6 +416,8 @@ class DetenteForecaster(Model):
                 "chosen": PARTS[int(which[k])],
                 "condorcet_favourite": arr.actor_ids[top],
                 "condorcet_probability": float(pce[top, k]),
+                "exchange_rounds": p["exchange_rounds"],
+                "exchange_pruned_rounds": len(p["exchange_pruned"]),
             }
         return make_forecast(
             self,
@@ -325,7 +427,27 @@ class DetenteForecaster(Model):
             seed=seed,
             details=details,
             events=events,
+            summary=notes,
         )
+
+
+def _approximation_notes(candidates: int, rounds: int, pruned: list[int]) -> list[str]:
+    """Readable lines saying where the exchange part is not the exchange model's ten full
+    rounds (none when it is)."""
+    notes = []
+    if rounds < EXCHANGE_ROUNDS:
+        notes.append(
+            f"The exchange part played {rounds} of the exchange model's {EXCHANGE_ROUNDS} "
+            f"rounds: its first round has {candidates:,} candidate exchanges and the part "
+            f"generates at most {EXCHANGE_BUDGET:,} (rounds x first-round candidates)."
+        )
+    if pruned:
+        notes.append(
+            f"Exchange round{'s' if len(pruned) > 1 else ''} {', '.join(map(str, pruned))} "
+            "had more candidates than the exchange model's limit and kept each actor pair's "
+            "best at the round's start: an approximation of the full exchange model."
+        )
+    return notes
 
 
 def is_development_file(path: str | Path) -> bool:
