@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from _machine import environment
-from detente.models import _eu_numba
+from detente.models import _eu_numba, compiled_kernels
 from detente.models.expected_utility import ExpectedUtility
 from detente.scenario import Actor, Issue, Scenario, Stance
 from detente.scenarios import DEFAULT_SCENARIO, load_bundled
@@ -156,12 +156,9 @@ def _forecast_row(actors: int, issues: int, rounds: int, target: float, baseline
 
 
 def _numpy_kernel(fn):
-    """``fn()`` with the compiled kernel switched off."""
-    before = _eu_numba.use_numba(False)
-    try:
+    """``fn()`` with the compiled kernels switched off."""
+    with compiled_kernels(False):
         return fn()
-    finally:
-        _eu_numba.use_numba(before)
 
 
 def _batch_row(actors: int, issues: int, draws: int, rounds: int, target: float):

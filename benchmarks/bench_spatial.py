@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from detente.models import _smp_kernel as kern
+from detente.models import compiled_kernels, compiled_kernels_enabled
 from detente.models.spatial import Spatial
 from detente.scenario import Actor, Issue, Scenario, Stance
 
@@ -71,7 +71,7 @@ print(warm_first_call_seconds())
 
 def cold_jit_seconds() -> float | None:
     """First forecast in a fresh process compiling into an empty numba cache."""
-    if not kern.HAVE_NUMBA:
+    if not compiled_kernels_enabled():
         return None
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
@@ -91,13 +91,10 @@ def warm_first_call_seconds() -> float:
 
 
 def numpy_seconds_per_turn(sc: Scenario, turns: int = 2) -> float:
-    before = kern.use_numba(False)
-    try:
+    with compiled_kernels(False):
         t0 = time.perf_counter()
         fc = Spatial(max_turns=turns).forecast(sc)
         return (time.perf_counter() - t0) / max(fc.n_rounds, 1)
-    finally:
-        kern.use_numba(before)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     print("Spatial model (KTAB SMP) run time, N actors x 10 dimensions, seed", SEED)
-    print(f"compiled kernels: {'numba' if kern.HAVE_NUMBA else 'none (NumPy only)'}")
+    print(f"compiled kernels: {'numba' if compiled_kernels_enabled() else 'none (NumPy only)'}")
     if cold is not None:
         print(f"first call, cold numba compile (fresh cache): {cold:.2f} s (not in the table)")
     print(f"first call in this process (compile or cache load): {warm:.2f} s (not in the table)")

@@ -7,7 +7,8 @@ this module plays each game in compiled loops instead, one game at a time, every
 quantity in small scratch arrays that stay in the cache. :func:`._eu_kernel.play` hands
 the games here when they are many and small (:data:`MIN_GAMES`, :data:`MAX_ACTORS`) and
 no trace is recorded; the NumPy kernel stays the general path and the reference.
-``DETENTE_NO_NUMBA=1`` (read at import) keeps this module off, as for the spatial model.
+The setting :func:`detente.models.compiled_kernels` (whose default ``DETENTE_NO_NUMBA=1``
+turns off) switches this module off and on, with the other models' compiled kernels.
 
 The formulas are those of :mod:`detente.models.expected_utility` ((E1)-(E7)), computed
 as :mod:`._eu_kernel` computes them (actors sorted by position, supports ``M_ij`` from
@@ -83,15 +84,20 @@ from typing import Any
 
 import numpy as np
 
+from detente.models import _compiled
+
 __all__ = ["ENABLED", "MAX_ACTORS", "MIN_GAMES", "enabled", "play", "use_numba"]
 
-try:  # numba is a core dependency; the guard keeps the NumPy path alive without it
-    import numba as _numba
-except ImportError:  # pragma: no cover - numba not installed
-    _numba = None
+_numba: Any = None
+if _compiled.available():  # with DETENTE_NO_NUMBA set numba is not even imported
+    try:  # numba is a core dependency; the guard keeps the NumPy path alive without it
+        import numba as _numba
+    except ImportError:  # pragma: no cover - numba not installed
+        _numba = None
 
-#: whether numba is importable and not switched off by ``DETENTE_NO_NUMBA``
-ENABLED = _numba is not None and os.environ.get("DETENTE_NO_NUMBA") is None
+#: whether numba is importable and not switched off by ``DETENTE_NO_NUMBA`` (the setting
+#: :func:`detente.models.compiled_kernels` decides whether it is used)
+ENABLED = _numba is not None and _compiled.available()
 #: games with more actors than this stay on the NumPy kernel (O(N^2) arrays pay off there)
 MAX_ACTORS = 32
 #: fewer games than this stay on the NumPy kernel (a forecast plays one game per issue)
@@ -107,7 +113,6 @@ MIN_GAMES_PER_THREAD = 256
 #: game a chunk): bounded memory, and a chunk's data stay in the cache through a round
 POW_CHUNK = 1 << 20
 
-_on = ENABLED
 #: the tolerance of ties, as :data:`detente.models._eu_kernel.TIE` (kept equal by a test)
 TIE = 1e-9
 #: option codes passed to the compiled kernel
@@ -116,16 +121,17 @@ _STOP = {"rounds": 0, "positions": 1, "mean": 2}
 
 
 def enabled() -> bool:
-    """Whether :func:`detente.models._eu_kernel.play` may dispatch here."""
-    return _on
+    """Whether :func:`detente.models._eu_kernel.play` may dispatch here: numba at hand and
+    the setting :func:`detente.models.compiled_kernels` on."""
+    return ENABLED and _compiled.compiled_kernels_enabled()
 
 
 def use_numba(flag: bool) -> bool:
-    """Switch the compiled kernel on or off (the tests compare both paths); returns the
-    previous setting. Switching on without numba (or with ``DETENTE_NO_NUMBA``) keeps it off."""
-    global _on
-    before = _on
-    _on = bool(flag) and ENABLED
+    """Switch every model's compiled kernels on or off (the process-wide setting
+    :func:`detente.models.compiled_kernels`); returns the previous state. Switching on
+    without numba (or with ``DETENTE_NO_NUMBA``) keeps them off."""
+    before = enabled()
+    _compiled.compiled_kernels(flag)
     return before
 
 

@@ -42,14 +42,16 @@ State decide keeps per exchange object is kept per candidate, vectorised:
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
+from typing import Any
 
 import numpy as np
+
+from detente.models import _compiled
 
 __all__ = [
     "DecideShadow",
@@ -363,13 +365,21 @@ class DecideShadow:
                 view[mover] = y
 
 
-try:  # numba is a core dependency; the guard keeps the NumPy path alive without it
-    import numba as _numba
-except ImportError:  # pragma: no cover - numba not installed
-    _numba = None
+_numba: Any = None
+if _compiled.available():  # with DETENTE_NO_NUMBA set numba is not even imported
+    try:  # numba is a core dependency; the guard keeps the NumPy path alive without it
+        import numba as _numba
+    except ImportError:  # pragma: no cover - numba not installed
+        _numba = None
 
-#: whether the compiled trade (below) replaces the NumPy one outside compat mode
-COMPILED = _numba is not None and os.environ.get("DETENTE_NO_NUMBA") is None
+#: whether the compiled kernels (below) exist: numba importable, ``DETENTE_NO_NUMBA`` unset
+COMPILED = _numba is not None
+
+
+def _on() -> bool:
+    """Whether the compiled kernels replace the NumPy ones now (outside compat mode): they
+    exist and the setting :func:`detente.models.compiled_kernels` is on."""
+    return COMPILED and _compiled.compiled_kernels_enabled()
 
 
 def _plain(fn: Callable[..., object]) -> Callable[..., object]:  # pragma: no cover
@@ -875,7 +885,7 @@ class _Round:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Signed moves of I and J, both gains, validity, and whether decide's Decimal
         arithmetic must settle the trade (compat mode), at exchange rate ``r``."""
-        if COMPILED and not self.compat:
+        if _on() and not self.compat:
             m_i, m_j, g_i, g_j, valid = _trade_compiled(
                 idx, np.ascontiguousarray(r, dtype=float), self.cur,
                 self.f_iq, self.f_jp, self.f_ip, self.f_jq, self.d_ip, self.d_jq,
@@ -1011,7 +1021,7 @@ class _Round:
         self.vnum[demander * n_i + issue] += self.w[mover, issue] * (new - old)
         key = mover * n_i + issue
         cand = self._lookup(self.sup, key)
-        if COMPILED and not self.compat:
+        if _on() and not self.compat:
             _mark_view_compiled(
                 cand, key, demander, self.f_iq, self.cj, self.f_jp, self.ci, self.ov, new
             )
@@ -1024,7 +1034,7 @@ class _Round:
     def _commit(self, idx: np.ndarray, k1: int, k2: int) -> None:
         """Sides of ``idx`` that supply (actor, issue) ``k1`` or ``k2`` keep their current
         move in their history (decide appends the realised move, pops, appends anew)."""
-        if COMPILED and not self.compat:
+        if _on() and not self.compat:
             _commit_compiled(
                 idx, k1, k2, self.f_iq, self.f_jp, self.m_i, self.m_j,
                 self.h_n, self.h_sum, self.h_min, self.h_max,
@@ -1276,7 +1286,7 @@ def pruned_pairs(
     """
     n_a, n_i = x0.shape
     w, total, num, left = _sides(x0, salience, capability, present, None)
-    if COMPILED:
+    if _on():
         return _pruned_compiled(
             x0, salience, w, total, num, left, present, can_supply, pair_limit, rank, progress
         )
