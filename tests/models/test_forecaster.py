@@ -244,3 +244,82 @@ def test_documented_deu2_figures(shared_data):
     assert res.scores["detente"]["mae"] == pytest.approx(24.47, abs=0.01)
     assert res.scores["compromise"]["rmse"] == pytest.approx(32.34, abs=0.01)
     assert res.scores["detente"]["rmse"] == pytest.approx(31.80, abs=0.01)
+
+
+def test_exchange_rounds_by_hand():
+    """Ten rounds while ten rounds of the first round's candidates fit in the budget of 40
+    million (every first round the exchange model plays in full, up to its 4 million), then
+    as many as fit, one at least."""
+    from detente.models.forecaster import EXCHANGE_BUDGET, exchange_rounds
+
+    assert EXCHANGE_BUDGET == 40_000_000
+    assert [exchange_rounds(n) for n in (0, 1, 4_000_000)] == [10, 10, 10]
+    assert exchange_rounds(4_000_001) == 9
+    assert exchange_rounds(10_000_000) == 4
+    assert exchange_rounds(25_000_000) == 1  # about 1,000 actors x 20 issues
+    assert exchange_rounds(600_000_000) == 1  # about 2,000 x 50
+
+
+def test_the_exchange_part_is_the_exchange_model_below_the_budget():
+    """On the bundled scenario and the trading one: ten rounds, no note, no approximation
+    event; the exchange part equals the exchange model's ten rounds bit for bit."""
+    from detente.models.exchange import Exchange
+    from detente.scenarios import load_bundled
+
+    for sc in (trading(), load_bundled("us-russia-reset")):
+        arr = sc.arrays()
+        f = DetenteForecaster().forecast(sc, seed=5)
+        assert f.notes == ()
+        assert not [e for e in f.events if e.kind == "approximation"]
+        assert {d["exchange_rounds"] for d in f.details.values()} == {10}
+        assert {d["exchange_pruned_rounds"] for d in f.details.values()} == {0}
+        w = bargaining_weights(arr.salience, arr.capability, arr.present, 1.0)
+        traded = Exchange().forecast(sc, seed=5).positions[-1]
+        want = (w * np.where(arr.present, traded, 0.0)).sum(0) / w.sum(0)
+        got = DetenteForecaster().parts(sc, seed=5)["exchange"]
+        assert np.array_equal(got, want)
+
+
+def test_above_the_budget_fewer_rounds_and_said_so(monkeypatch):
+    """With the budget lowered below ten rounds of the trading scenario's candidates, the
+    exchange part plays budget // candidates rounds of the exchange model, and the forecast
+    says so in its notes, its trace and every issue's details."""
+    import detente.models.forecaster as fc
+    from detente.models.exchange import Exchange, first_round_candidates
+
+    sc = trading()
+    n = first_round_candidates(sc)
+    assert n > 0
+    monkeypatch.setattr(fc, "EXCHANGE_BUDGET", 2 * n + n // 2)
+    f = DetenteForecaster().forecast(sc, seed=1)
+    assert {d["exchange_rounds"] for d in f.details.values()} == {2}
+    (note,) = f.notes
+    assert "played 2 of the exchange model's 10 rounds" in note
+    (ev,) = [e for e in f.events if e.kind == "approximation"]
+    assert ev.data["exchange_rounds"] == 2 and ev.data["exchange_candidates"] == n
+    arr = sc.arrays()
+    w = arr.salience * arr.capability
+    traded = Exchange(rounds=2).forecast(sc, seed=1).positions[-1]
+    want = (w * traded).sum(0) / w.sum(0)
+    assert [f.details[i]["exchange"] for i in arr.issue_ids] == pytest.approx(want, abs=1e-12)
+
+
+def test_pruned_rounds_are_noted():
+    from detente.models.forecaster import _approximation_notes
+
+    assert _approximation_notes(100, 10, []) == []
+    (rounds, pruned) = _approximation_notes(25_000_000, 1, [1])
+    assert "played 1 of" in rounds and "25,000,000 candidate" in rounds
+    assert pruned.startswith("Exchange round 1 had more candidates")
+
+
+def test_progress_covers_the_election_then_the_exchange():
+    from detente import progress
+
+    heard: list[tuple[float, str]] = []
+    with progress.listening(lambda s, t: heard.append((s, t))):
+        DetenteForecaster().forecast(trading(), seed=0)
+    shares = [s for s, _ in heard]
+    assert shares == sorted(shares) and shares[0] == 0.0 and shares[-1] == 1.0
+    assert heard[0][1] == "detente: Condorcet elections"
+    assert heard[-1][1] == "detente: exchange: round 10 of 10"
