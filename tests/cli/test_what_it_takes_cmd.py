@@ -28,8 +28,10 @@ def test_what_it_takes_json_shape_and_verification(cli):
         "after",
         "verified",
         "persuade",
+        "reasons",
     }
     assert data["feasible"] and data["verified"]
+    assert data["reasons"] == []  # found: nothing to explain
     after, before = data["after"], data["before"]
     assert after["eastern_europe_sphere"] >= 30 - 1e-9 > before["eastern_europe_sphere"]
     assert {c["actor"] for c in data["changes"]} <= {"united_states", "european_allies"}
