@@ -104,6 +104,28 @@ def test_tornado_chart_sorts_largest_on_top():
     assert list(single.data[0].y) == ["b"]
 
 
+def test_ensemble_chart_marks_the_point_forecast(documented):
+    draws = np.random.default_rng(0).uniform(0, 100, size=(50, 2))
+    point = get_model("compromise").forecast(documented).outcome
+    fig = charts.ensemble_chart(documented, draws, model="compromise", point=point)
+    solid = [s for s in fig.layout.shapes if s.line.color == "#111111" and s.line.dash is None]
+    assert sorted(s.x0 for s in solid) == sorted(float(x) for x in point)
+    assert "black: point forecast" in fig.layout.title.text
+    plain = charts.ensemble_chart(documented, draws, model="compromise")
+    assert not [s for s in plain.layout.shapes if s.line.color == "#111111"]
+    assert "point forecast" not in plain.layout.title.text
+
+
+def test_tornado_chart_names_actors_and_issues(documented):
+    effects = {"position:a:x": (-2.0, 1.0), "capability:b": (0.5, -0.5), "other": (0.1, 0.1)}
+    fig = charts.tornado_chart(effects, scenario=documented)
+    assert list(fig.data[0].y) == ["other", "Beta: capability", "Alpha: position on Issue X"]
+    # without the scenario, or for a name it does not know, the input's own name
+    assert "position:a:x" in charts.tornado_chart(effects).data[0].y
+    odd = charts.tornado_chart({"position:zz:x": 1.0}, scenario=documented)
+    assert list(odd.data[0].y) == ["position:zz:x"]
+
+
 def test_colours_are_stable_per_actor_and_model(documented):
     c = charts.actor_colors(documented)
     assert list(c) == ["a", "b", "c"] and len(set(c.values())) == 3

@@ -408,13 +408,17 @@ def ensemble_chart(
     model: str = "",
     bounds: Sequence[tuple[str, str, float, float]] = (),
     bins: int = 30,
+    point: Sequence[float] | np.ndarray | None = None,
 ) -> go.Figure:
     """Histograms of ensemble outcomes ``(E, I)``, one panel per issue.
 
     ``bounds`` are target bounds to mark, as ``(issue, op, value, probability)``: the
     panel shows the bound as a red line and the probability that it holds in its title.
+    ``point`` is the model's point forecast ``(I,)`` of the scenario as written (the
+    unperturbed inputs), marked in each panel by a solid black line.
     """
     outcomes = np.asarray(outcomes, dtype=float)
+    point_arr = None if point is None else np.asarray(point, dtype=float)
     arr = scenario.arrays()
     by_issue: dict[str, list[tuple[str, float, float]]] = {}
     for iss, op, value, prob in bounds:
@@ -452,30 +456,52 @@ def ensemble_chart(
             )
         for _op, value, _prob in by_issue.get(iss, []):
             fig.add_vline(x=value, line_color="#d62728", row=r, col=c)
+        if point_arr is not None and not np.isnan(point_arr[k]):
+            fig.add_vline(x=float(point_arr[k]), line_color="#111111", line_width=2, row=r, col=c)
         fig.update_xaxes(range=[arr.low[k], arr.high[k]], row=r, col=c)
     fig.update_annotations(font_size=11)
     title = f"Ensemble of {outcomes.shape[0]} draws"
     if model:
         title += f" ({model})"
-    title += ": outcome per issue (dotted: status quo; red: target bound)"
+    marks = ["dotted: status quo", "red: target bound"]
+    if point_arr is not None:
+        marks.insert(0, "black: point forecast")
+    title += f": outcome per issue ({'; '.join(marks)})"
     return _layout(fig, title, height=140 + 240 * rows)
 
 
 # ------------------------------------------------------------------------- sensitivity
+def _input_label(name: str, scenario: Scenario | None) -> str:
+    """``field:actor[:issue]`` in the scenario's names; other labels unchanged."""
+    parts = name.split(":")
+    if scenario is None or len(parts) not in (2, 3):
+        return name
+    field, actor = parts[0], parts[1]
+    try:
+        who = scenario.actor(actor).label
+        what = f" on {scenario.issue(parts[2]).label}" if len(parts) == 3 else ""
+    except LookupError:
+        return name
+    return f"{who}: {field}{what}"
+
+
 def tornado_chart(
     effects: Mapping[str, tuple[float, float]] | Mapping[str, float],
     *,
     title: str = "Sensitivity",
     xlabel: str = "effect on the outcome",
     top: int = 15,
+    scenario: Scenario | None = None,
 ) -> go.Figure:
     """A tornado: one bar per input, largest on top.
 
     ``effects`` maps an input's label either to one index (a bar from 0), or to the pair
     (change of the output when the input is at its low end, at its high end), drawn as a
-    bar on each side of 0.
+    bar on each side of 0. With ``scenario``, inputs named as the perturbation plan names
+    them (``position:russia:sanctions``, ``capability:china``) are shown by the actors'
+    and issues' names ("Russia: position on Sanctions on Russia over Ukraine").
     """
-    items = list(effects.items())
+    items = [(_input_label(str(k), scenario), v) for k, v in effects.items()]
 
     def size(v: tuple[float, float] | float) -> float:
         if isinstance(v, tuple):
