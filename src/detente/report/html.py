@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -171,7 +172,9 @@ def build_report(
     _agreement_section(doc, scenario, results, opts.parties)
     analysis_model = opts.analysis_model or _analysis_model(results)
     if opts.draws > 0:
-        _ensemble_section(doc, scenario, analysis_model, seed, opts.draws, targets)
+        # the point forecast the histograms mark: that model's forecast above, if run
+        point = next((f.outcome for f in results.forecasts if f.model == analysis_model), None)
+        _ensemble_section(doc, scenario, analysis_model, seed, opts.draws, targets, point)
     if opts.sensitivity:
         _sensitivity_section(doc, scenario, analysis_model, seed)
     if opts.what_it_takes and targets:
@@ -279,6 +282,7 @@ def _ensemble_section(
     seed: int,
     draws: int,
     targets: tuple[str, ...],
+    point: np.ndarray | None = None,
 ) -> None:
     if not extras.has("ensemble"):
         return
@@ -300,7 +304,9 @@ def _ensemble_section(
                 {"target": list(probs), "probability": [f"{p:.1%}" for p in probs.values()]}
             )
         )
-    doc.chart(charts.ensemble_chart(scenario, res.outcomes, model=res.model, bounds=bounds))
+    doc.chart(
+        charts.ensemble_chart(scenario, res.outcomes, model=res.model, bounds=bounds, point=point)
+    )
     doc.h3("Quantiles of the outcome per issue (percent)")
     doc.table(res.quantiles(), index=True)
 
@@ -327,6 +333,7 @@ def _sensitivity_section(doc: _Doc, scenario: Scenario, model: str, seed: int) -
                 title=f"What moves the outcome on {iss.label}",
                 xlabel="change of the outcome (scale points)",
                 top=8,
+                scenario=scenario,
             )
         )
 
