@@ -9,6 +9,7 @@ from detente.models import get_model
 from detente.report.tables import (
     STANCE_COLUMNS,
     actors_table,
+    gains_by_principal,
     gains_table,
     issues_table,
     linkages_table,
@@ -80,3 +81,17 @@ def test_gains_table_matches_utility_gains(documented):
         assert t.loc[iss, "compromise: a"] == pytest.approx(g[0, k], abs=1e-12)
         assert t.loc[iss, "compromise: b"] == pytest.approx(g[1, k], abs=1e-12)
     assert t.loc["total", "compromise: b"] == pytest.approx(np.nansum(g[1]), abs=1e-12)
+
+
+def test_gains_by_principal_one_narrow_table_each(documented):
+    fc = [get_model(m).forecast(documented) for m in ("compromise", "median")]
+    wide = gains_table(documented, fc).set_index("issue")
+    tables = gains_by_principal(documented, fc)
+    assert list(tables) == ["Alpha", "Beta"]  # the principals' names
+    for name, p in (("Alpha", "a"), ("Beta", "b")):
+        t = tables[name].set_index("issue")
+        assert list(t.columns) == ["compromise", "median"]
+        assert list(t.index) == [*documented.issue_ids, "total"]
+        for m in ("compromise", "median"):
+            np.testing.assert_array_equal(t[m].to_numpy(), wide[f"{m}: {p}"].to_numpy())
+    assert gains_by_principal(documented, []) == {}

@@ -18,6 +18,7 @@ from detente.utility import gains
 __all__ = [
     "STANCE_COLUMNS",
     "actors_table",
+    "gains_by_principal",
     "gains_table",
     "issues_table",
     "linkages_table",
@@ -242,6 +243,20 @@ def gains_table(scenario: Scenario, forecasts: list[Forecast]) -> pd.DataFrame:
     )
     wide.columns = [f"{m}: {a}" for m, a in wide.columns]
     return wide.reset_index()
+
+
+def gains_by_principal(scenario: Scenario, forecasts: list[Forecast]) -> dict[str, pd.DataFrame]:
+    """:func:`gains_table` as one narrow table per principal (keyed by its name): issues
+    (and the total) down, models across, so that the table fits a page's width."""
+    wide = gains_table(scenario, forecasts)
+    out: dict[str, pd.DataFrame] = {}
+    if wide.empty:
+        return out
+    models = [f.model for f in forecasts]
+    for p in scenario.principal_ids:
+        cols = {f"{m}: {p}": m for m in models}
+        out[scenario.actor(p).label] = wide[["issue", *cols]].rename(columns=cols)
+    return out
 
 
 def trajectories_table(forecasts: list[Forecast]) -> pd.DataFrame:
