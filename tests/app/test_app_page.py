@@ -129,7 +129,33 @@ def test_downloads_offer_yaml_csv_and_json(app_page):
         "Outcomes (CSV)",
         "Trajectories (CSV)",
         "Results (JSON)",
+        "Report (HTML)",
     ]
+
+
+def test_the_html_report_download_is_the_librarys_report():
+    from detente.app.views import _report_builder
+
+    res = run_models(load_bundled(DEFAULT_SCENARIO), FAST, seed=3)
+    html = _report_builder(res)()
+    assert html.startswith("<!DOCTYPE html>") and "</html>" in html
+    assert load_bundled(DEFAULT_SCENARIO).name in html and "seed 3" in html
+
+
+def test_trajectories_open_on_a_model_with_rounds(app_page):
+    at = _run(app_page, ["compromise", "expected_utility"])
+    at.session_state["tab"] = "Trajectories"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="traj_model").value == "expected_utility"
+
+
+def test_gains_one_table_per_principal(app_page):
+    at = _run(app_page, FAST)
+    gains = [t.value for t in at.table if list(t.value.columns) == FAST]
+    assert len(gains) == 2  # the United States, Russia
+    heads = [m.value for m in at.markdown if "Gain (+) or loss" in m.value]
+    assert "United States" in heads[0] and "Russia" in heads[1]
 
 
 @pytest.mark.parametrize(

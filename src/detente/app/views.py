@@ -36,7 +36,7 @@ from detente.errors import InputError
 from detente.models import available
 from detente.report import charts, extras
 from detente.report.tables import (
-    gains_table,
+    gains_by_principal,
     linkages_table,
     outcome_table,
     sources_table,
@@ -320,11 +320,14 @@ def outcome_tab(scenario: Scenario, results: Comparison | None) -> None:
     with st.container(key="outcome-chart"):
         st.plotly_chart(charts.outcome_chart(sc, fc), key="chart-outcome")
     if len(sc.principal_ids) >= 2:
-        st.markdown(
-            "**Gain (+) or loss (−) of the principals against the status quo** "
-            "(salience-weighted scale points)"
-        )
-        st.table(_fmt(gains_table(sc, fc)).set_index("issue"))
+        # one table per principal (issues down, models across): fits the page's width
+        for k, (name, table) in enumerate(gains_by_principal(sc, fc).items()):
+            st.markdown(
+                f"**Gain (+) or loss (−) of {md(name)} against the status quo** "
+                "(salience-weighted scale points)"
+            )
+            with st.container(key=f"gains-table-{k}"):
+                st.table(_fmt(table).set_index("issue"))
     lines = [(f.model, line) for f in fc for line in f.notes]
     if lines:
         st.markdown("\n".join(f"- **{md(m)}**: {md(line)}" for m, line in lines))
@@ -343,7 +346,9 @@ def trajectories_tab(scenario: Scenario, results: Comparison | None) -> None:
         _need_run()
         return
     names = results.models
-    model = st.selectbox("Model", names, key="traj_model")
+    # open on a model that bargains in rounds (a closed form has one step to show)
+    rounds = [k for k, f in enumerate(results.forecasts) if f.n_rounds > 0]
+    model = st.selectbox("Model", names, index=rounds[0] if rounds else 0, key="traj_model")
     f = results.forecasts[names.index(model)]
     with st.container(key="trajectories-chart"):
         st.plotly_chart(charts.trajectories_chart(results.scenario, f), key=f"chart-traj-{model}")
@@ -639,6 +644,27 @@ def downloads_tab(scenario: Scenario, results: Comparison | None) -> None:
         mime="application/json",
         key="dl_json",
     )
+    st.download_button(
+        "Report (HTML)",
+        _report_builder(results),  # written when asked for: it runs the analyses again
+        file_name=f"{scenario.id.replace('@', '_')}-report.html",
+        mime="text/html",
+        key="dl_html",
+        help="The scenario, these forecasts, the agreement, an ensemble, the sensitivity "
+        "and what it takes, in one HTML file that opens offline (as `detente report`).",
+    )
+
+
+def _report_builder(results: Comparison):
+    """The HTML report of the run's scenario, models and seed
+    (:func:`detente.report.html.build_report`), built when the download is asked for."""
+
+    def build() -> str:
+        from detente.report.html import build_report
+
+        return build_report(results.scenario, models=results.models, seed=results.seed or 0)
+
+    return build
 
 
 # ------------------------------------------------------------------------- experts
