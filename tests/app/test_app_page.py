@@ -245,3 +245,17 @@ def test_user_text_is_shown_as_text(app_page, tiny):
     # table cells are markdown in st.table: the name is escaped there too
     table = _outcomes(_run(app_page, ["compromise"]))
     assert table.loc["x", "name"] == md(pixel)
+
+
+def test_ensemble_histograms_mark_the_runs_point_forecast(app_page):
+    at = _run(app_page, FAST)
+    at.session_state["tab"] = "Ensemble"
+    at.run()
+    buttons = [b for b in at.get("form_submit_button") if b.label == "Run ensemble"]
+    if not buttons:
+        pytest.skip("the ensemble is not installed")
+    at.number_input(key="ens_draws").set_value(50)
+    buttons[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = at.get("plotly_chart")
+    assert "black: point forecast" in chart.proto.spec

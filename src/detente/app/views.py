@@ -10,6 +10,7 @@ import re
 import time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -493,7 +494,13 @@ def ensemble_tab(scenario: Scenario, models: list[str], seed: int) -> None:
         )
     with st.container(key="ensemble-chart"):
         st.plotly_chart(
-            charts.ensemble_chart(scenario, res.outcomes, model=res.model, bounds=bounds),
+            charts.ensemble_chart(
+                scenario,
+                res.outcomes,
+                model=res.model,
+                bounds=bounds,
+                point=_point_forecast(scenario, res.model),
+            ),
             key="chart-ensemble",
         )
     st.markdown("**Quantiles of the outcome per issue** (percent)")
@@ -551,9 +558,21 @@ def sensitivity_tab(scenario: Scenario, models: list[str], seed: int) -> None:
                 effects,
                 title=f"{res.model}: what moves the outcome on {labels[issue]}",
                 xlabel="change of the outcome (scale points)",
+                scenario=scenario,
             ),
             key="chart-tornado",
         )
+
+
+def _point_forecast(scenario: Scenario, model: str) -> np.ndarray | None:
+    """``model``'s outcome in the last run, when that run forecast this scenario as it is
+    now (the mark of the point forecast on the ensemble's histograms)."""
+    results: Comparison | None = st.session_state.get("results")
+    if results is None or results.scenario.input_hash() != scenario.input_hash():
+        return None
+    if model not in results.models:
+        return None
+    return results.forecasts[results.models.index(model)].outcome
 
 
 # ------------------------------------------------------------------------- what it takes
