@@ -57,9 +57,11 @@ def test_model_object_with_params_and_parsed_targets(tiny):
 
 
 def test_the_package_attribute_is_the_function():
+    from detente.analysis import sensitivity
     from detente.analysis import what_it_takes as f
+    from detente.analysis.drivers import sensitivity as by_module
 
-    assert f is what_it_takes
+    assert f is what_it_takes and sensitivity is by_module
 
 
 def test_salience_lp_by_hand(tiny):

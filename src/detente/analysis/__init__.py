@@ -1,9 +1,10 @@
 """Analyses over many forecasts: ensembles, sensitivity, scenario discovery, what it takes.
 
 The names below are imported on first use, so ``import detente.analysis`` stays light
-(SALib and PRIM load only when sensitivity or discovery runs). ``what_it_takes`` is the
-function (its module is :mod:`detente.analysis.requirements`); the sensitivity entry point
-is ``detente.analysis.sensitivity.sensitivity`` (its module has the same name).
+(SALib and PRIM load only when sensitivity or discovery runs). Each name is the function
+or class, never a module: ``what_it_takes`` lives in :mod:`detente.analysis.requirements`
+and ``sensitivity`` in :mod:`detente.analysis.drivers`, so that
+``from detente.analysis import what_it_takes, sensitivity`` gives the functions.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ _LAZY = {
     "EnsembleResult": "detente.analysis.ensemble",
     "run_ensemble": "detente.analysis.ensemble",
     "pool_size": "detente.analysis.ensemble",
-    "sobol_indices": "detente.analysis.sensitivity",
-    "morris_indices": "detente.analysis.sensitivity",
-    "tornado": "detente.analysis.sensitivity",
+    "SensitivityResult": "detente.analysis.drivers",
+    "morris_indices": "detente.analysis.drivers",
+    "run_counts": "detente.analysis.drivers",
+    "sensitivity": "detente.analysis.drivers",
+    "sobol_indices": "detente.analysis.drivers",
+    "tornado": "detente.analysis.drivers",
     "discover": "detente.analysis.discovery",
     "WhatItTakes": "detente.analysis.requirements",
     "what_it_takes": "detente.analysis.requirements",

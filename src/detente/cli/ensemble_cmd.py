@@ -397,9 +397,9 @@ def sensitivity(
 ) -> None:
     """Which inputs drive each issue's outcome: Sobol indices, Morris screening and the
     one-at-a-time swings of a tornado chart."""
+    from detente.analysis.drivers import run_counts
+    from detente.analysis.drivers import sensitivity as run_sensitivity
     from detente.analysis.perturb import PerturbationPlan
-    from detente.analysis.sensitivity import run_counts
-    from detente.analysis.sensitivity import sensitivity as run_sensitivity
 
     sc, m = _setup(scenario, variant, fmt, model, param)
     plan = PerturbationPlan.build(sc, _spread(spread))

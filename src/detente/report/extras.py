@@ -1,6 +1,6 @@
 """The analyses that the dashboard and the report show when they are installed.
 
-Ensembles (:mod:`detente.analysis.ensemble`), sensitivity (:mod:`detente.analysis.sensitivity`)
+Ensembles (:mod:`detente.analysis.ensemble`), sensitivity (:mod:`detente.analysis.drivers`)
 and what-it-takes (:mod:`detente.analysis.requirements`) are separate parts of detente; the
 views import them lazily, so that each view appears as soon as its part is present and the
 rest of the dashboard works without it. :func:`missing` says which part a view waits for.
@@ -30,7 +30,7 @@ __all__ = [
 
 _MODULES = {
     "ensemble": "detente.analysis.ensemble",
-    "sensitivity": "detente.analysis.sensitivity",
+    "sensitivity": "detente.analysis.drivers",
     "what_it_takes": "detente.analysis.requirements",
     "bargaining": "detente.bargaining",
 }
@@ -108,11 +108,11 @@ def run_sensitivity(
     spread: list[str] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Any:
-    """:func:`detente.analysis.sensitivity.sensitivity` with spreads as text (by default
+    """:func:`detente.analysis.drivers.sensitivity` with spreads as text (by default
     the one-at-a-time tornado only: ``2K + 1`` model runs for ``K`` inputs);
     ``progress(share)`` hears the share of a method's runs done (0..1)."""
+    from detente.analysis.drivers import sensitivity
     from detente.analysis.perturb import parse_spread
-    from detente.analysis.sensitivity import sensitivity
 
     def _factory(_method: str, runs: int) -> Callable[[int], None]:
         done = [0]

@@ -22,8 +22,8 @@ import sys
 import numpy as np
 import pytest
 
+from detente.analysis.drivers import run_counts, sensitivity
 from detente.analysis.perturb import PerturbationPlan, Spread
-from detente.analysis.sensitivity import run_counts, sensitivity
 from detente.errors import InputError
 
 #: zero spread for every field: only the scenario's own ranges vary
