@@ -45,6 +45,14 @@ How the compiled kernel gets there:
   tiled transposes (a column of a matrix of tens of megabytes would cost a cache miss an
   element). The accepted moves of the trace (the offer each actor took, its kind and
   both E(U), the number of offers) are recorded as the NumPy kernel's round records.
+* Many small games untraced (the ensembles) take functions of their own
+  (:func:`_prepare_small`, :func:`_finish_small`): scratch allocated inside the compiled
+  function, no large-game branch, no record (scratch passed in from outside cost a fifth of
+  the speed). A round that moved nobody is not played again while the linkages hold the
+  same actors: it would give the same numbers to the last bit (its inputs are the same),
+  so its positions and exponents are repeated and its powers not asked for. In the
+  bundled scenario's ensemble about half the game-rounds are such repeats (an actor whose
+  best offer it has already taken stays put; with ``stop="rounds"`` the game goes on).
 * The only sum not reproduced bit for bit is the weighted mean of the ``stop="mean"``
   rule (``np.einsum`` there, position order here): a game could stop a round earlier or
   later only if its mean moved by exactly ``tol`` to within rounding.
@@ -971,8 +979,18 @@ def _prepare_small(
     expo: np.ndarray,
     off: np.ndarray,
     shift: int,
-) -> None:
-    """:func:`_prepare` for small games (scratch allocated here)."""
+    held: np.ndarray,
+    use_held: bool,
+    same: np.ndarray,
+    hprev: np.ndarray,
+    skip: np.ndarray,
+    roff: np.ndarray,
+) -> int:
+    """:func:`_prepare` for small games (scratch allocated here). A game whose last round
+    moved nobody (``same``) and whose linkages hold the same actors as then (``hprev``)
+    would play that round again to the last bit: it is marked in ``skip`` and left out
+    (:func:`_finish_small` repeats its positions). The games played write their powers
+    one after the other, game ``g``'s from ``roff[g]``; returns how many there are."""
     na = x.shape[1]
     o = np.empty(na, np.int64)
     rank = np.empty(na, np.int64)
@@ -990,13 +1008,26 @@ def _prepare_small(
     vals = np.empty(64)
     danger = np.empty(na)
     per = 3 if variant == 0 else 2  # powers a pair: d^r for the votes (scholz), utilities
+    used = 0
     for g in range(g0, g1):
+        skip[g] = False
         if not active[g]:
             continue
+        if same[g]:
+            again = True
+            for a in range(na):
+                if hprev[g, a] != (use_held and held[g, a]):
+                    again = False
+                    break
+            if again:
+                skip[g] = True
+                continue
         n = _setup(g, x, present, order, s, w, o, rank, xs, ss, ws)
         if n == 0:
             continue
-        q = off[g] - shift
+        q = used
+        roff[g] = q
+        used += n + per * n * (n - 1)
         _geometry_small(n, xs, scale[g], dist, cnt)
         for k in range(n):
             for a in range(n):
@@ -1037,6 +1068,7 @@ def _prepare_small(
                 base[k + 1] = 0.5 + 0.5 * d
                 expo[k] = ri
                 expo[k + 1] = ri
+    return used
 
 
 @_inline
@@ -1180,8 +1212,16 @@ def _finish_small(
     pw: np.ndarray,
     off: np.ndarray,
     shift: int,
+    same: np.ndarray,
+    hprev: np.ndarray,
+    skip: np.ndarray,
+    roff: np.ndarray,
 ) -> None:
-    """:func:`_finish` for small games without a record (scratch allocated here)."""
+    """:func:`_finish` for small games without a record (scratch allocated here). A game
+    marked in ``skip`` keeps its positions and exponents (the round it would replay); for
+    the others ``same`` records whether the round moved nobody and ``hprev`` the actors
+    the linkages held (with ``stop="rounds"``: the other rules stop such a game). Game
+    ``g``'s powers are at ``roff[g]`` (:func:`_prepare_small`)."""
     na = x.shape[1]
     o = np.empty(na, np.int64)
     rank = np.empty(na, np.int64)
@@ -1207,9 +1247,17 @@ def _finish_small(
         if not active[g]:
             continue
         played[g] += 1
+        if skip[g]:  # last round again: the same positions, exponents in sorted order
+            n = 0
+            for k in range(na):
+                a = order[g, k]
+                if present[g, a]:
+                    risk[g, a] = rbuf[g, n]
+                    n += 1
+            continue
         n = _setup(g, x, present, order, s, w, o, rank, xs, ss, ws)
         if n > 0:  # nobody present: nothing moves (the stopping rule still applies)
-            q = off[g] - shift
+            q = roff[g]
             _geometry_small(n, xs, scale[g], dist, cnt)
             if variant == 0:  # (E1)-(E2) with the risk exponents: votes w_k d_ka^{r_k}
                 for k in range(n):
@@ -1229,6 +1277,7 @@ def _finish_small(
                 _probability_small(n, na, m, p, variant, pair, rank, flat, stack, vals)
                 _choose_dmasad_small(n, xs, ss, p, pw, q, own, TIE * scale[g], cand, new)
         was_held = False
+        moved = False
         for k in range(n):
             a = o[k]
             risk[g, a] = rbuf[g, k]
@@ -1238,6 +1287,10 @@ def _finish_small(
                 was_held = True
             v = v if v > low[g] else low[g]
             xn[g, a] = v if v < high[g] else high[g]
+            moved = moved or xn[g, a] != x[g, a]
+        same[g] = stop == 0 and not moved
+        for a in range(na):
+            hprev[g, a] = use_held and held[g, a]
         if stop != 0:
             change = 0.0
             if stop == 1:
@@ -1343,8 +1396,14 @@ def play(
     off = np.zeros(b + 1, dtype=np.int64)
     per = 3 if var == 0 else 2
     np.cumsum(npres + per * npres * (npres - 1), out=off[1:])
-    # many small games untraced: the small-game functions (local scratch, counts kept)
+    # many small games untraced: the small-game functions (local scratch), which replay
+    # a round that moved nobody by copying it (same: it moved nobody; hprev: the actors
+    # the linkages held in it; skip: this round is such a replay)
     small = n <= MAX_ACTORS and not record
+    same = np.zeros(b if small else 0, dtype=bool)
+    hprev = np.zeros((b, n) if small else (0, n), dtype=bool)
+    skip = np.zeros(b if small else 0, dtype=bool)
+    roff = np.zeros(b if small else 0, dtype=np.int64)  # where a game's powers start
     k = _threads(max(b, b * n * n // 64))  # work in games of 8 actors
     bounds = np.linspace(0, b, k + 1).astype(np.int64)
     no_hold = np.zeros((1, 1), dtype=bool)
@@ -1399,9 +1458,9 @@ def play(
                         rec[4][t:t1, c0:c1] = 0
                     break
                 if small:
-                    _prepare_small(
+                    m = _prepare_small(
                         c0, c1, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
-                        base, expo, off, shift,
+                        base, expo, off, shift, hm, hm is not no_hold, same, hprev, skip, roff,
                     )  # fmt: skip
                 else:
                     _prepare(
@@ -1414,7 +1473,7 @@ def play(
                     _finish_small(
                         c0, c1, traj[t], traj[t + 1], risk[t], s, w, present, scale, low, high,
                         tol, hm, hm is not no_hold, *opts, active, played, converged, order,
-                        rbuf, pw, off, shift,
+                        rbuf, pw, off, shift, same, hprev, skip, roff,
                     )  # fmt: skip
                     continue
                 out = (

@@ -451,9 +451,17 @@ class ExpectedUtility(Model):
             if (arr.n_actors, arr.n_issues) != (a, i):
                 raise ValueError("the scenario does not match the draws' actors x issues")
 
+            # the weights of weighted_mean, once for every round (the same numbers)
+            weight = capability * salience * pres
+            total = weight.sum(axis=-2)
+            fixed_weight = not np.any(total <= 0)
+
             def hold(x: np.ndarray) -> np.ndarray | None:  # x: (E * I, A)
                 cur = x.reshape(e, i, a).transpose(0, 2, 1)
-                current = weighted_mean(cur, salience, capability, pres)  # (E, I)
+                if fixed_weight:  # weighted_mean's arithmetic without recomputing weights
+                    current = np.einsum("...ai,...ai->...i", weight, cur) / total
+                else:
+                    current = weighted_mean(cur, salience, capability, pres)  # (E, I)
                 held = held_mask(links, arr, current)
                 return None if held is None else held.transpose(0, 2, 1).reshape(e * i, a)
 
