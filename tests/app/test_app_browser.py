@@ -158,13 +158,21 @@ def test_edit_run_and_see_the_outcome_change(page: Page, dashboard: str) -> None
     panel = _tab(page, "Outcome")
     _chart(panel, "outcome-chart")
     _shot(page, "outcome")
+    # the tables fit the page: nothing to scroll sideways (one gains table per principal)
+    tables = panel.locator(
+        ".st-key-outcome-table [data-testid=stTable], "
+        "[class*=st-key-gains-table-] [data-testid=stTable]"
+    )
+    assert tables.count() == 3  # the outcome, the United States' gains, Russia's gains
+    for k in range(tables.count()):
+        widths = tables.nth(k).evaluate(
+            "el => [el, ...el.querySelectorAll('*')].map(e => e.scrollWidth - e.clientWidth)"
+        )
+        assert max(widths) <= 1, f"table {k} scrolls sideways by {max(widths)} px"
 
     panel = _tab(page, "Trajectories")
     models = [m for m in ("expected_utility", "exchange", "spatial") if m in after]
-    if models:  # a model with rounds: pick it in the selectbox
-        panel.get_by_test_id("stSelectbox").click()
-        page.get_by_role("option", name=models[0], exact=True).click()
-        _idle(page)
+    if models:  # opens on the first model with rounds, not a one-step closed form
         expect(panel.locator(".st-key-trajectories-chart")).to_contain_text(
             f"{models[0]}: positions round by round", timeout=TIMEOUT
         )
@@ -199,6 +207,9 @@ def test_edit_run_and_see_the_outcome_change(page: Page, dashboard: str) -> None
         _idle(page)
         expect(panel.get_by_test_id("stTable").first).to_be_visible(timeout=TIMEOUT)
         _shot(page, "what_it_takes")
+
+    panel = _tab(page, "Downloads")
+    expect(panel.get_by_role("button", name="Report (HTML)")).to_be_visible(timeout=TIMEOUT)
 
     assert page.get_by_test_id("stException").count() == 0
 
