@@ -143,13 +143,11 @@ def test_source_docstrings_point_at_pages_that_exist() -> None:
             assert (ROOT / ref).is_file(), f"{path}: {ref}"
 
 
-@pytest.mark.parametrize("page", ["index.md", "models/index.md", "scenarios.md"])
-def test_the_python_examples_run(
-    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize("doc", ["index.md", "models/index.md", "scenarios.md"])
+def test_the_python_examples_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's Python blocks run in order, in one namespace, in a scratch folder that
     holds the page's CSV example as ``case.csv``."""
-    text = (DOCS / page).read_text(encoding="utf-8")
+    text = (DOCS / doc).read_text(encoding="utf-8")
     blocks = _blocks(text, "python")
     assert blocks
     for table in _blocks((DOCS / "scenarios.md").read_text(encoding="utf-8"), "text"):
@@ -158,4 +156,4 @@ def test_the_python_examples_run(
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     for n, block in enumerate(blocks, 1):
-        exec(compile(block, f"{page}, python block {n}", "exec"), namespace)
+        exec(compile(block, f"{doc}, python block {n}", "exec"), namespace)
