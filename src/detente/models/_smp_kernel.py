@@ -210,6 +210,10 @@ def coalitions(rule: str, w: np.ndarray, u: np.ndarray) -> np.ndarray:
     if compiled_on() and not lead and k * m * m > 4096:
         uc = np.ascontiguousarray(u, dtype=np.float64)
         return _NB[0](np.int64(_RULE_CODE[rule]), np.array(w, dtype=np.float64), uc)
+    if compiled_on() and len(lead) == 1 and w.ndim == 1 and lead[0] * k * m * m > 4096:
+        # many small problems with the same voters (the resolution's elections)
+        uc = np.ascontiguousarray(np.broadcast_to(u, (*lead, k, m)), dtype=np.float64)
+        return _NB_MANY[0](np.int64(_RULE_CODE[rule]), np.array(w, dtype=np.float64), uc)
     size = int(np.prod(lead)) if lead else 1
     w = np.broadcast_to(w, (*lead, k)).reshape(size, k)
     u = np.broadcast_to(u, (*lead, k, m)).reshape(size, k, m)
@@ -1318,6 +1322,38 @@ def _distances_nb(x, s, y):
     return out
 
 
+@_pjit
+def _coalitions_many_nb(rule, w, u):
+    # coalitions() of P problems at once, u[p, k, m] (voter weights w[k] shared): each
+    # problem as _coalitions_nb computes one (votes accumulated in voter order from 1e-8);
+    # problems are independent and run on parallel threads
+    p_count, k, m = u.shape
+    c = np.empty((p_count, m, m))
+    for p in _prange(p_count):
+        acc_p = np.empty((m, m))
+        acc_n = np.empty((m, m))
+        for a in range(m):
+            for b in range(a):
+                acc_p[a, b] = 1e-8
+                acc_n[a, b] = 1e-8
+        for q in range(k):
+            wq = w[q]
+            for a in range(m):
+                ua = u[p, q, a]
+                for b in range(a):
+                    v = _nb_vote(rule, wq, ua, u[p, q, b])
+                    pos = max(v, 0.0)
+                    acc_p[a, b] += pos
+                    acc_n[a, b] += pos - v
+        for a in range(m):
+            c[p, a, a] = 1e-8
+            for b in range(a):
+                c[p, a, b] = acc_p[a, b]
+                c[p, b, a] = acc_n[a, b]
+    return c
+
+
+_NB_MANY: Any = (_coalitions_many_nb,) if _NUMBA_OK else None
 _NB_DIST: Any = (_distances_nb,) if _NUMBA_OK else None
 
 
