@@ -71,12 +71,25 @@ time and O(A² + A·I) memory (one issue's (A, A) matrices at a time, 32 MB each
 realisations) and at most ``min(10, max(1, EXCHANGE_BUDGET // n))`` rounds, memory O(A² I²)
 below the exchange model's candidate limit (at most 4 million candidates, some 1.6 GB) and
 O(k A² + A I²) above it (``k`` candidates kept per actor pair). The exchange part runs
-without building its trace (:meth:`detente.models.exchange.Exchange.play`). Measured with
-``benchmarks/bench_scale.py``: see docs/validation.md and the benchmark's table.
-The exchange model has no batch kernel, so ensembles forecast each draw with
-:meth:`DetenteForecaster.forecast` (no ``outcome_batch`` of its own): about 0.05-0.09 s a draw on
-the bundled scenario (8 actors x 9 issues, 2-core machine), some 90 % of it the exchange
-part's ten rounds, so a batch path for the compromise and the election would save little.
+without building its trace (:meth:`detente.models.exchange.Exchange.play`). Measured on a
+shared 2-core Xeon (AVX-512) under a load average of 6-9, so wall times are two to four
+times the CPU times (random scenarios of ``benchmarks/bench_scale.py``):
+
+* 400 x 20: 10 full exchange rounds (3.8 million candidates each), 116 CPU-s, 208 s wall,
+  1.6 GB peak;
+* 1,000 x 20: 1 pruned round (about 25 million candidates), 69 s wall, 0.9 GB peak;
+* 2,000 x 50: 1 pruned round (612 million candidates, 4.0 million kept, 102,000 exchanges
+  realised), 103 CPU-s (the election 29, the exchange round 75), 264 s wall, 1.7 GB peak.
+
+The dearest scenarios are those just within the budget: ten full rounds of up to 4 million
+candidates each (400 x 20 above), or a few pruned rounds that each realise from 4 million
+kept candidates.
+
+Ensembles: the exchange model has no batch kernel, so ensembles forecast each draw with
+:meth:`DetenteForecaster.forecast` (no ``outcome_batch`` of its own): about 0.05-0.09 s a
+draw on the bundled scenario (8 actors x 9 issues, 2-core machine), some 90 % of it the
+exchange part's ten rounds, so a batch path for the compromise and the election would save
+little.
 
 Departures from the sources, and why:
 
