@@ -1,0 +1,487 @@
+"""Compiled (numba) kernels of the spatial model and the probabilistic Condorcet
+election: the O(N³) loops (coalitions, challenges), the distances and the one-dimensional
+coalitions, each equal to its NumPy counterpart in :mod:`._smp_kernel` (the reference and
+the fallback) to the last bit or up to rounding, as each says.
+
+Nothing here is used directly: :mod:`._smp_kernel` dispatches to these kernels when numba
+is importable and the setting :func:`detente.models.compiled_kernels` is on
+(``DETENTE_NO_NUMBA`` set: numba is not even imported and the kernels are ``None``).
+The code is cached on disk (``cache=True``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from detente.models import _compiled
+
+__all__ = ["NB", "NB_DIST", "NB_LINE", "NB_MANY", "NUMBA_OK"]
+
+_numba: Any = None
+if _compiled.available():  # with DETENTE_NO_NUMBA set numba is not even imported
+    try:  # optional compiled kernels
+        import numba as _numba
+    except ImportError:  # pragma: no cover - numba not installed
+        _numba = None
+
+_NUMBA_OK = _numba is not None and _compiled.available()
+
+
+def _plain(fn: Any) -> Any:  # pragma: no cover - used only without numba
+    return fn
+
+
+# module-level functions, so that numba's on-disk cache can serve later processes
+_jit = _numba.njit(cache=True, nogil=True, error_model="numpy") if _NUMBA_OK else _plain
+#: kernels whose outer loop runs on parallel threads (independent iterations only, so the
+#: results do not depend on the number of threads; NUMBA_NUM_THREADS limits them)
+_pjit = (
+    _numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True) if _NUMBA_OK else _plain
+)
+_prange = _numba.prange if _NUMBA_OK else range
+
+
+@_jit
+def _nb_vote(rule, w, u1, u2):
+    du = u1 - u2
+    if rule == 2:  # proportional
+        return w * du
+    if rule == 4:  # cubic
+        return w * du * du * du
+    if rule == 3:  # propcbc
+        return w * (0.5 * du + 0.5 * du * du * du)
+    if rule == 5:  # asymprosp
+        if du < 0.0:
+            return w * du
+        if du > 0.0:
+            return (2.0 * w * du) / 3.0
+        return 0.0
+    rbin = du / 1e-8
+    rbin = 1.0 if rbin > 1.0 else rbin
+    rbin = -1.0 if rbin < -1.0 else rbin
+    if rule == 0:
+        return w * rbin
+    return w * (0.8 * du + 0.2 * rbin)
+
+
+@_jit
+def _nb_util(d, r):
+    if d <= 1.0:
+        return (1.0 - d) * (1.0 + d * r)
+    return (1.0 - d) * (1.0 + r)
+
+
+#: options (coalitions) or initiators (challenges) whose accumulators a compiled kernel
+#: keeps at once: every row of ``u`` or ``d`` it streams is reused this many times, which
+#: divides the memory traffic of an O(N³) loop by as much (the accumulators, 2 x 16 x N
+#: doubles, stay in the L2 cache up to several thousand actors)
+_BLOCK = 16
+
+
+@_pjit
+def _coalitions_nb(rule, w, u):
+    # u[k, m]: utility of option m to voter k (voter-major, contiguous over options).
+    # C(a:b) for b < a accumulates the votes in voter order q = 0, 1, ... (from 1e-8),
+    # exactly as a plain loop over q would; the innermost loop runs over the options b, so
+    # it is element-wise (no reduction) and vectorises without reordering any sum.
+    # Blocks of options are independent (each writes its own rows and columns of C) and
+    # run on parallel threads; the results do not depend on the number of threads.
+    k, m = u.shape
+    c = np.empty((m, m))
+    n_blocks = (m + _BLOCK - 1) // _BLOCK
+    for it in _prange(n_blocks):
+        # iterations alternate short and long blocks (the work grows with a), so that
+        # contiguous shares of the iterations carry equal work
+        blk = it // 2 if it % 2 == 0 else n_blocks - 1 - it // 2
+        a0 = blk * _BLOCK
+        acc_p = np.empty((_BLOCK, m))
+        acc_n = np.empty((_BLOCK, m))
+        nb = min(_BLOCK, m - a0)
+        for aa in range(nb):
+            for b in range(a0 + aa):
+                acc_p[aa, b] = 1e-8
+                acc_n[aa, b] = 1e-8
+        for q in range(k):
+            row = u[q]
+            wq = w[q]
+            for aa in range(nb):
+                ua = row[a0 + aa]
+                ap = acc_p[aa]
+                an = acc_n[aa]
+                if rule == 2:  # proportional, KTAB's default: a loop the compiler vectorises
+                    for b in range(a0 + aa):
+                        v = wq * (ua - row[b])
+                        pos = max(v, 0.0)
+                        ap[b] += pos
+                        an[b] += pos - v
+                    continue
+                for b in range(a0 + aa):
+                    v = _nb_vote(rule, wq, ua, row[b])
+                    pos = max(v, 0.0)  # branch-free: adds exactly 0.0 on the other side
+                    ap[b] += pos
+                    an[b] += pos - v
+        for aa in range(nb):
+            a = a0 + aa
+            c[a, a] = 1e-8
+            for b in range(a):
+                c[a, b] = acc_p[aa, b]
+                c[b, a] = acc_n[aa, b]
+    return c
+
+
+@_jit
+def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, gain):
+    # P(h beats j) and the expected gain for the m targets j = cand[:m], from h's own
+    # perspective; third parties q accumulate in the order q = 0, 1, ... for every j, and
+    # the innermost loop runs over the targets (element-wise: it vectorises)
+    n = d.shape[0]
+    uii = unn[h]
+    wh = w[h]
+    a0 = np.empty(m)
+    ab = np.empty(m)
+    cij = np.empty(m)
+    cji = np.empty(m)
+    uij = np.empty(m)
+    for t in range(m):
+        j = cand[t]
+        uij[t] = _nb_util(d[h, j], r[h])
+        if simple:
+            ci = wh * (uii - uij[t])
+            cj = w[j] * (uni[j] - unn[j])
+            x = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+            y = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+        else:
+            ci = _nb_vote(rule, wh, uii, uij[t])
+            cj = _nb_vote(rule, w[j], uni[j], unn[j])
+            x = 1e-10
+            y = 1e-10
+            if ci > 0.0:
+                x += ci
+            if ci < 0.0:
+                y -= ci
+            if cj > 0.0:
+                x += cj
+            if cj < 0.0:
+                y -= cj
+        a0[t] = x
+        ab[t] = x + y
+        cij[t] = x
+        cji[t] = y
+    for q in range(n):
+        if q == h:
+            continue
+        drow = d[q]
+        rq = r[q]
+        ui = uni[q]
+        un = unn[q]
+        wq = w[q]
+        if simple:
+            # KTAB's defaults (proportional votes, SemiCommit), the third party's vote
+            # simplified algebraically: w_n [p_in (u_nn - u_ni) + p_jn (u_nj - u_nn)]
+            for t in range(m):
+                j = cand[t]
+                keep = 0.0 if j == q else 1.0  # q == j is no third party: adds exactly 0
+                dq = drow[j]
+                uj = (1.0 - dq) * (1.0 + dq * rq) if dq <= 1.0 else (1.0 - dq) * (1.0 + rq)
+                v0 = wq * (ui - uj)
+                av = abs(v0)
+                # branch-free: 0.5 (v0 + |v0|) = max(v0, 0) exactly
+                pin = (a0[t] + 0.5 * (v0 + av)) / (ab[t] + av)
+                vn = wq * (pin * (un - ui) + (1.0 - pin) * (uj - un))
+                pos = max(vn, 0.0)
+                cij[t] += pos * keep
+                cji[t] += (pos - vn) * keep
+            continue
+        for t in range(m):
+            j = cand[t]
+            keep = 0.0 if j == q else 1.0
+            uj = _nb_util(drow[j], rq)
+            v0 = _nb_vote(rule, wq, ui, uj)
+            av = abs(v0)
+            pin = (a0[t] + 0.5 * (v0 + av)) / (ab[t] + av)
+            pjn = 1.0 - pin
+            if tp == 1:  # semi
+                u1 = pin * (ui + ui + un) + pjn * (uj + uj + uj)
+                u2 = pin * (ui + ui + ui) + pjn * (uj + uj + un)
+            elif tp == 0:  # full
+                u1 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+                u2 = pin * (ui + ui + ui) + pjn * (uj + uj + uj)
+            else:  # none
+                u1 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+                u2 = pin * (ui + ui + un) + pjn * (uj + uj + un)
+            vn = _nb_vote(rule, wq, u1, u2)
+            pos = max(vn, 0.0)
+            cij[t] += pos * keep
+            cji[t] += (pos - vn) * keep
+    for t in range(m):
+        j = cand[t]
+        p = cij[t] / (cij[t] + cji[t])
+        sj = s_tot[j]
+        u_ij = uij[t]
+        eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (u_ij + u_ij))
+        prob[j] = p
+        gain[j] = eu - (uii + u_ij)
+
+
+@_jit
+def _eval_all(h, d, r, w, s_tot, uni, unn, prob, gain):
+    # _eval_targets for every target j != h in index order, KTAB's default rules only
+    # (proportional votes, SemiCommit): the same arithmetic in the same order, contiguous
+    # reads of d[q] in the innermost loop
+    n = d.shape[0]
+    uii = unn[h]
+    wh = w[h]
+    a0 = np.empty(n)
+    ab = np.empty(n)
+    cij = np.empty(n)
+    cji = np.empty(n)
+    uij = np.empty(n)
+    for j in range(n):
+        uij[j] = _nb_util(d[h, j], r[h])
+        ci = wh * (uii - uij[j])
+        cj = w[j] * (uni[j] - unn[j])
+        x = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+        y = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+        a0[j] = x
+        ab[j] = x + y
+        cij[j] = x
+        cji[j] = y
+    for q in range(n):
+        if q == h:
+            continue
+        drow = d[q]
+        rq = r[q]
+        ui = uni[q]
+        un = unn[q]
+        wq = w[q]
+        for j in range(n):
+            keep = 0.0 if j == q else 1.0
+            dq = drow[j]
+            uj = (1.0 - dq) * (1.0 + dq * rq) if dq <= 1.0 else (1.0 - dq) * (1.0 + rq)
+            v0 = wq * (ui - uj)
+            av = abs(v0)
+            pin = (a0[j] + 0.5 * (v0 + av)) / (ab[j] + av)
+            vn = wq * (pin * (un - ui) + (1.0 - pin) * (uj - un))
+            pos = max(vn, 0.0)
+            cij[j] += pos * keep
+            cji[j] += (pos - vn) * keep
+    for j in range(n):
+        if j == h:
+            continue
+        p = cij[j] / (cij[j] + cji[j])
+        sj = s_tot[j]
+        u_ij = uij[j]
+        eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (u_ij + u_ij))
+        prob[j] = p
+        gain[j] = eu - (uii + u_ij)
+
+
+@_jit
+def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale, scratch):
+    # initiator h's best target (see _best_challenges_nb); scratch: per-thread arrays
+    n = d.shape[0]
+    uni, unn, delta, prob, gain = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    r = rest[h]
+    for q in range(n):
+        uni[q] = _nb_util(d[q, h], r[q])
+        unn[q] = _nb_util(d[q, q], r[q])
+        gain[q] = -np.inf
+    uii = unn[h]
+    for j in range(n):
+        delta[j] = -abs(uii - _nb_util(d[h, j], r[h]))  # negated: argsort ascending
+    delta[h] = np.inf  # never a target of itself: sorts last
+    order = np.argsort(delta, kind="mergesort")
+    k1 = min(first, n - 1)
+    _eval_targets(rule, tp, simple, h, order, k1, d, r, w, s_tot, uni, unn, prob, gain)
+    best = min_gain
+    for t in range(k1):
+        if gain[order[t]] > best:
+            best = gain[order[t]]
+    # then the next `first` targets (in order of |Δ|) whose bound can still reach the best
+    # found so far, again and again: the best rises as they are evaluated, which ends the
+    # search sooner (a target left out had its bound below a cut no higher than the last).
+    # When more than a quarter of the targets remain in reach, all are evaluated at once
+    # in index order instead (contiguous reads vectorise; the same numbers either way)
+    k2 = k1
+    cut = best - rtol * abs(best) - 1e-12
+    reach = k1
+    while reach < n - 1 and -delta[order[reach]] * scale >= cut:
+        reach += 1
+    if simple and 4 * (reach - k1) > n:
+        _eval_all(h, d, r, w, s_tot, uni, unn, prob, gain)
+        k2 = n - 1
+    while k2 < n - 1:
+        cut = best - rtol * abs(best) - 1e-12
+        k3 = k2
+        while k3 < n - 1 and k3 - k2 < first and -delta[order[k3]] * scale >= cut:
+            k3 += 1
+        if k3 == k2:
+            break
+        rest_c = order[k2:k3].copy()
+        _eval_targets(rule, tp, simple, h, rest_c, k3 - k2, d, r, w, s_tot, uni, unn, prob, gain)
+        for t in range(k2, k3):
+            if gain[order[t]] > best:
+                best = gain[order[t]]
+        k2 = k3
+    # choice: gains within rtol (relative) of the best count as equal; lowest index wins
+    gmax = -np.inf
+    for t in range(k2):
+        g = gain[order[t]]
+        if g > min_gain and g > gmax:
+            gmax = g
+    if gmax == -np.inf:
+        return -1, 0.0, -1.0
+    lim = gmax - rtol * abs(gmax)
+    for j in range(n):  # unevaluated targets hold -inf
+        if gain[j] > min_gain and gain[j] >= lim:
+            return j, prob[j], gain[j]
+    return -1, 0.0, -1.0
+
+
+@_pjit
+def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale):
+    # every initiator's best target without evaluating every target: gain_j =
+    # Δ_j (1 - 2 s_j (1 - P)) with Δ_j = u_ii - u_ij and 0 <= P <= 1, so
+    # |gain_j| <= |Δ_j| * scale with scale = max(1, 2 max_j s_j - 1) (1 when saliences
+    # sum to at most 1, as KTAB requires). The `first` targets of largest |Δ| are
+    # evaluated, then every target whose bound could still reach the best gain within the
+    # tie tolerance; the others cannot be chosen. Same numbers as evaluating them all.
+    # Initiators are independent: blocks of them run on parallel threads, each with its
+    # own scratch, and every result is the same whatever the number of threads.
+    n = d.shape[0]
+    target = np.full(n, -1, dtype=np.int64)
+    p_best = np.zeros(n)
+    g_best = np.full(n, -1.0)
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in _prange(n_blocks):
+        scratch = np.empty((5, n))
+        for h in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+            t, p, g = _best_for(
+                h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale, scratch
+            )
+            target[h] = t
+            p_best[h] = p
+            g_best[h] = g
+    return target, p_best, g_best
+
+
+@_jit
+def _line_sorted_nb(xs, cw, cxw, le, lt):
+    # line_coalitions on sorted positions (see _line_sorted_numpy for the same arithmetic)
+    n = xs.shape[0]
+    total = cw[n]
+    cs = np.zeros((n, n))
+    for i in range(n):
+        a = le[i]
+        lo = xs[i]
+        pm = a
+        pu = a
+        for col in range(i + 1, n):
+            hi = xs[col]
+            g = hi - lo
+            if not g > 0.0:
+                continue
+            mid = 0.5 * (lo + hi)
+            while pm < n and xs[pm] < mid:
+                pm += 1
+            while pu < n and xs[pu] <= mid:
+                pu += 1
+            b = lt[col]
+            f_lo = g * cw[a] + 2.0 * (mid * (cw[pm] - cw[a]) - (cxw[pm] - cxw[a]))
+            f_hi = g * (total - cw[b]) + 2.0 * ((cxw[b] - cxw[pu]) - mid * (cw[b] - cw[pu]))
+            cs[i, col] = max(f_lo, 0.0)
+            cs[col, i] = max(f_hi, 0.0)
+    return cs
+
+
+@_jit
+def _sum_run(a, dim, body):
+    # NumPy's pairwise sum of a[:dim] for 8 <= dim <= 128 (body: dim rounded down to 8)
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    for k in range(8, body, 8):
+        r0 += a[k]
+        r1 += a[k + 1]
+        r2 += a[k + 2]
+        r3 += a[k + 3]
+        r4 += a[k + 4]
+        r5 += a[k + 5]
+        r6 += a[k + 6]
+        r7 += a[k + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for k in range(body, dim):
+        res += a[k]
+    return res
+
+
+@_pjit
+def _distances_nb(x, s, y):
+    # distances() for 8 <= D <= 128: Σ_k (s_ik (x_ik - y_jk))² and Σ_k s_ik² summed as
+    # NumPy sums a contiguous run of at most 128 values (eight running sums over the
+    # multiples of 8, added as a tree, then the tail): the same numbers to the last bit.
+    # Rows are independent and run on parallel threads.
+    n, dim = x.shape
+    mm = y.shape[0]
+    out = np.empty((n, mm))
+    body = dim - dim % 8
+    for i in _prange(n):
+        ds = np.empty(dim)
+        for k in range(dim):
+            ds[k] = s[i, k] * s[i, k]
+        s2 = _sum_run(ds, dim, body)
+        for j in range(mm):
+            for k in range(dim):
+                v = (x[i, k] - y[j, k]) * s[i, k]
+                ds[k] = v * v
+            out[i, j] = np.sqrt(_sum_run(ds, dim, body) / s2) if s2 > 0.0 else 0.0
+    return out
+
+
+@_pjit
+def _coalitions_many_nb(rule, w, u):
+    # coalitions() of P problems at once, u[p, k, m] (voter weights w[k] shared): each
+    # problem as _coalitions_nb computes one (votes accumulated in voter order from 1e-8);
+    # problems are independent and run on parallel threads
+    p_count, k, m = u.shape
+    c = np.empty((p_count, m, m))
+    for p in _prange(p_count):
+        acc_p = np.empty((m, m))
+        acc_n = np.empty((m, m))
+        for a in range(m):
+            for b in range(a):
+                acc_p[a, b] = 1e-8
+                acc_n[a, b] = 1e-8
+        for q in range(k):
+            wq = w[q]
+            for a in range(m):
+                ua = u[p, q, a]
+                for b in range(a):
+                    v = _nb_vote(rule, wq, ua, u[p, q, b])
+                    pos = max(v, 0.0)
+                    acc_p[a, b] += pos
+                    acc_n[a, b] += pos - v
+        for a in range(m):
+            c[p, a, a] = 1e-8
+            for b in range(a):
+                c[p, a, b] = acc_p[a, b]
+                c[p, b, a] = acc_n[a, b]
+    return c
+
+
+_NB_MANY: Any = (_coalitions_many_nb,) if _NUMBA_OK else None
+_NB_DIST: Any = (_distances_nb,) if _NUMBA_OK else None
+
+
+_NB_LINE: Any = (_line_sorted_nb,) if _NUMBA_OK else None
+_NB: Any = (_coalitions_nb, _best_challenges_nb) if _NUMBA_OK else None
+
+
+#: whether the compiled kernels exist (numba importable, ``DETENTE_NO_NUMBA`` unset)
+NUMBA_OK = _NUMBA_OK
+#: (coalitions, best challenges); one-dimensional coalitions; distances; many coalitions
+NB = _NB
+NB_LINE = _NB_LINE
+NB_DIST = _NB_DIST
+NB_MANY = _NB_MANY
