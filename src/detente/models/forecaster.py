@@ -77,9 +77,11 @@ times the CPU times (random scenarios of ``benchmarks/bench_scale.py``):
 
 * 400 x 20: 10 full exchange rounds (3.8 million candidates each), 116 CPU-s, 208 s wall,
   1.6 GB peak;
+* 500 x 20: pruned rounds within the budget, 33 s wall (load average 2-5), 0.5 GB peak;
 * 1,000 x 20: 1 pruned round (about 25 million candidates), 69 s wall, 0.9 GB peak;
 * 2,000 x 50: 1 pruned round (612 million candidates, 4.0 million kept, 102,000 exchanges
-  realised), 103 CPU-s (the election 29, the exchange round 75), 264 s wall, 1.7 GB peak.
+  realised), 103 CPU-s (the election 29, the exchange round 75), 264 s wall (117 s at a
+  load average of 2-5), 1.7 GB peak.
 
 The dearest scenarios are those just within the budget: ten full rounds of up to 4 million
 candidates each (400 x 20 above), or a few pruned rounds that each realise from 4 million
