@@ -8,18 +8,20 @@ Every command builds a :class:`rich.table.Table` as usual and prints it with
 3. Columns empty in every row are left out, and column headers that name a model are
    abbreviated by the fixed map :data:`MODEL_ABBREVIATIONS` (``compromise`` -> ``comp``,
    ...) with a legend line under the table saying what each abbreviation stands for.
-4. Columns that are still too wide are narrowed, widest first, and their cells wrapped;
+4. A table with rules between its columns that still does not fit loses them (a rule
+   under the header only). Columns that are still too wide are narrowed, widest first,
+   and their cells wrapped;
    a cell is broken only at a space or after an underscore (``european_`` / ``allies``),
    never inside a word, and a column is never narrower than its longest unbreakable word,
    so no header or cell is cut or ellipsised.
 5. When even that does not fit, or a row would need more than :data:`MAX_LINES` lines or
-   the rows more than 3 lines on average (long free text in a narrow column), the table is
+   the rows more than 4 lines on average (long free text in a narrow column), the table is
    pivoted to a long layout: one block per row, one line per non-empty column
    (``header  value``), with full model names.
 
 The width is the terminal's; ``COLUMNS`` overrides it (also for output to a file or a
-pipe). Output to a file or a pipe without ``COLUMNS`` is laid out as wide as the table
-needs (nothing is wrapped), so that it can be read back by a program.
+pipe). Output to a file or a pipe without ``COLUMNS`` is laid out for :data:`PIPE_WIDTH`
+columns, so that the numeric tables are printed whole, one line per row.
 """
 
 from __future__ import annotations
@@ -32,13 +34,20 @@ from copy import copy
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Column, Table
 from rich.text import Text
 
-__all__ = ["MAX_LINES", "MODEL_ABBREVIATIONS", "fit_table", "print_table", "wrap_cell"]
+__all__ = [
+    "MAX_LINES",
+    "MODEL_ABBREVIATIONS",
+    "PIPE_WIDTH",
+    "fit_table",
+    "print_table",
+    "wrap_cell",
+]
 
 #: the fixed abbreviations of model names in narrow column headers
 MODEL_ABBREVIATIONS: dict[str, str] = {
@@ -50,10 +59,9 @@ MODEL_ABBREVIATIONS: dict[str, str] = {
     "condorcet": "PCE",
     "detente": "det",
     "experts": "expt",
-    "status quo": "SQ",
 }
 
-#: a row wrapped to more lines than this (or rows of more than 3 lines on average) make
+#: a row wrapped to more lines than this (or rows of more than 4 lines on average) make
 #: the table pivot to the long layout
 MAX_LINES = 8
 
@@ -70,7 +78,8 @@ def _text(cell: object, console: Console) -> Text | None:
 
 
 def _pieces(line: str) -> list[tuple[int, int]]:
-    """The unbreakable pieces of one line: runs of non-spaces, split after each ``_``."""
+    """The unbreakable pieces of one line: runs of non-spaces, split after each ``_``; a
+    piece without a letter or digit (a mark such as ``/``) is glued to the one before."""
     out: list[tuple[int, int]] = []
     n = len(line)
     i = 0
@@ -88,7 +97,13 @@ def _pieces(line: str) -> list[tuple[int, int]]:
                 start = k + 1
         out.append((start, j))
         i = j
-    return out
+    glued: list[tuple[int, int]] = []
+    for a, b in out:  # a mark alone ("/", "–", "✓") stays with the word before it
+        if glued and not any(ch.isalnum() for ch in line[a:b]):
+            glued[-1] = (glued[-1][0], b)
+        else:
+            glued.append((a, b))
+    return glued
 
 
 def longest_piece(text: Text | str) -> int:
@@ -132,12 +147,18 @@ def wrap_cell(text: Text, width: int) -> Text:
     return Text("\n").join(out)
 
 
-def _target_width(console: Console) -> int | None:
-    """The width to lay out for: the terminal's or ``COLUMNS``; None (as wide as needed)
-    for output to a file or pipe without ``COLUMNS``."""
-    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
-        return console.width
-    return None
+#: the width tables are laid out for in a file or pipe when ``COLUMNS`` is not set
+PIPE_WIDTH = 200
+
+
+def _piped(console: Console) -> bool:
+    return not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit()
+
+
+def _target_width(console: Console) -> int:
+    """The width to lay out for: the terminal's or ``COLUMNS``; :data:`PIPE_WIDTH` for
+    output to a file or pipe without ``COLUMNS``."""
+    return PIPE_WIDTH if _piped(console) else console.width
 
 
 def _measure(console: Console, table: Table) -> int:
@@ -153,12 +174,12 @@ def _with_columns(table: Table, columns: list[Column]) -> Table:
 
 def fit_table(
     table: Table, console: Console, width: int | None = None, *, pivot: bool = True
-) -> tuple[Table, str]:
+) -> tuple[RenderableType, str]:
     """``table`` laid out for ``width`` cells (default: where ``console`` prints), and the
     legend of the abbreviated headers ("" when none). See the module's description;
     ``pivot=False`` never turns to the long layout (long cells are then simply tall)."""
     width = _target_width(console) if width is None else width
-    if width is None or _measure(console, table) <= width:
+    if _measure(console, table) <= width:
         return table, ""
     if not table.collapse_padding and (table.box is None or not table.box.mid_vertical.strip()):
         # columns without rules between them: one space between cells, not two
@@ -200,6 +221,11 @@ def fit_table(
         for c, w in zip(cols, natural, strict=True)
     ]
     overhead = _measure(console, _with_columns(table, free)) - sum(natural)
+    if sum(natural) > width - overhead and table.box is not None and table.box.mid_vertical.strip():
+        # rules between the columns cost three cells each: drop them before wrapping
+        table = copy(table)
+        table.box, table.collapse_padding, table.pad_edge = box.SIMPLE_HEAD, True, False
+        overhead = _measure(console, _with_columns(table, free)) - sum(natural)
     budget = width - overhead
     if sum(minimum) <= budget:
         # 3. narrow the widest columns to a common cap, never below their longest piece
@@ -216,7 +242,7 @@ def fit_table(
             max((len(col[r].plain.split("\n")) for col in wrapped), default=1)
             for r in range(len(wrapped[0]) if wrapped else 0)
         ]
-        tall = max(heights, default=1) <= MAX_LINES and sum(heights) <= 3 * len(heights)
+        tall = max(heights, default=1) <= MAX_LINES and sum(heights) <= 4 * len(heights)
         if tall or not pivot:
             columns = [
                 dataclasses.replace(
@@ -237,17 +263,12 @@ def fit_table(
     return _long(table, heads, body, console, width), ""
 
 
-def _long(table: Table, heads: list[Text], body: list[list[Text]], console: Console, width: int):
+def _long(
+    table: Table, heads: list[Text], body: list[list[Text]], console: Console, width: int
+) -> RenderableType:
     """One block per row: the first column's header and value in bold, then every other
     non-empty column as ``header  value``."""
-    long = Table(
-        title=table.title,
-        title_justify=table.title_justify,
-        box=None,
-        show_header=False,
-        pad_edge=False,
-        padding=(0, 1),
-    )
+    long = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
     long.add_column("field", style="dim")
     long.add_column("value")
     n_rows = len(body[0]) if body else 0
@@ -259,7 +280,11 @@ def _long(table: Table, heads: list[Text], body: list[list[Text]], console: Cons
             if col[r].plain.strip():
                 long.add_row(h.plain, col[r])
     fitted, _ = fit_table(long, console, width, pivot=False)
-    return fitted
+    if not table.title:
+        return fitted
+    # the title on a line of its own, not wrapped to the narrow two columns
+    title = table.title if isinstance(table.title, Text) else console.render_str(table.title)
+    return Group(Text(title.plain, style="table.title"), fitted)
 
 
 #: the legend printed last on each console (tables in a row share one)
@@ -290,15 +315,10 @@ def print_table(table: Table, *, notes: Sequence[str] = (), console: Console | N
     elif legend:
         _last_legend[id(console)] = legend
     lines = [*notes, *([legend] if legend else [])]
-    if _target_width(console) is None:
-        with _wide(console, _measure(console, fitted)):
+    if _piped(console):
+        with _wide(console, min(_measure(console, fitted), PIPE_WIDTH)):
             console.print(fitted)
     else:
         console.print(fitted)
     if lines:
         console.print("[dim]" + escape("; ".join(lines)) + "[/dim]")
-
-
-def simple_table(title: str) -> Table:
-    """The plain look of the CLI's numeric tables (a rule under the header only)."""
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
