@@ -40,6 +40,8 @@ def test_wrap_breaks_only_at_spaces_and_after_underscores():
     assert t.plain.split("\n") == ["European allies", "(EU/NATO Europe)"]
     # a piece wider than the column keeps a line of its own, never cut
     assert wrap_cell(Text("interference x"), 5).plain.split("\n") == ["interference", "x"]
+    # a mark stays with the word before it: no line holds a lone "/"
+    assert wrap_cell(Text("+130.2 / −50.8 ✓"), 8).plain.split("\n") == ["+130.2 /", "−50.8 ✓"]
     # styles survive the wrap
     styled = wrap_cell(Text.from_markup("[bold]european_allies[/bold]"), 10)
     assert styled.plain == "european_\nallies" and styled.spans
@@ -210,3 +212,28 @@ def test_scenarios_show_lists_the_capabilities_that_differ_by_issue():
     assert len(rows) == len(differ)
     assert re.search(r"russia\s+│\s+western_hemisphere\s+│\s+0\.01\s+│\s+0\.03647", section)
     assert "000 000" not in out  # a location that names its source is not doubled
+
+
+def test_boxed_table_loses_its_column_rules_before_wrapping():
+    t = Table(title="boxed")  # rules between the columns
+    for k in range(6):
+        t.add_column(f"column {k}")
+    t.add_row(*[f"value_{k}_is_long" for k in range(6)])
+    out = _printed(t)
+    assert "│" not in out and "┃" not in out
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+
+
+def test_pipe_without_columns_gets_pipe_width(monkeypatch):
+    from detente.cli.tables import PIPE_WIDTH
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    t = Table(title="long")
+    t.add_column("id")
+    t.add_column("text")
+    t.add_row("a", "word " * 100)
+    c = _console(80)
+    print_table(t, console=c)
+    lines = c.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert max(len(line.rstrip()) for line in lines) <= PIPE_WIDTH
+    assert max(len(line.rstrip()) for line in lines) > 80
