@@ -29,7 +29,7 @@ from detente.errors import InputError
 from detente.report import charts, extras
 from detente.report.tables import (
     actors_table,
-    gains_table,
+    gains_by_principal,
     issues_table,
     linkages_table,
     outcome_table,
@@ -230,7 +230,9 @@ def _outcome_section(doc: _Doc, scenario: Scenario, results: Comparison) -> None
     if len(scenario.principal_ids) >= 2:
         doc.h3("Gain (+) or loss (−) of the principals against the status quo")
         doc.p("Salience-weighted scale points; the last row is the total over issues.", "note")
-        doc.table(gains_table(scenario, fc))
+        for name, table in gains_by_principal(scenario, fc).items():  # one narrow table each
+            doc.p(name)
+            doc.table(table)
     lines = [(f.model, line) for f in fc for line in f.notes]
     if lines:
         doc.raw("<ul>" + "".join(f"<li><b>{_e(m)}</b>: {_e(t)}</li>" for m, t in lines) + "</ul>")
