@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 from rich import box
+from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from detente.cli.app import app
 from detente.cli.common import (
@@ -135,7 +138,7 @@ def run(
         _print_trace(forecasts)
     for f in forecasts:
         for line in f.notes:
-            console.print(f"[bold]{f.model}[/bold]: {line}", soft_wrap=True)
+            console.print(f"[bold]{f.model}[/bold]: {escape(line)}")  # wrapped at spaces
     if run_id is not None:
         console.print(f"[dim]recorded as run {run_id} (detente runs show {run_id})[/dim]")
 
@@ -229,4 +232,4 @@ def _print_trace(forecasts: list[Forecast]) -> None:
             if e.round != current:
                 current = e.round
                 console.print(f"[bold]round {current}[/bold]")
-            console.print(f"  {e.text}", soft_wrap=True)
+            console.print(Padding(Text(e.text), (0, 0, 0, 2)))  # wrapped at spaces

@@ -182,7 +182,7 @@ def show_cmd(run: RunArg, as_json: JsonOpt = False) -> None:
     t.add_column("issue", overflow="fold")
     t.add_column("ref.", justify="right")
     for m in points:
-        t.add_column(_short(m), justify="right")
+        t.add_column(m, justify="right")  # abbreviated, with a legend, when narrow
     for iid in refs:
         t.add_row(Text(iid), fmt_num(refs[iid]), *[fmt_num(points[m].get(iid)) for m in points])
     print_table(t)
@@ -445,7 +445,7 @@ def _print_grade(s: dict[str, Any]) -> None:
     for c in ("issue", "outcome", "status quo", "|err|"):
         t.add_column(c, justify="left" if c == "issue" else "right")
     for m in models:
-        t.add_column(_short(m["model"]), justify="right")
+        t.add_column(m["model"], justify="right")  # abbreviated, with a legend, when narrow
         t.add_column("|err|", justify="right")
     for iss in s["issues"]:
         i = iss["id"]
