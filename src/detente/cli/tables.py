@@ -199,7 +199,7 @@ def fit_table(
         table = _with_columns(table, cols)
     heads: list[Text] = [h for h in headers if h is not None]
     body: list[list[Text]] = [[x for x in col if x is not None] for col in cells]
-    # 2. abbreviate model names in the headers
+    # 3. abbreviate model names in the headers
     short, used = [], []
     for h in heads:
         abbr = MODEL_ABBREVIATIONS.get(h.plain)
@@ -228,7 +228,7 @@ def fit_table(
         overhead = _measure(console, _with_columns(table, free)) - sum(natural)
     budget = width - overhead
     if sum(minimum) <= budget:
-        # 3. narrow the widest columns to a common cap, never below their longest piece
+        # 4. narrow the widest columns to a common cap, never below their longest piece
         lo, hi = 0, max(natural)
         while lo < hi:  # the largest cap that fits
             cap = (lo + hi + 1) // 2
@@ -242,8 +242,8 @@ def fit_table(
             max((len(col[r].plain.split("\n")) for col in wrapped), default=1)
             for r in range(len(wrapped[0]) if wrapped else 0)
         ]
-        tall = max(heights, default=1) <= MAX_LINES and sum(heights) <= 4 * len(heights)
-        if tall or not pivot:
+        readable = max(heights, default=1) <= MAX_LINES and sum(heights) <= 4 * len(heights)
+        if readable or not pivot:
             columns = [
                 dataclasses.replace(
                     c,
@@ -259,7 +259,7 @@ def fit_table(
                 for c, h, col, w in zip(cols, short, wrapped, widths, strict=True)
             ]
             return _with_columns(table, columns), legend
-    # 4. the long layout
+    # 5. the long layout
     return _long(table, heads, body, console, width), ""
 
 
