@@ -259,3 +259,18 @@ def test_ensemble_histograms_mark_the_runs_point_forecast(app_page):
     assert not at.exception, [e.value for e in at.exception]
     (chart,) = at.get("plotly_chart")
     assert "black: point forecast" in chart.proto.spec
+
+
+def test_what_it_takes_says_why_it_cannot(app_page):
+    at = _run(app_page, FAST)
+    at.session_state["tab"] = "What it takes"
+    at.run()
+    at.text_area(key="wit_targets").set_value("sanctions <= 30")
+    at.text_input(key="wit_movable").set_value("russia:position")
+    (button,) = [b for b in at.get("form_submit_button") if b.label == "Find what it takes"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.warning[0].value.startswith("No change of the movable inputs")
+    why = " ".join(plain(m.value) for m in at.markdown)
+    assert "russia's sanctions position is already 0" in why
+    assert "frozen at its status quo 60 while minsk < 90" in why

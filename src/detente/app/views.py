@@ -624,6 +624,8 @@ def _what_it_takes_result(res: Any) -> None:
         st.table(_fmt(tables["changes"], 2))
     else:
         st.warning(f"No change of the movable inputs meets the targets with {res.model}.")
+    for why in res.reasons:  # already met, or what holds the outcome
+        st.markdown(f"- {md(why)}")
     st.table(_fmt(tables["outcomes"]).set_index("issue"))
     if len(tables["persuade"]):
         st.markdown("**Who to persuade** (each actor's inputs alone)")
