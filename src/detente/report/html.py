@@ -363,6 +363,8 @@ def _what_it_takes_section(
         doc.table(tables["changes"], digits=2)
     else:
         doc.p("No change of the movable inputs meets the targets.")
+    for why in res.reasons:  # already met, or what holds the outcome
+        doc.p(why)
     doc.table(tables["outcomes"])
     if len(tables["persuade"]):
         doc.h3("Who to persuade (each actor's inputs alone)")
