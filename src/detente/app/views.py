@@ -621,7 +621,8 @@ def _what_it_takes_result(res: Any) -> None:
             f"Feasible with {res.model}: total change {res.total_change:.2f} "
             f"({res.method}; checked by re-running the model: {res.verified})."
         )
-        st.table(_fmt(tables["changes"], 2))
+        if res.changes:
+            st.table(_fmt(tables["changes"], 2))
     else:
         st.warning(f"No change of the movable inputs meets the targets with {res.model}.")
     for why in res.reasons:  # already met, or what holds the outcome

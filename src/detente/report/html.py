@@ -360,7 +360,8 @@ def _what_it_takes_section(
             f"re-running the model: {res.verified}).",
             "ok",
         )
-        doc.table(tables["changes"], digits=2)
+        if res.changes:
+            doc.table(tables["changes"], digits=2)
     else:
         doc.p("No change of the movable inputs meets the targets.")
     for why in res.reasons:  # already met, or what holds the outcome
