@@ -192,3 +192,21 @@ def test_bundled_sanctions_names_the_freeze_and_the_vetoes():
     (why,) = r.reasons
     assert "frozen" in why and "vetoes" in why
     assert why.endswith("moving the saliences of 5 actors cannot change it")
+
+
+def test_reason_when_the_ends_would_do_but_the_search_did_not():
+    from detente.scenarios import load_bundled
+
+    s = load_bundled("us-russia-reset")
+    r = what_it_takes(
+        s,
+        ["syria >= 95"],
+        model="median",
+        movable=["china:salience+position"],
+        budget=120,
+        persuade=False,
+    )
+    assert not r.feasible
+    (why,) = r.reasons
+    assert why.startswith("china's position and china's salience at the most helpful end")
+    assert "which meets >= 95, but the search (which probes each input alone)" in why

@@ -632,7 +632,8 @@ def _who(p: _Problem, variables: Sequence[Var]) -> str:
         return " and ".join(f"{_poss(a)} {f}" for a, f in pairs)
     fields = sorted({f for _, f in pairs})
     n = len({a for a, _ in pairs})
-    return f"the {' and '.join(f + 's' for f in fields)} of {n} actors"
+    plural = {"position": "positions", "salience": "saliences", "capability": "capabilities"}
+    return f"the {' and '.join(plural[f] for f in fields)} of {n} actors"
 
 
 def _reasons(p: _Problem, before: np.ndarray, feasible: bool) -> list[str]:
@@ -646,7 +647,8 @@ def _reasons(p: _Problem, before: np.ndarray, feasible: bool) -> list[str]:
       helpful end (one model run), the outcome does not move, and then the linkages that
       freeze the issue (from that run's trace) and the veto players or the deciding actor
       of its decision rule (their positions as in the scenario) are named; or the
-      outcome moves but not far enough ("at best 45.0").
+      outcome moves but not far enough ("at best 45.0"); or it would meet the target
+      there, but the search (which probes each input alone) did not get there.
     """
     arr, sc, name = p.arr, p.scenario, p.model.name
     if all(bool(np.all(t.met(before, sc))) for t in p.targets):
@@ -720,8 +722,16 @@ def _bound_reason(p: _Problem, t: Target, before: np.ndarray) -> str:
         return head + (f"; besides, {', and '.join(rules)}" if rules else "")
     x_best = float(p.evaluate(v)[0][i])
     span = float(arr.high[i] - arr.low[i])
+    one = len(on) == 1
+    if bool(np.all(t.met(p.evaluate(v)[0], sc))):
+        return (
+            f"{movers} at the most helpful end of {'its' if one else 'their'} "
+            f"range{'' if one else 's'} make{'s' if one else ''} {name} forecast {iss} at "
+            f"{x_best:.1f}, which meets {t.op} {t.value:g}, but the search (which probes "
+            f"each input alone) found no change meeting every target within its budget of "
+            f"model runs"
+        )
     if abs(x_best - float(before[i])) > 1e-6 * span:
-        one = len(on) == 1
         return (
             f"even with {movers} at the most helpful end of {'its' if one else 'their'} "
             f"range{'' if one else 's'}, {name} forecasts {iss} at {x_best:.1f} at best, "
