@@ -1,6 +1,7 @@
-"""The compiled expected-utility kernel replays a round that moved nobody instead of
-playing it again (:mod:`detente.models._eu_numba`, small games): the same numbers as the
-NumPy kernel, also when the linkages change what they hold between rounds."""
+"""The compiled expected-utility kernel replays a round that moved nobody, or that starts
+where the round before last started, instead of playing it again
+(:mod:`detente.models._eu_numba`, small games): the same numbers as the NumPy kernel, also
+when the linkages change what they hold between rounds."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def _still(res: kernel.GameResult) -> float:
     return float(np.all(tr[2:] == tr[1:-1], axis=2).mean())
 
 
+def _cycling(res: kernel.GameResult) -> float:
+    """Share of the game-rounds from the third on that start where the round before last
+    started, the game not standing still."""
+    tr = res.trajectory
+    back = np.all(tr[2:-1] == tr[:-3], axis=2) & ~np.all(tr[2:-1] == tr[1:-2], axis=2)
+    return float(back.mean())
+
+
 @needs_numba
 @pytest.mark.parametrize("variant", ["scholz", "dmasad"])
 def test_replayed_rounds_equal_the_numpy_kernel(variant: str) -> None:
@@ -56,6 +65,7 @@ def test_replayed_rounds_equal_the_numpy_kernel(variant: str) -> None:
     plain, fast = _both(lambda: kernel.play(*args, cfg))
     _same(plain, fast)
     assert _still(fast) > 0.02  # rounds that moved nobody were there to replay
+    assert _cycling(fast) > 0.01  # and rounds that went back two rounds
 
 
 @needs_numba
@@ -79,6 +89,7 @@ def test_replays_follow_a_linkage_that_changes_what_it_holds() -> None:
     plain, fast = _both(run)
     _same(plain, fast)
     assert _still(fast) > 0.02
+    assert _cycling(fast) > 0.01
 
 
 @needs_numba

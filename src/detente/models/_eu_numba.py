@@ -50,9 +50,11 @@ How the compiled kernel gets there:
   function, no large-game branch, no record (scratch passed in from outside cost a fifth of
   the speed). A round that moved nobody is not played again while the linkages hold the
   same actors: it would give the same numbers to the last bit (its inputs are the same),
-  so its positions and exponents are repeated and its powers not asked for. In the
-  bundled scenario's ensemble about half the game-rounds are such repeats (an actor whose
-  best offer it has already taken stays put; with ``stop="rounds"`` the game goes on).
+  so its positions and exponents are repeated and its powers not asked for. Likewise,
+  with ``stop="rounds"``, a round that starts where the round before last started (the
+  same actors held) repeats that round's result. In the bundled scenario's ensemble about
+  half the game-rounds stand still and a fifth go back and forth between two states (an
+  actor whose best offer it has taken stays put or swings back; the game goes on).
 * The only sum not reproduced bit for bit is the weighted mean of the ``stop="mean"``
   rule (``np.einsum`` there, position order here): a game could stop a round earlier or
   later only if its mean moved by exactly ``tol`` to within rounding.
@@ -78,7 +80,8 @@ NumPy runs SVML (about 3 ns a value); with AVX2 code paths (``NUMBA_CPU_NAME=has
 and NumPy's AVX-512 features off) ``np.power`` runs the C library's ``pow`` (about 10 ns
 a value) and takes 35-40 %. Processor time a draw, one thread, 4,096 draws of the
 bundled scenario (kernel only): 7,500 draws a processor-second with the large-game
-functions, 9,600 with the small-game ones, 14,600-15,800 with the repeated rounds.
+functions, 9,600 with the small-game ones, 14,600-15,800 with the repeats of rounds that
+move nobody, 19,400-19,600 with those of the round before last too.
 
 Nothing here is recursive: numba's cache does not reload recursive functions reliably
 (the reloaded code crashed).
@@ -988,12 +991,14 @@ def _prepare_small(
     hprev: np.ndarray,
     skip: np.ndarray,
     roff: np.ndarray,
+    cyc: np.ndarray,
 ) -> int:
     """:func:`_prepare` for small games (scratch allocated here). A game whose last round
     moved nobody (``same``) and whose linkages hold the same actors as then (``hprev``)
     would play that round again to the last bit: it is marked in ``skip`` and left out
-    (:func:`_finish_small` repeats its positions). The games played write their powers
-    one after the other, game ``g``'s from ``roff[g]``; returns how many there are."""
+    (:func:`_finish_small` repeats its positions); so is a game marked in ``cyc`` (it
+    repeats the round before last). The games played write their powers one after the
+    other, game ``g``'s from ``roff[g]``; returns how many there are."""
     na = x.shape[1]
     o = np.empty(na, np.int64)
     rank = np.empty(na, np.int64)
@@ -1014,7 +1019,7 @@ def _prepare_small(
     used = 0
     for g in range(g0, g1):
         skip[g] = False
-        if not active[g]:
+        if not active[g] or cyc[g]:
             continue
         if same[g]:
             again = True
@@ -1219,12 +1224,17 @@ def _finish_small(
     hprev: np.ndarray,
     skip: np.ndarray,
     roff: np.ndarray,
+    cyc: np.ndarray,
+    x2: np.ndarray,
+    r2: np.ndarray,
 ) -> None:
     """:func:`_finish` for small games without a record (scratch allocated here). A game
     marked in ``skip`` keeps its positions and exponents (the round it would replay); for
     the others ``same`` records whether the round moved nobody and ``hprev`` the actors
-    the linkages held (with ``stop="rounds"``: the other rules stop such a game). Game
-    ``g``'s powers are at ``roff[g]`` (:func:`_prepare_small`)."""
+    the linkages held (with ``stop="rounds"``: the other rules stop such a game). A game
+    marked in ``cyc`` stands where it stood before last round with the same actors held:
+    it takes the positions ``x2`` and exponents ``r2`` that round gave. Game ``g``'s
+    powers are at ``roff[g]`` (:func:`_prepare_small`)."""
     na = x.shape[1]
     o = np.empty(na, np.int64)
     rank = np.empty(na, np.int64)
@@ -1250,6 +1260,13 @@ def _finish_small(
         if not active[g]:
             continue
         played[g] += 1
+        if cyc[g]:  # the round before last again: its result
+            for a in range(na):
+                xn[g, a] = x2[g, a]
+                risk[g, a] = r2[g, a]
+                hprev[g, a] = use_held and held[g, a]
+            same[g] = False
+            continue
         if skip[g]:  # last round again: the same positions, exponents in sorted order
             n = 0
             for k in range(na):
@@ -1407,6 +1424,10 @@ def play(
     hprev = np.zeros((b, n) if small else (0, n), dtype=bool)
     skip = np.zeros(b if small else 0, dtype=bool)
     roff = np.zeros(b if small else 0, dtype=np.int64)  # where a game's powers start
+    # and a round that starts where the round before last started, with the same actors
+    # held, repeats that round's result (cyc; rounds="rounds" only, within a segment)
+    cyc = np.zeros(b if small else 0, dtype=bool)
+    cycles = small and _STOP[stop] == 0
     k = _threads(max(b, b * n * n // 64))  # work in games of 8 actors
     bounds = np.linspace(0, b, k + 1).astype(np.int64)
     no_hold = np.zeros((1, 1), dtype=bool)
@@ -1427,6 +1448,16 @@ def play(
     plans = [chunks(int(bounds[c]), int(bounds[c + 1])) for c in range(k)]
     buffers: list[tuple[Any, ...] | None] = [None] * k
 
+    def same_holds(h1: np.ndarray, h2: np.ndarray, c0: int, c1: int) -> np.ndarray | bool:
+        """Whether the masks ``h1`` and ``h2`` hold the same actors in games ``c0 .. c1 - 1``."""
+        if h1 is h2:
+            return True
+        if h1 is no_hold:
+            return ~h2[c0:c1].any(axis=1)
+        if h2 is no_hold:
+            return ~h1[c0:c1].any(axis=1)
+        return (h1[c0:c1] == h2[c0:c1]).all(axis=1)
+
     def rounds_of(
         c: int,
         t0: int,
@@ -1435,6 +1466,7 @@ def play(
         risk: np.ndarray,
         hm: np.ndarray,
         rec: tuple[np.ndarray, ...] | None,
+        hms: list[np.ndarray],
     ) -> None:
         """Thread ``c``'s games through rounds ``t0 .. t1 - 1`` of a segment, chunk by
         chunk (every round of a chunk before the next: its data stay in the cache)."""
@@ -1461,9 +1493,13 @@ def play(
                         rec[4][t:t1, c0:c1] = 0
                     break
                 if small:
+                    if cycles and t >= 2:
+                        back = (traj[t, c0:c1] == traj[t - 2, c0:c1]) | ~present[c0:c1]
+                        cyc[c0:c1] = back.all(axis=1) & same_holds(hms[t], hms[t - 2], c0, c1)
                     m = _prepare_small(
                         c0, c1, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
                         base, expo, off, shift, hm, hm is not no_hold, same, hprev, skip, roff,
+                        cyc,
                     )  # fmt: skip
                 else:
                     _prepare(
@@ -1476,7 +1512,8 @@ def play(
                     _finish_small(
                         c0, c1, traj[t], traj[t + 1], risk[t], s, w, present, scale, low, high,
                         tol, hm, hm is not no_hold, *opts, active, played, converged, order,
-                        rbuf, pw, off, shift, same, hprev, skip, roff,
+                        rbuf, pw, off, shift, same, hprev, skip, roff, cyc,
+                        traj[t - 1 if t >= 1 else t], risk[t - 2 if t >= 2 else t],
                     )  # fmt: skip
                     continue
                 out = (
@@ -1513,19 +1550,22 @@ def play(
                 np.empty((rounds, b), np.int64),
             )
         t = 0
+        hms = [no_hold] * rounds  # the linkages' mask of every round of the segment
         while t < rounds and active.any():
             held = hold(traj[t]) if hold is not None else None
             step = 1 if hold is not None or progress is not None else rounds - t
             hm = no_hold if held is None else np.array(held, dtype=bool, order="C")
             helds.extend([None if held is None else hm.copy()] * step)
+            hms[t : t + step] = [hm] * step
             if k == 1:
-                rounds_of(0, t, t + step, traj, risk, hm, rec)
+                rounds_of(0, t, t + step, traj, risk, hm, rec, hms)
             else:
                 pool = _pool(k - 1)
                 futures = [
-                    pool.submit(rounds_of, c, t, t + step, traj, risk, hm, rec) for c in range(1, k)
+                    pool.submit(rounds_of, c, t, t + step, traj, risk, hm, rec, hms)
+                    for c in range(1, k)
                 ]
-                rounds_of(0, t, t + step, traj, risk, hm, rec)
+                rounds_of(0, t, t + step, traj, risk, hm, rec, hms)
                 for f in futures:
                     f.result()
             t += step
