@@ -24,12 +24,12 @@ demo: setup
 	$(BIN)/detente run us-russia-reset
 
 lint: setup-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 # the browser tests' screenshots go to a scratch folder; `make screenshots` refreshes docs/
 test: setup-test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	DETENTE_SCREENSHOTS=$${DETENTE_SCREENSHOTS:-.pytest_cache/screenshots} $(BIN)/python -m pytest
 
 screenshots: setup-test

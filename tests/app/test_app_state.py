@@ -246,10 +246,10 @@ def test_runs_recorded_listed_and_compared(small):
 
 def test_sealed_and_graded_run_is_listed_with_its_grade(small):
     from detente.app.state import grade_table, record_results, recorded_runs, runs_table
+    from detente.comparison import run_models
     from detente.record.grade import Observed, grade_run
     from detente.record.seal import seal_run
     from detente.record.store import RunStore
-    from detente.comparison import run_models
 
     rid = record_results(run_models(small, ["compromise"], seed=0))
     assert rid is not None
