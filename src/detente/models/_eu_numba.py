@@ -992,13 +992,19 @@ def _prepare_small(
     skip: np.ndarray,
     roff: np.ndarray,
     cyc: np.ndarray,
+    back: bool,
+    x2: np.ndarray,
+    held2: np.ndarray,
+    use_held2: bool,
 ) -> int:
     """:func:`_prepare` for small games (scratch allocated here). A game whose last round
     moved nobody (``same``) and whose linkages hold the same actors as then (``hprev``)
     would play that round again to the last bit: it is marked in ``skip`` and left out
-    (:func:`_finish_small` repeats its positions); so is a game marked in ``cyc`` (it
-    repeats the round before last). The games played write their powers one after the
-    other, game ``g``'s from ``roff[g]``; returns how many there are."""
+    (:func:`_finish_small` repeats its positions). With ``back``, a game that starts where
+    it started the round before last (``x2``), the linkages holding the same actors as
+    then (``held2``), is marked in ``cyc`` and left out too (it repeats that round). The
+    games played write their powers one after the other, game ``g``'s from ``roff[g]``;
+    returns how many there are."""
     na = x.shape[1]
     o = np.empty(na, np.int64)
     rank = np.empty(na, np.int64)
@@ -1019,8 +1025,23 @@ def _prepare_small(
     used = 0
     for g in range(g0, g1):
         skip[g] = False
-        if not active[g] or cyc[g]:
+        cyc[g] = False
+        if not active[g]:
             continue
+        if back:
+            again = True
+            for a in range(na):
+                if present[g, a] and x[g, a] != x2[g, a]:
+                    again = False
+                    break
+            if again:
+                for a in range(na):
+                    if (use_held and held[g, a]) != (use_held2 and held2[g, a]):
+                        again = False
+                        break
+            if again:
+                cyc[g] = True
+                continue
         if same[g]:
             again = True
             for a in range(na):
@@ -1448,16 +1469,6 @@ def play(
     plans = [chunks(int(bounds[c]), int(bounds[c + 1])) for c in range(k)]
     buffers: list[tuple[Any, ...] | None] = [None] * k
 
-    def same_holds(h1: np.ndarray, h2: np.ndarray, c0: int, c1: int) -> np.ndarray | bool:
-        """Whether the masks ``h1`` and ``h2`` hold the same actors in games ``c0 .. c1 - 1``."""
-        if h1 is h2:
-            return True
-        if h1 is no_hold:
-            return ~h2[c0:c1].any(axis=1)
-        if h2 is no_hold:
-            return ~h1[c0:c1].any(axis=1)
-        return (h1[c0:c1] == h2[c0:c1]).all(axis=1)
-
     def rounds_of(
         c: int,
         t0: int,
@@ -1493,13 +1504,12 @@ def play(
                         rec[4][t:t1, c0:c1] = 0
                     break
                 if small:
-                    if cycles and t >= 2:
-                        back = (traj[t, c0:c1] == traj[t - 2, c0:c1]) | ~present[c0:c1]
-                        cyc[c0:c1] = back.all(axis=1) & same_holds(hms[t], hms[t - 2], c0, c1)
+                    back = cycles and t >= 2
+                    h2 = hms[t - 2] if back else no_hold
                     m = _prepare_small(
                         c0, c1, traj[t], s, w, present, scale, var, pair, active, order, rbuf,
                         base, expo, off, shift, hm, hm is not no_hold, same, hprev, skip, roff,
-                        cyc,
+                        cyc, back, traj[t - 2 if back else t], h2, h2 is not no_hold,
                     )  # fmt: skip
                 else:
                     _prepare(
