@@ -39,11 +39,12 @@ O(N² + T·N·D): a few (N, N) matrices (32 MB each at N = 2,000; no (N, N, D) a
 built) and the positions of every turn.
 
 Measured (``benchmarks/bench_scale.py`` inputs, 2,000 actors x 50 issues, Intel Xeon with
-AVX-512, 2 cores shared with other work): about 19 processor-seconds a turn (challenges
-about 60 %, the two elections' coalitions about 20 %; 31 before the compiled distances,
-the batched challenge search and the compiled resolution elections), peak memory 0.64 GB.
-Runs of this kind take close to ``max_turns`` turns (500 x 50: 96 turns), so a full
-2,000 x 50 run takes about 1,900 processor-seconds: beyond 5 minutes on 2 cores.
+AVX-512, 2 cores shared with other work; two turns): about 16 processor-seconds and 19 s
+wall a turn (challenges about 55 %, the two elections' coalitions about 25 %; 30 and 28 s
+before the compiled distances, the batched challenge search and the compiled resolution
+elections), peak memory 0.64 GB. Runs of this kind take close to ``max_turns`` turns
+(250 x 50: 76 turns, 500 x 50: 96), so a full 2,000 x 50 run takes about 1,600
+processor-seconds: beyond 5 minutes on 2 cores.
 
 Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB):
 
