@@ -420,7 +420,7 @@ def test_cli_ensemble_on_the_bundled_scenario():
     assert "no --spread given" in res.stderr
 
 
-@pytest.mark.parametrize("name", ["compromise", "median", "condorcet", "detente"])
+@pytest.mark.parametrize("name", ["compromise", "median", "condorcet"])
 def test_batch_kernels_apply_freeze_linkages(name):
     """Every closed-form batch kernel, through decided_outcome_batch, honours a freeze
     linkage as its forecast does."""

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from detente.cli import run as run_cmd
 from detente.cli.app import app
+from detente.comparison import run_models
 from detente.scenarios import load_bundled
 
 
@@ -47,9 +48,11 @@ def test_progress_bar_hears_the_models(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Progress, "update", spy)
     sc = load_bundled("us-russia-reset")
-    shown = run_cmd.run_models(sc, ["spatial", "condorcet"], {}, 0, show_progress=True)
-    quiet = run_cmd.run_models(sc, ["spatial", "condorcet"], {}, 0)
-    for a, b in zip(shown, quiet, strict=True):
+    names = ["spatial", "condorcet"]
+    with run_cmd._model_bars(True) as bars:
+        shown = run_models(sc, names, seed=0, keep_going=False, progress=bars)
+    quiet = run_models(sc, names, seed=0, keep_going=False)
+    for a, b in zip(shown.forecasts, quiet.forecasts, strict=True):
         np.testing.assert_array_equal(a.outcome, b.outcome)
     labels = [d for _, d in heard if d]
     assert any(d.startswith("spatial: turn") for d in labels)
