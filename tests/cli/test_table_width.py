@@ -237,3 +237,29 @@ def test_pipe_without_columns_gets_pipe_width(monkeypatch):
     lines = c.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert max(len(line.rstrip()) for line in lines) <= PIPE_WIDTH
     assert max(len(line.rstrip()) for line in lines) > 80
+
+
+@pytest.mark.parametrize("width", [4, 8, 12, 20])
+def test_a_terminal_narrower_than_the_words_still_prints_at_once(width):
+    """Below the width of the longest words the long layout cannot fit either: the table is
+    printed folded (before, the long layout was laid out long again without end)."""
+    t = Table("issue", "description", "compromise")
+    t.add_row("election_interference", "Russian interference in U.S. elections", "75.0")
+    t.add_row("regime_change_assurances", "assurances against regime change", "25.0")
+    out = _printed(t, width=width)
+    lines = out.rstrip("\n").split("\n")
+    assert len(lines) > 4 and all(len(line) <= max(width, 8) for line in lines), out
+
+
+@pytest.mark.parametrize("command", [["scenarios", "show", "us-russia-reset"], ["models"]])
+def test_commands_at_a_very_narrow_terminal(command):
+    env = {**os.environ, "COLUMNS": "10", "DETENTE_HOME": os.environ["DETENTE_HOME"]}
+    res = subprocess.run(
+        [sys.executable, "-m", "detente", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr

@@ -259,6 +259,11 @@ def fit_table(
                 for c, h, col, w in zip(cols, short, wrapped, widths, strict=True)
             ]
             return _with_columns(table, columns), legend
+    if not pivot:
+        # narrower than the longest words: rich folds the cells (the long layout is
+        # already this table, and laying it out long again would never end)
+        folded = [dataclasses.replace(c, overflow="fold", no_wrap=False) for c in table.columns]
+        return _with_columns(table, folded), legend
     # 5. the long layout
     return _long(table, heads, body, console, width), ""
 
