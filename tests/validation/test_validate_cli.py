@@ -93,3 +93,18 @@ def test_bad_options_exit_2(run_cli, hand_csv, args, text):
     code, _, err = run_cli("validate", str(hand_csv), *args)
     assert code == 2
     assert text in err and "Traceback" not in err
+
+
+def test_help_names_every_capability_measure(run_cli):
+    """Every measure (and alias) ``--capability`` accepts is named in ``validate --help``."""
+    import re
+
+    from detente.power.capabilities import MEASURES, parse_measure
+
+    code, out, err = run_cli("validate", "--help")
+    assert code == 0, err
+    words = set(re.findall(r"[a-z][a-z-]*[a-z]", out))
+    assert {"shapley-computed", "banzhaf-computed"} <= set(MEASURES)
+    for name in MEASURES:
+        assert parse_measure(name) == MEASURES[name]
+        assert name in words, f"{name} missing from validate --help"

@@ -53,6 +53,18 @@ def _validate_scenario(
     _print_retrospective(retro)
 
 
+def _measures_help() -> str:
+    """Every capability measure the library accepts, each with its aliases (from
+    :data:`detente.power.capabilities.MEASURES`)."""
+    from detente.power.capabilities import MEASURE_NAMES, MEASURES
+
+    parts = []
+    for name in MEASURE_NAMES:
+        aliases = [k for k, v in MEASURES.items() if v == name and k != name]
+        parts.append(f"{name} (or {', '.join(aliases)})" if aliases else name)
+    return ", ".join(parts)
+
+
 def _split_models(items: list[str] | None) -> list[str]:
     """``--models a --models b`` or ``--models a,b`` (or both)."""
     out: list[str] = []
@@ -87,7 +99,7 @@ def validate(
         str,
         typer.Option(
             help="member-state capability: auto (shapley when the Council tables are found, "
-            "else equal), equal, weights, banzhaf, shapley"
+            f"else equal), {_measures_help()}"
         ),
     ] = "auto",
     commission: Annotated[

@@ -51,6 +51,7 @@ from detente.power.tables import CouncilTable, choose_table, load_council_tables
 __all__ = [
     "INSTITUTIONS",
     "MEASURES",
+    "MEASURE_NAMES",
     "CapabilitySpec",
     "CouncilTable",
     "InstitutionRule",
@@ -78,6 +79,9 @@ MEASURES: dict[str, Measure] = {
     "ssi-computed": "shapley-computed",
 }
 
+#: the canonical measure names, in the order of :data:`MEASURES`
+MEASURE_NAMES: tuple[Measure, ...] = tuple(dict.fromkeys(MEASURES.values()))
+
 #: actor codes that are not member states
 INSTITUTIONS = ("com", "ep", "rp")
 
@@ -89,7 +93,7 @@ def parse_measure(text: str, where: str = "--capability") -> Measure:
         raise InputError(
             f"unknown capability measure {text!r}",
             where=where,
-            allowed="equal, weights, banzhaf, shapley, banzhaf-computed, shapley-computed",
+            allowed=", ".join(MEASURE_NAMES),
         )
     return MEASURES[key]
 
