@@ -262,6 +262,20 @@ def what_it_takes(
     )
 
 
+#: options of :func:`validate` that say how the data file is read (detente.io.deu.DeuOptions)
+_READER_OPTIONS = frozenset(
+    {
+        "capability",
+        "commission",
+        "parliament",
+        "reference",
+        "reference_capability",
+        "missing_salience",
+        "weights_dir",
+    }
+)
+
+
 def validate(
     data: str | Path,
     models: Sequence[str] | None = None,
@@ -275,9 +289,12 @@ def validate(
     """Forecast and score a validation data set (a DEU-format CSV such as DEU II) with
     ``models`` (default: every registered model; the compromise model always runs as the
     baseline): each model's errors against the recorded outcomes, with paired bootstrap
-    intervals of its difference to the compromise model. ``options`` go to
+    intervals of its difference to the compromise model. ``options`` that say how the file
+    is read (``capability``, ``commission``, ``parliament``, ``reference``,
+    ``reference_capability``, ``missing_salience``, ``weights_dir``: as ``detente validate``'s
+    options of the same names) go to the reader, the others to
     :func:`detente.validation.runner.validate` (``cluster``, ``distribution``, ``folds``,
-    ``weights_dir``). ``to_dict()`` is ``detente validate --json``.
+    ``ensemble_draws``). ``to_dict()`` is ``detente validate --json``.
 
     Example::
 
@@ -288,8 +305,11 @@ def validate(
     from detente.validation import load_dataset
     from detente.validation.runner import validate as _validate
 
+    reading = {k: options.pop(k) for k in list(options) if k in _READER_OPTIONS}
+    if "weights_dir" in reading:
+        options["weights_dir"] = reading["weights_dir"]
     return _validate(
-        load_dataset(data),
+        load_dataset(data, **reading),
         list(models) if models else None,
         params={k: dict(v) for k, v in (params or {}).items()},
         seed=seed,

@@ -47,3 +47,20 @@ def test_development_file_tables_label_detente_in_sample(shared_data, run_cli):
     # every table that names detente names it so
     assert out.count("detente (in-sample)") >= 3
     assert "detente " not in out.replace("detente (in-sample)", "")
+
+
+def test_the_library_result_says_in_sample_as_the_cli_does(shared_data, hand_csv, tmp_path):
+    """ValidationResult owns the label: its summary(), to_dict() (= the --json) and the
+    CLI's tables agree; other models carry no label."""
+    import detente as dt
+
+    dev = dt.validate(shared_data / "deu2" / "DEU2.csv", models=["compromise", "detente"])
+    assert dev.in_sample == {"detente": True}
+    assert "detente (in-sample): MAE" in dev.summary() and "note: detente was chosen" in (
+        dev.summary()
+    )
+    entries = {m["model"]: m for m in dev.to_dict()["models"]}
+    assert entries["detente"]["in_sample"] is True and "in_sample" not in entries["compromise"]
+    other = dt.validate(hand_csv, models=["compromise", "detente"], capability="equal")
+    assert other.in_sample == {"detente": False}
+    assert "(in-sample)" not in other.summary()

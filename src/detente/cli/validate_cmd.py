@@ -269,23 +269,12 @@ def validate(
 
         path = draw_pit(result, pit_chart)
         notice(f"PIT chart written to {path}")
-    labels: dict[str, str] = {}
-    in_sample = None
-    if "detente" in names:
-        from detente.models.forecaster import in_sample_note
-
-        in_sample, text = in_sample_note(dataset)
-        notice(text)
-        if in_sample:
-            labels["detente"] = "detente (in-sample)"
+    for line in result.notes:
+        notice(line)
     if as_json:
-        out = result.to_dict()
-        for entry in out["models"]:
-            if entry["model"] == "detente":
-                entry["in_sample"] = in_sample
-        print_json(out)
+        print_json(result.to_dict())
         return
-    _print_tables(result, labels)
+    _print_tables(result, {m: result.label(m) for m in result.in_sample})
 
 
 def _print_tables(result: ValidationResult, labels: dict[str, str] | None = None) -> None:

@@ -486,7 +486,10 @@ def _approximation_notes(candidates: int, rounds: int, pruned: list[int]) -> lis
 
 def is_development_file(path: str | Path) -> bool:
     """Whether the file at ``path`` is, byte for byte (SHA-256), the development file this
-    forecaster was chosen on (:data:`DEVELOPMENT_SHA256`)."""
+    forecaster was chosen on (:data:`DEVELOPMENT_SHA256`); ``False`` for data that are not
+    a file (built in memory)."""
+    if not Path(path).is_file():
+        return False
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

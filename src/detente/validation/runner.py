@@ -150,6 +150,15 @@ class ValidationResult:
     proper: dict[str, ProperScores] = field(default_factory=dict)
     #: per model and proper score, model minus compromise with its bootstrap interval
     proper_diffs: dict[str, dict[str, Interval]] = field(default_factory=dict)
+    #: per model chosen on a known data file: whether its figures here are in-sample
+    in_sample: dict[str, bool] = field(default_factory=dict)
+    #: lines the user must read with the figures (e.g. why ``detente``'s are in-sample)
+    notes: list[str] = field(default_factory=list)
+
+    def label(self, model: str) -> str:
+        """The model's name as the tables print it (``detente (in-sample)`` on the data
+        it was chosen on)."""
+        return f"{model} (in-sample)" if self.in_sample.get(model) else model
 
     @property
     def n_issues(self) -> int:
@@ -173,7 +182,10 @@ class ValidationResult:
                 if m == BASELINE
                 else f", {d.estimate:+.2f} vs {BASELINE} [{d.low:+.2f}, {d.high:+.2f}]"
             )
-            lines.append(f"  {m}: MAE {self.scores[m]['mae']:.2f} on {self.counts[m]} issues{vs}")
+            lines.append(
+                f"  {self.label(m)}: MAE {self.scores[m]['mae']:.2f} on {self.counts[m]} issues{vs}"
+            )
+        lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -290,6 +302,8 @@ class ValidationResult:
                     "ci": [num(d.low), num(d.high)],
                 },
             }
+            if m in self.in_sample:
+                entry["in_sample"] = self.in_sample[m]
             if m in self.proper:
                 means = self.proper[m].means()
                 for k in PROPER:
@@ -423,6 +437,11 @@ def validate(
         folds=folds,
         ensemble_draws=ensemble_draws,
     )
+    if "detente" in names:
+        from detente.models.forecaster import in_sample_note
+
+        result.in_sample["detente"], note = in_sample_note(dataset.path)
+        result.notes.append(note)
     scales = {
         iss.id: (iss.scale.low, iss.scale.high) for case in dataset.cases for iss in case.issues
     }
