@@ -80,6 +80,16 @@ def test_missing_dataset_says_so(run_cli, tmp_path):
     assert code == 2
     assert "dataset file not found" in err and "DEU2.csv" in err
     assert "Traceback" not in err and out == ""
+    # the hint points at the README's download instructions, not at a path of a checkout
+    assert 'the README\'s section "Validation data"' in " ".join(err.split())
+    assert "shared/data" not in err
+
+
+def test_help_points_at_no_checkout_path(run_cli):
+    code, out, err = run_cli("validate", "--help")
+    assert code == 0, err
+    assert "DEU2.csv" in out and "Validation data" in out
+    assert "shared/data" not in out and "../" not in out
 
 
 @pytest.mark.parametrize(

@@ -78,8 +78,9 @@ def validate(
     dataset: Annotated[
         str,
         typer.Argument(
-            help="DEU-format CSV with outcomes, e.g. ../shared/data/deu2/DEU2.csv, or a "
-            "scenario whose issues carry observed outcomes",
+            help="DEU-format CSV with outcomes, e.g. DEU2.csv of DEU II (where to download "
+            'it: the README\'s section "Validation data"), or a scenario whose issues '
+            "carry observed outcomes",
             show_default=False,
         ),
     ],

@@ -22,8 +22,11 @@ from detente.scenario import Scenario
 
 __all__ = ["Dataset", "load_dataset"]
 
-#: where the team's copy of DEU II lives, relative to the project checkout
-DEU2_HINT = "../shared/data/deu2/DEU2.csv"
+#: the DEU II file users download, and where the project says how to get it
+DEU2_HINT = (
+    "DEU2.csv of DEU II (Thomson et al. 2012); the README's section "
+    '"Validation data" says where to download it'
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def load_dataset(
         raise InputError(
             "dataset file not found",
             source=str(path),
-            allowed=f"a DEU-format CSV file, e.g. DEU II at {DEU2_HINT} (Thomson et al. 2012)",
+            allowed=f"a DEU-format CSV file, e.g. {DEU2_HINT}",
         )
     if p.is_dir():
         raise InputError(
