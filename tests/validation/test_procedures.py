@@ -141,6 +141,13 @@ def test_bad_quota_is_an_input_error(proc_csv, tmp_path):
         procedures_for(_load(proc_csv))
 
 
+def test_table_without_quota_is_an_input_error(proc_csv, tmp_path):
+    blank = EU15.replace(",9,4,", ",,4,")
+    (tmp_path / "EU15.csv").write_text(blank, encoding="utf-8")
+    with pytest.raises(InputError, match="column quota missing or empty"):
+        procedures_for(_load(proc_csv))
+
+
 def test_cli(run_cli, proc_csv):
     code, out, err = run_cli(
         "validate", str(proc_csv), "--procedures", "--capability", "equal", "-m",

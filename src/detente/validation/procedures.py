@@ -51,9 +51,7 @@ Time ``O(A I)`` per case to build, and :func:`detente.decision.apply_decisions`'
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -94,50 +92,26 @@ NO_PARLIAMENT_VETO = frozenset({"CNS"})
 
 def council_quota(table: CouncilTable) -> float:
     """The qualified-majority quota of a Council table as a share of its weighted votes
-    (``quota`` column divided by the sum of ``weights``; the same quota on every row)."""
-    return _quota(table.path, sum(table.weights.values()))
-
-
-@lru_cache(maxsize=8)
-def _quota(path: str, total: float) -> float:
-    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        names = {(c or "").strip().lower(): c for c in reader.fieldnames or []}
-        if "quota" not in names:
-            raise InputError(
-                "column quota missing (the qualified-majority quota in weighted votes)",
-                source=path,
-                where="header",
-                allowed="columns country, abbr, weights, quota, block, banzhaf, shapleyshubik",
-            )
-        values = set()
-        for n, row in enumerate(reader, start=2):
-            text = (row[names["quota"]] or "").strip()
-            try:
-                values.add(float(text))
-            except ValueError:
-                raise InputError(
-                    f"quota {text!r} is not a number",
-                    source=path,
-                    where=f"line {n}, column quota",
-                    allowed="the quota in weighted votes, the same number on every row",
-                ) from None
-    if len(values) != 1:
+    (the table's :attr:`~detente.power.tables.CouncilTable.quota`, read from its ``quota``
+    column, divided by the sum of its ``weights``)."""
+    total = sum(table.weights.values())
+    if table.quota is None:
         raise InputError(
-            f"the quota differs between rows ({', '.join(f'{v:g}' for v in sorted(values))})",
-            source=path,
+            "column quota missing or empty (the qualified-majority quota in weighted votes)",
+            source=table.path,
             where="column quota",
-            allowed="the quota in weighted votes, the same number on every row",
+            allowed="columns country, abbr, weights, quota, block, banzhaf, shapleyshubik; "
+            "the quota in weighted votes, the same number on every row",
         )
-    quota = values.pop()
-    if not 0.0 < quota <= total:
+    if not 0.0 < table.quota <= total:
         raise InputError(
-            f"quota {quota:g} is not a number of votes from 0 to the {total:g} votes of the table",
-            source=path,
+            f"quota {table.quota:g} is not a number of votes from 0 to the {total:g} votes "
+            "of the table",
+            source=table.path,
             where="column quota",
             allowed=f"a number in (0, {total:g}]",
         )
-    return quota / total
+    return table.quota / total
 
 
 def issue_decision(
