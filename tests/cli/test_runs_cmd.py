@@ -79,6 +79,16 @@ def test_seal_verify_grade_and_the_graded_record(cli, tmp_path, detente_home):
     assert entry["resolves"] == "2027-01-01" and entry["score"]["models"]
     code, out, err = cli("runs", "list", "--graded")
     assert code == 0 and "graded forecasts" in out
+    assert "comp = compromise, med = median, sq = status quo" in out
+
+
+def test_list_says_what_the_shortened_model_names_stand_for(cli):
+    cli("run", "--model", "compromise", "--model", "expected_utility", "--json")
+    cli("run", "--model", "median", "--json")
+    code, out, err = cli("runs", "list")
+    assert code == 0, err
+    assert "comp, EU" in out and "compromise" not in out.split("comp = ")[0]
+    assert "comp = compromise, EU = expected_utility, med = median" in out
 
 
 def test_verify_detects_a_tampered_database(cli, detente_home):

@@ -32,6 +32,15 @@ def _short(name: str) -> str:
     return MODEL_ABBREVIATIONS.get(name, name)
 
 
+def _legend(models: list[str], status_quo: bool = False) -> str:
+    """What the abbreviations of ``models`` in the cells stand for, in the form of
+    :func:`~detente.cli.tables.print_table`'s legend ("" when none is shortened)."""
+    used = [f"{_short(m)} = {m}" for m in dict.fromkeys(models) if _short(m) != m]
+    if status_quo:
+        used.append("sq = status quo")
+    return ", ".join(used)
+
+
 def _scores(grade: GradeRecord | None) -> str:
     """A graded run's MAE per model and the status quo's, on one line."""
     if grade is None:
@@ -121,7 +130,11 @@ def list_cmd(
         else:
             cells.append("yes" if grade else "")
         t.add_row(*[Text(c) for c in cells])
-    print_table(t)
+    shown = [m for e in rows for m in e["models"]]
+    if graded:
+        shown += [m["model"] for e in rows for m in e["score"].get("models", [])]
+    legend = _legend(shown, status_quo=graded)
+    print_table(t, notes=[legend] if legend else [])
     console.print(f"[dim]run store: {escape(str(store_path()))}[/dim]", soft_wrap=True)
 
 
