@@ -230,8 +230,19 @@ class ExpectedUtility(Model):
         ``"median"`` (the final pairwise-vote winner).
     variant:
         ``"scholz"`` (Scholz's code as replicated by jmckib) or ``"dmasad"``.
-    denominator, choice, capitulation:
-        The three places where Scholz's code and the paper differ (see above).
+    denominator:
+        Denominator of ``P_ij`` (E2): ``"all_pairs"`` (default, Scholz's code: ``|cmp|``
+        summed over all actor pairs) or ``"pair"`` (the paper: over the pair in question).
+        Variant ``"scholz"`` only.
+    choice:
+        Offer taken among compromises (E7): ``"scholz"`` (default, Scholz's code: the one
+        minimising ``(|e_ij| x_i + |e_ji| x_j) / (|e_ij| + |e_ji|)``) or
+        ``"least_change"`` (the paper and BDM: the one that moves the actor least).
+        Variant ``"scholz"`` only.
+    capitulation:
+        ``False`` (default, Scholz's code, whose condition never holds: nobody
+        capitulates) or ``True`` (the paper's capitulation ``e_ji < |e_ij|``, E6).
+        Variant ``"scholz"`` only.
     scale:
         Range ``R`` of the utilities: ``"positions"`` (initial spread, the references) or
         ``"issue"`` (the issue's scale).
