@@ -167,6 +167,69 @@ def test_compiled_and_numpy_challenges_agree(rule: str, third_party: str) -> Non
     np.testing.assert_allclose(slow_c, fast_c, rtol=1e-12)
 
 
+@pytest.mark.parametrize(("rule", "third_party"), [("proportional", "semi"), ("cubic", "full")])
+def test_compiled_challenge_search_equals_evaluating_every_target(
+    rule: str, third_party: str
+) -> None:
+    """With more actors than the compiled kernel's first batch of targets, its pruned
+    search (batches by the gain bound; initiators that evaluate every target deferred and
+    evaluated in blocks) chooses the targets that evaluating every target chooses, with
+    the same probabilities and gains; the inputs exercise both the batched and the
+    deferred initiators."""
+    if not kern._NB:
+        pytest.skip("compiled kernels unavailable (numba missing or DETENTE_NO_NUMBA set)")
+    from detente.models import _smp_numba
+
+    rng = np.random.default_rng(11)
+    n = 150
+    x = rng.uniform(size=(n, 4))
+    s = rng.uniform(0.05, 1.0, size=(n, 4))
+    s /= s.sum(axis=1, keepdims=True)
+    c = rng.lognormal(size=n)
+    opt = kern.SMPOptions(voting_rule=rule, third_party=third_party)
+    state = kern.assess(x, s, c, opt)
+    s_tot = s.sum(1)
+    before = kern.use_numba(False)
+    try:
+        slow = kern.challenges(state.d, state.risk, s_tot, c, opt)
+    finally:
+        kern.use_numba(before)
+    kern.use_numba(True)
+    try:
+        fast = kern.challenges(state.d, state.risk, s_tot, c, opt)
+    finally:
+        kern.use_numba(before)
+    np.testing.assert_array_equal(slow[0], fast[0])
+    np.testing.assert_allclose(slow[1], fast[1], atol=1e-12)
+    np.testing.assert_allclose(slow[2], fast[2], atol=1e-12)
+    assert (fast[0] >= 0).sum() > n // 2
+    if rule == "proportional":  # both paths of the search were taken
+        rest = np.ascontiguousarray(
+            kern.est_risk(state.risk[:, None], state.risk[None, :], opt.risk_adjust)
+        )
+        d = np.ascontiguousarray(state.d)
+        deferred = [
+            _smp_numba._best_for(
+                h,
+                2,
+                1,
+                True,
+                d,
+                np.ascontiguousarray(d.T),
+                rest,
+                s_tot * c,
+                s_tot,
+                kern.GAIN_RTOL,
+                kern.MIN_SIG_EDU,
+                kern._FIRST_TARGETS,
+                1.0,
+                np.empty((5, n)),
+            )[3]
+            for h in range(n)
+        ]
+        assert 0 < sum(deferred) < n
+
+
 # ----------------------------------------------------------------------------- kernels
 def test_two_option_pce_by_hand() -> None:
     """Two options, two voters at them: P(a beats b) = C_ab / (C_ab + C_ba) with

@@ -132,10 +132,13 @@ def _coalitions_nb(rule, w, u):
 
 
 @_jit
-def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, gain):
+def _eval_targets(rule, tp, simple, h, cand, m, d, dt, r, w, s_tot, uni, unn, prob, gain):
     # P(h beats j) and the expected gain for the m targets j = cand[:m], from h's own
     # perspective; third parties q accumulate in the order q = 0, 1, ... for every j, and
-    # the innermost loop runs over the targets (element-wise: it vectorises)
+    # the innermost loop runs over the targets (element-wise: it vectorises). d[q, j] is
+    # read as dt[j, q] (dt = d transposed, contiguous): the m columns of d are m
+    # contiguous rows of dt, so consecutive q share cache lines (a gather from d's rows
+    # would read a cache line per element)
     n = d.shape[0]
     uii = unn[h]
     wh = w[h]
@@ -172,7 +175,6 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, 
     for q in range(n):
         if q == h:
             continue
-        drow = d[q]
         rq = r[q]
         ui = uni[q]
         un = unn[q]
@@ -183,7 +185,7 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, 
             for t in range(m):
                 j = cand[t]
                 keep = 0.0 if j == q else 1.0  # q == j is no third party: adds exactly 0
-                dq = drow[j]
+                dq = dt[j, q]
                 uj = (1.0 - dq) * (1.0 + dq * rq) if dq <= 1.0 else (1.0 - dq) * (1.0 + rq)
                 v0 = wq * (ui - uj)
                 av = abs(v0)
@@ -197,7 +199,7 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, 
         for t in range(m):
             j = cand[t]
             keep = 0.0 if j == q else 1.0
-            uj = _nb_util(drow[j], rq)
+            uj = _nb_util(dt[j, q], rq)
             v0 = _nb_vote(rule, wq, ui, uj)
             av = abs(v0)
             pin = (a0[t] + 0.5 * (v0 + av)) / (ab[t] + av)
@@ -225,62 +227,104 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, r, w, s_tot, uni, unn, prob, 
         gain[j] = eu - (uii + u_ij)
 
 
+#: initiators evaluated together when each evaluates every target: every row d[q] read
+#: from memory serves all of them (their accumulators, 4 x 8 x N doubles, stay in the L2
+#: cache), which divides the memory traffic of the O(N³) loop by as much
+_ALL_BLOCK = 16
+
+
 @_jit
-def _eval_all(h, d, r, w, s_tot, uni, unn, prob, gain):
-    # _eval_targets for every target j != h in index order, KTAB's default rules only
-    # (proportional votes, SemiCommit): the same arithmetic in the same order, contiguous
-    # reads of d[q] in the innermost loop
+def _eval_all_block(hs, d, rest, w, s_tot, buf):
+    # P(h beats j) and the expected gain of every target j != h for each initiator h in
+    # hs (at most _ALL_BLOCK), KTAB's default rules only (proportional votes,
+    # SemiCommit): for each h exactly the arithmetic of _eval_targets in the same order
+    # (third parties q = 0, 1, ... for every j), with the loop over q outermost so that
+    # each row d[q] is read once for the whole block. buf: (9, _ALL_BLOCK, N) scratch;
+    # returns (prob, gain) of shape (len(hs), N), gain -inf at j = h.
+    nb = hs.shape[0]
     n = d.shape[0]
-    uii = unn[h]
-    wh = w[h]
-    a0 = np.empty(n)
-    ab = np.empty(n)
-    cij = np.empty(n)
-    cji = np.empty(n)
-    uij = np.empty(n)
-    for j in range(n):
-        uij[j] = _nb_util(d[h, j], r[h])
-        ci = wh * (uii - uij[j])
-        cj = w[j] * (uni[j] - unn[j])
-        x = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
-        y = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
-        a0[j] = x
-        ab[j] = x + y
-        cij[j] = x
-        cji[j] = y
-    for q in range(n):
-        if q == h:
-            continue
-        drow = d[q]
-        rq = r[q]
-        ui = uni[q]
-        un = unn[q]
-        wq = w[q]
+    uni, unn, a0, ab, cij, cji, uij = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6]
+    prob, gain = buf[7], buf[8]
+    for b in range(nb):
+        h = hs[b]
+        r = rest[h]
+        for q in range(n):
+            uni[b, q] = _nb_util(d[q, h], r[q])
+            unn[b, q] = _nb_util(d[q, q], r[q])
+        uii = unn[b, h]
+        wh = w[h]
         for j in range(n):
-            keep = 0.0 if j == q else 1.0
-            dq = drow[j]
-            uj = (1.0 - dq) * (1.0 + dq * rq) if dq <= 1.0 else (1.0 - dq) * (1.0 + rq)
-            v0 = wq * (ui - uj)
-            av = abs(v0)
-            pin = (a0[j] + 0.5 * (v0 + av)) / (ab[j] + av)
-            vn = wq * (pin * (un - ui) + (1.0 - pin) * (uj - un))
-            pos = max(vn, 0.0)
-            cij[j] += pos * keep
-            cji[j] += (pos - vn) * keep
-    for j in range(n):
-        if j == h:
-            continue
-        p = cij[j] / (cij[j] + cji[j])
-        sj = s_tot[j]
-        u_ij = uij[j]
-        eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (u_ij + u_ij))
-        prob[j] = p
-        gain[j] = eu - (uii + u_ij)
+            uij[b, j] = _nb_util(d[h, j], r[h])
+            ci = wh * (uii - uij[b, j])
+            cj = w[j] * (uni[b, j] - unn[b, j])
+            x = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+            y = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+            a0[b, j] = x
+            ab[b, j] = x + y
+            cij[b, j] = x
+            cji[b, j] = y
+    for q in range(n):
+        drow = d[q]
+        wq = w[q]
+        for b in range(nb):
+            h = hs[b]
+            if q == h:
+                continue
+            rq = rest[h, q]
+            ui = uni[b, q]
+            un = unn[b, q]
+            a0b = a0[b]
+            abb = ab[b]
+            cijb = cij[b]
+            cjib = cji[b]
+            for j in range(n):
+                keep = 0.0 if j == q else 1.0
+                dq = drow[j]
+                uj = (1.0 - dq) * (1.0 + dq * rq) if dq <= 1.0 else (1.0 - dq) * (1.0 + rq)
+                v0 = wq * (ui - uj)
+                av = abs(v0)
+                pin = (a0b[j] + 0.5 * (v0 + av)) / (abb[j] + av)
+                vn = wq * (pin * (un - ui) + (1.0 - pin) * (uj - un))
+                pos = max(vn, 0.0)
+                cijb[j] += pos * keep
+                cjib[j] += (pos - vn) * keep
+    for b in range(nb):
+        h = hs[b]
+        uii = unn[b, h]
+        for j in range(n):
+            p = cij[b, j] / (cij[b, j] + cji[b, j])
+            sj = s_tot[j]
+            u_ij = uij[b, j]
+            eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (u_ij + u_ij))
+            prob[b, j] = p
+            gain[b, j] = eu - (uii + u_ij)
+        gain[b, h] = -np.inf
+    return prob[:nb], gain[:nb]
 
 
 @_jit
-def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale, scratch):
-    # initiator h's best target (see _best_challenges_nb); scratch: per-thread arrays
+def _choose(n, prob, gain, rtol, min_gain):
+    # gains within rtol (relative) of the best count as equal; the lowest index wins;
+    # unevaluated targets hold -inf
+    gmax = -np.inf
+    for j in range(n):
+        g = gain[j]
+        if g > min_gain and g > gmax:
+            gmax = g
+    if gmax == -np.inf:
+        return -1, 0.0, -1.0
+    lim = gmax - rtol * abs(gmax)
+    for j in range(n):
+        if gain[j] > min_gain and gain[j] >= lim:
+            return j, prob[j], gain[j]
+    return -1, 0.0, -1.0
+
+
+@_jit
+def _best_for(h, rule, tp, simple, d, dt, rest, w, s_tot, rtol, min_gain, first, scale, scratch):
+    # initiator h's best target (see _best_challenges_nb); scratch: per-thread arrays.
+    # Returns (target, P, gain, deferred): deferred when every target is to be evaluated
+    # (then by _eval_all_block, together with other such initiators)
     n = d.shape[0]
     uni, unn, delta, prob, gain = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     r = rest[h]
@@ -294,7 +338,7 @@ def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, sca
     delta[h] = np.inf  # never a target of itself: sorts last
     order = np.argsort(delta, kind="mergesort")
     k1 = min(first, n - 1)
-    _eval_targets(rule, tp, simple, h, order, k1, d, r, w, s_tot, uni, unn, prob, gain)
+    _eval_targets(rule, tp, simple, h, order, k1, d, dt, r, w, s_tot, uni, unn, prob, gain)
     best = min_gain
     for t in range(k1):
         if gain[order[t]] > best:
@@ -302,16 +346,16 @@ def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, sca
     # then the next `first` targets (in order of |Δ|) whose bound can still reach the best
     # found so far, again and again: the best rises as they are evaluated, which ends the
     # search sooner (a target left out had its bound below a cut no higher than the last).
-    # When more than a quarter of the targets remain in reach, all are evaluated at once
-    # in index order instead (contiguous reads vectorise; the same numbers either way)
+    # When more than a quarter of the targets remain in reach, all are evaluated instead,
+    # later and in index order, in blocks of such initiators (_eval_all_block: contiguous
+    # reads vectorise, each read serves the block; the same numbers either way)
     k2 = k1
     cut = best - rtol * abs(best) - 1e-12
     reach = k1
     while reach < n - 1 and -delta[order[reach]] * scale >= cut:
         reach += 1
     if simple and 4 * (reach - k1) > n:
-        _eval_all(h, d, r, w, s_tot, uni, unn, prob, gain)
-        k2 = n - 1
+        return -1, 0.0, -1.0, True
     while k2 < n - 1:
         cut = best - rtol * abs(best) - 1e-12
         k3 = k2
@@ -320,24 +364,26 @@ def _best_for(h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, sca
         if k3 == k2:
             break
         rest_c = order[k2:k3].copy()
-        _eval_targets(rule, tp, simple, h, rest_c, k3 - k2, d, r, w, s_tot, uni, unn, prob, gain)
+        _eval_targets(
+            rule, tp, simple, h, rest_c, k3 - k2, d, dt, r, w, s_tot, uni, unn, prob, gain
+        )
         for t in range(k2, k3):
             if gain[order[t]] > best:
                 best = gain[order[t]]
         k2 = k3
-    # choice: gains within rtol (relative) of the best count as equal; lowest index wins
-    gmax = -np.inf
-    for t in range(k2):
-        g = gain[order[t]]
-        if g > min_gain and g > gmax:
-            gmax = g
-    if gmax == -np.inf:
-        return -1, 0.0, -1.0
-    lim = gmax - rtol * abs(gmax)
-    for j in range(n):  # unevaluated targets hold -inf
-        if gain[j] > min_gain and gain[j] >= lim:
-            return j, prob[j], gain[j]
-    return -1, 0.0, -1.0
+    t, p, g = _choose(n, prob, gain, rtol, min_gain)
+    return t, p, g, False
+
+
+@_pjit
+def _transpose(d):
+    n, m = d.shape
+    out = np.empty((m, n))
+    for j0 in _prange((m + 63) // 64):
+        for i in range(n):
+            for j in range(j0 * 64, min(m, j0 * 64 + 64)):
+                out[j, i] = d[i, j]
+    return out
 
 
 @_pjit
@@ -349,21 +395,38 @@ def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, fir
     # evaluated, then every target whose bound could still reach the best gain within the
     # tie tolerance; the others cannot be chosen. Same numbers as evaluating them all.
     # Initiators are independent: blocks of them run on parallel threads, each with its
-    # own scratch, and every result is the same whatever the number of threads.
+    # own scratch, and every result is the same whatever the number of threads. The
+    # initiators that evaluate every target are deferred and then evaluated _ALL_BLOCK at
+    # a time (one pass over the distances per block), the blocks on parallel threads.
     n = d.shape[0]
+    dt = _transpose(d)
     target = np.full(n, -1, dtype=np.int64)
     p_best = np.zeros(n)
     g_best = np.full(n, -1.0)
+    deferred = np.zeros(n, dtype=np.bool_)
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     for blk in _prange(n_blocks):
         scratch = np.empty((5, n))
         for h in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
-            t, p, g = _best_for(
-                h, rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale, scratch
+            t, p, g, late = _best_for(
+                h, rule, tp, simple, d, dt, rest, w, s_tot, rtol, min_gain, first, scale, scratch
             )
             target[h] = t
             p_best[h] = p
             g_best[h] = g
+            deferred[h] = late
+    late_h = np.flatnonzero(deferred)
+    n_late = late_h.shape[0]
+    n_lb = (n_late + _ALL_BLOCK - 1) // _ALL_BLOCK
+    for lb in _prange(n_lb):
+        hs = late_h[lb * _ALL_BLOCK : min(n_late, (lb + 1) * _ALL_BLOCK)].copy()
+        buf = np.empty((9, _ALL_BLOCK, n))
+        prob, gain = _eval_all_block(hs, d, rest, w, s_tot, buf)
+        for b in range(hs.shape[0]):
+            t, p, g = _choose(n, prob[b], gain[b], rtol, min_gain)
+            target[hs[b]] = t
+            p_best[hs[b]] = p
+            g_best[hs[b]] = g
     return target, p_best, g_best
 
 
