@@ -230,6 +230,31 @@ def test_compiled_challenge_search_equals_evaluating_every_target(
         assert 0 < sum(deferred) < n
 
 
+def test_compiled_unique_positions_equal_numpy() -> None:
+    """The compiled "within tolerance" relation (8 to 128 dimensions) groups positions as
+    the NumPy code does, greedy and canonical, including positions on a grid (exact
+    duplicates) and pairs near the tolerance."""
+    if not kern._NB:
+        pytest.skip("compiled kernels unavailable (numba missing or DETENTE_NO_NUMBA set)")
+    rng = np.random.default_rng(5)
+    base = rng.uniform(size=(40, 12))
+    near = base + rng.normal(scale=kern.POS_TOL / 4.0, size=base.shape) / np.sqrt(12)
+    x = np.ascontiguousarray(np.vstack([base, near, np.round(base * 4) / 4]))
+    before = kern.use_numba(False)
+    try:
+        slow = kern.unique_positions(x) + kern.unique_positions(x, canonical=True)
+    finally:
+        kern.use_numba(before)
+    kern.use_numba(True)
+    try:
+        fast = kern.unique_positions(x) + kern.unique_positions(x, canonical=True)
+    finally:
+        kern.use_numba(before)
+    assert 40 <= slow[0].sum() < x.shape[0]
+    for a, b in zip(slow, fast, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 # ----------------------------------------------------------------------------- kernels
 def test_two_option_pce_by_hand() -> None:
     """Two options, two voters at them: P(a beats b) = C_ab / (C_ab + C_ba) with

@@ -393,7 +393,10 @@ def unique_positions(
     position, which no reordering of the actors changes (2-D ``x`` only).
     """
     n = x.shape[-2]
-    if x.ndim == 2:  # in blocks of rows: never an (N, N, D) temporary
+    if x.ndim == 2 and compiled_on() and 8 <= x.shape[1] <= 128 and n * n >= 4096:
+        # compiled, NumPy's summation order over the dimensions: the same booleans
+        eq = _NB_WITHIN[0](np.ascontiguousarray(x, dtype=np.float64), float(tol))
+    elif x.ndim == 2:  # in blocks of rows: never an (N, N, D) temporary
         eq = np.empty((n, n), dtype=bool)
         step = max(1, _CHUNK_ELEMENTS // max(1, n * x.shape[1]))
         for a in range(0, n, step):
@@ -906,6 +909,7 @@ _TP_CODE = {r: k for k, r in enumerate(THIRD_PARTY)}
 _NUMBA_OK = _smp_numba.NUMBA_OK
 _NB_MANY: Any = _smp_numba.NB_MANY
 _NB_DIST: Any = _smp_numba.NB_DIST
+_NB_WITHIN: Any = _smp_numba.NB_WITHIN
 _NB_LINE: Any = _smp_numba.NB_LINE
 _NB: Any = _smp_numba.NB
 HAVE_NUMBA = _NUMBA_OK

@@ -17,7 +17,7 @@ import numpy as np
 
 from detente.models import _compiled
 
-__all__ = ["NB", "NB_DIST", "NB_LINE", "NB_MANY", "NUMBA_OK"]
+__all__ = ["NB", "NB_DIST", "NB_LINE", "NB_MANY", "NB_WITHIN", "NUMBA_OK"]
 
 _numba: Any = None
 if _compiled.available():  # with DETENTE_NO_NUMBA set numba is not even imported
@@ -228,7 +228,7 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, dt, r, w, s_tot, uni, unn, pr
 
 
 #: initiators evaluated together when each evaluates every target: every row d[q] read
-#: from memory serves all of them (their accumulators, 4 x 8 x N doubles, stay in the L2
+#: from memory serves all of them (their accumulators, 4 x 16 x N doubles, stay in the L2
 #: cache), which divides the memory traffic of the O(N³) loop by as much
 _ALL_BLOCK = 16
 
@@ -503,6 +503,24 @@ def _distances_nb(x, s, y):
 
 
 @_pjit
+def _within_nb(x, tol):
+    # unique_positions()' relation for 8 <= D <= 128: Euclidean distance below tol, the
+    # squares summed as NumPy sums a contiguous run (see _sum_run): the same booleans
+    # without (N, N, D) temporaries; rows on parallel threads
+    n, dim = x.shape
+    out = np.empty((n, n), dtype=np.bool_)
+    body = dim - dim % 8
+    for i in _prange(n):
+        ds = np.empty(dim)
+        for j in range(n):
+            for k in range(dim):
+                v = x[i, k] - x[j, k]
+                ds[k] = v * v
+            out[i, j] = np.sqrt(_sum_run(ds, dim, body)) < tol
+    return out
+
+
+@_pjit
 def _coalitions_many_nb(rule, w, u):
     # coalitions() of P problems at once, u[p, k, m] (voter weights w[k] shared): each
     # problem as _coalitions_nb computes one (votes accumulated in voter order from 1e-8);
@@ -535,6 +553,7 @@ def _coalitions_many_nb(rule, w, u):
 
 _NB_MANY: Any = (_coalitions_many_nb,) if _NUMBA_OK else None
 _NB_DIST: Any = (_distances_nb,) if _NUMBA_OK else None
+_NB_WITHIN: Any = (_within_nb,) if _NUMBA_OK else None
 
 
 _NB_LINE: Any = (_line_sorted_nb,) if _NUMBA_OK else None
@@ -548,3 +567,5 @@ NB = _NB
 NB_LINE = _NB_LINE
 NB_DIST = _NB_DIST
 NB_MANY = _NB_MANY
+#: positions within a tolerance of each other (unique positions)
+NB_WITHIN = _NB_WITHIN
