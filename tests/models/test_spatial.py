@@ -255,6 +255,32 @@ def test_compiled_unique_positions_equal_numpy() -> None:
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("voters", [37, 40])
+@pytest.mark.parametrize("rule", kern.VOTING_RULES)
+def test_compiled_coalitions_equal_numpy(rule: str, voters: int) -> None:
+    """The compiled coalition kernel (proportional votes: four voters per pass, then the
+    rest one by one) gives NumPy's coalition strengths up to rounding, and a voter added
+    with weight 0 changes nothing, bit for bit."""
+    if not kern._NB:
+        pytest.skip("compiled kernels unavailable (numba missing or DETENTE_NO_NUMBA set)")
+    rng = np.random.default_rng(3)
+    u = rng.uniform(size=(voters, 41))
+    w = rng.lognormal(size=voters)
+    before = kern.use_numba(False)
+    try:
+        slow = kern.coalitions(rule, w, u)
+    finally:
+        kern.use_numba(before)
+    kern.use_numba(True)
+    try:
+        fast = kern.coalitions(rule, w, u)
+        padded = kern.coalitions(rule, np.append(w, 0.0), np.vstack([u, u[:1]]))
+    finally:
+        kern.use_numba(before)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12)
+    np.testing.assert_array_equal(padded, fast)
+
+
 # ----------------------------------------------------------------------------- kernels
 def test_two_option_pce_by_hand() -> None:
     """Two options, two voters at them: P(a beats b) = C_ab / (C_ab + C_ba) with
