@@ -200,10 +200,10 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, dt, r, w, s_tot, uni, unn, pr
     loc = np.empty((n if simple else 0, m))
     cm = cand[:m]
     if simple:
-        for t in range(m):
-            col = dt[cand[t]]
-            for q in range(n):
-                loc[q, t] = col[q]
+        for q in range(n):  # written in order; each of the m rows of dt read in order
+            lq = loc[q]
+            for t in range(m):
+                lq[t] = dt[cm[t], q]
     for q in range(n):
         if q == h:
             continue
@@ -441,31 +441,54 @@ def _best_for(h, rule, tp, simple, d, dt, rest, w, s_tot, rtol, min_gain, first,
     uii = unn[h]
     for j in range(n):
         delta[j] = -abs(uii - _nb_util(d[h, j], r[h]))  # negated: argsort ascending
-    delta[h] = np.inf  # never a target of itself: sorts last
-    order = np.argsort(delta, kind="mergesort")
+    delta[h] = np.inf  # never a target of itself
     k1 = min(first, n - 1)
-    _eval_targets(rule, tp, simple, h, order, k1, d, dt, r, w, s_tot, uni, unn, prob, gain)
+    if k1 < 1:
+        return -1, 0.0, -1.0, False
+    # the first batch: the k1 targets of largest |Δ| (ties: lowest index), found by a
+    # selection instead of a sort (their order does not matter: targets are independent)
+    thr = np.partition(delta, k1 - 1)[k1 - 1]
+    taken = np.zeros(n, dtype=np.bool_)
+    batch = np.empty(k1, dtype=np.int64)
+    c = 0
+    for j in range(n):
+        if delta[j] < thr:
+            batch[c] = j
+            taken[j] = True
+            c += 1
+    for j in range(n):
+        if c < k1 and delta[j] == thr:
+            batch[c] = j
+            taken[j] = True
+            c += 1
+    _eval_targets(rule, tp, simple, h, batch, k1, d, dt, r, w, s_tot, uni, unn, prob, gain)
     best = min_gain
     for t in range(k1):
-        if gain[order[t]] > best:
-            best = gain[order[t]]
-    # then the next `first` targets (in order of |Δ|) whose bound can still reach the best
-    # found so far, again and again: the best rises as they are evaluated, which ends the
-    # search sooner (a target left out had its bound below a cut no higher than the last).
-    # When more than a quarter of the targets remain in reach, all are evaluated instead,
-    # later and in index order, in blocks of such initiators (_eval_all_block: contiguous
-    # reads vectorise, each read serves the block; the same numbers either way)
-    k2 = k1
+        if gain[batch[t]] > best:
+            best = gain[batch[t]]
+    # then, in decreasing order of |Δ| (ties: lowest index), the next `first` targets whose
+    # bound can still reach the best found so far, again and again: the best rises as they
+    # are evaluated, which ends the search sooner (a target left out had its bound below a
+    # cut no higher than the last). When more than a quarter of the targets remain in
+    # reach, all are evaluated instead, later and in index order, in blocks of such
+    # initiators (_eval_all_block: contiguous reads vectorise, each read serves the
+    # block; the same numbers either way)
     cut = best - rtol * abs(best) - 1e-12
-    reach = k1
-    while reach < n - 1 and -delta[order[reach]] * scale >= cut:
-        reach += 1
-    if simple and 4 * (reach - k1) > n:
+    cand = np.empty(n, dtype=np.int64)
+    cnt = 0
+    for j in range(n):
+        if j != h and not taken[j] and -delta[j] * scale >= cut:
+            cand[cnt] = j
+            cnt += 1
+    if simple and 4 * cnt > n:
         return -1, 0.0, -1.0, True
-    while k2 < n - 1:
+    sub = cand[:cnt]
+    order = sub[np.argsort(delta[sub], kind="mergesort")]  # sub ascends: ties by index
+    k2 = 0
+    while k2 < cnt:
         cut = best - rtol * abs(best) - 1e-12
         k3 = k2
-        while k3 < n - 1 and k3 - k2 < first and -delta[order[k3]] * scale >= cut:
+        while k3 < cnt and k3 - k2 < first and -delta[order[k3]] * scale >= cut:
             k3 += 1
         if k3 == k2:
             break
