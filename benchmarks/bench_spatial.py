@@ -15,6 +15,13 @@ clock ("ours CPU" is this process's CPU time: on a loaded machine the two differ
 
     python benchmarks/bench_spatial.py            # all sizes, about a minute and a half
     python benchmarks/bench_spatial.py --quick    # 500 actors: 5 turns only
+    python benchmarks/bench_spatial.py --per-turn 2000x50   # 2 turns, bench_scale's inputs
+
+``--per-turn AxI`` runs a few turns (``--turns``, default 2) of the SMP on
+``bench_scale.py``'s random A actors x I issues and prints processor-seconds and wall
+seconds per turn (the first turn's assessment included, as in a run), then each kernel
+once on the last state: distances, one election's coalitions, the challenges, the
+resolution.
 """
 
 from __future__ import annotations
@@ -97,12 +104,66 @@ def numpy_seconds_per_turn(sc: Scenario, turns: int = 2) -> float:
         return (time.perf_counter() - t0) / max(fc.n_rounds, 1)
 
 
+def time_turns(size: str, turns: int) -> None:
+    """Processor and wall seconds per turn, and per kernel, at ``size`` (``AxI``)."""
+    from _machine import processor
+    from bench_scale import make_scenario as scale_scenario
+    from detente.models import _smp_kernel as kern
+
+    n_actors, n_issues = (int(v) for v in size.lower().split("x"))
+    name, simd = processor()
+    print(f"processor: {name}; SIMD: {simd}; cores: {os.cpu_count()}")
+    print(f"compiled kernels: {'numba' if compiled_kernels_enabled() else 'none (NumPy only)'}")
+    model = Spatial()
+    arr = scale_scenario(n_actors, n_issues).arrays()
+    x, s, c = model._inputs(
+        arr.position, arr.salience, arr.capability, arr.present, arr.low, arr.high
+    )
+    opt = model.options()
+    kern.run_smp(x[:60], s[:60], c[:60], opt, max_turns=2)  # compile or load the kernels
+    c0, t0 = time.process_time(), time.perf_counter()
+    run = kern.run_smp(x, s, c, opt, max_turns=turns)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    k = run.n_turns
+    print(f"{n_actors} actors x {n_issues} issues, {k} turns: {cpu / k:.2f} processor-s and")
+    print(f"{wall / k:.2f} s wall per turn (the first turn's assessment included)")
+    xl = run.positions[-1]
+    state = kern.assess(xl, s, c, opt)
+    s_tot = s.sum(axis=1)
+
+    def timed(label: str, fn):  # type: ignore[no-untyped-def]
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = fn()
+        print(
+            f"  {label:<34} {time.process_time() - c0:7.2f} processor-s"
+            f" {time.perf_counter() - t0:7.2f} s wall"
+        )
+        return out
+
+    print("kernels once on the last state:")
+    timed("distances", lambda: kern.distances(xl, s))
+    timed("coalitions of one election", lambda: kern.coalitions(opt.voting_rule, c, 1.0 - state.d))
+    target, prob, _ = timed(
+        "challenges", lambda: kern.challenges(state.d, state.risk, s_tot, c, opt)
+    )
+    bi, bj = kern.bargains(xl, s, target, prob, opt.bargain)
+    timed(
+        "resolution",
+        lambda: kern.resolve(xl, s, c, state.d, state.risk, target, bi, bj, opt),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="500 actors: time 5 turns only")
     ap.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     ap.add_argument("--no-numpy", action="store_true", help="skip the NumPy-fallback column")
+    ap.add_argument("--per-turn", metavar="AxI", help="time a few turns at this size only")
+    ap.add_argument("--turns", type=int, default=2, help="turns for --per-turn")
     args = ap.parse_args(argv)
+    if args.per_turn:
+        time_turns(args.per_turn, max(1, args.turns))
+        return 0
 
     cold = cold_jit_seconds()
     warm = warm_first_call_seconds()

@@ -599,7 +599,10 @@ def challenges(
     Time O(N³) (every initiator, target and third party), memory O(N²). The compiled
     kernel evaluates only the targets that can win (see ``_best_for``: batches in order of
     the bound on the gain, the best found raised after each), which on typical inputs is a
-    small share of them; the NumPy path evaluates all, in chunks.
+    small share of them; the initiators for which more than a quarter of the targets stay
+    in reach evaluate all of them later, 16 at a time, so that each row of distances read
+    serves 16 initiators (a fifth of the initiators on random 2,000 x 50 inputs). The
+    NumPy path evaluates all, in chunks.
     """
     n = d.shape[0]
     w = s_tot * cap

@@ -27,24 +27,30 @@ probabilities to 5e-5 (tests/models/test_spatial.py).
 Complexity, for N actors, D issues and T turns (T <= ``max_turns``): each turn costs
 O(N³ + N²·D) time: distances O(N²·D) (compiled, no (N, N, D) temporary), two
 probabilistic Condorcet elections over N positions O(N³) (compiled, vectorised over
-options), the challenges O(N³) in the worst case and the resolution O(N²·D). A target's
-gain is at most its utility loss ``|u_ii - u_ij|`` (times ``max(1, 2 s_j - 1)``), so the
-compiled challenge kernel evaluates each initiator's targets (every third party each) in
-batches in decreasing order of that bound, raising the best gain found after every batch,
-and stops where the bound falls below it; the targets left out provably cannot be chosen,
-so the result is the one of evaluating them all. On random 2,000 x 50 inputs that leaves a
-median of 32 targets an initiator and a mean of about a fifth of them (the initiators whose
-best gain is small still evaluate nearly all: O(N²) each, read contiguously). Memory is
-O(N² + T·N·D): a few (N, N) matrices (32 MB each at N = 2,000; no (N, N, D) array is
-built) and the positions of every turn.
+options, four voters per pass over the accumulators), the challenges O(N³) in the worst
+case and the resolution O(N²·D). A target's gain is at most its utility loss
+``|u_ii - u_ij|`` (times ``max(1, 2 s_j - 1)``), so the compiled challenge kernel
+evaluates each initiator's targets (every third party each) in batches in decreasing order
+of that bound, raising the best gain found after every batch, and stops where the bound
+falls below it; the targets left out provably cannot be chosen, so the result is the one
+of evaluating them all. On random 2,000 x 50 inputs that leaves a median of 32 targets an
+initiator; the fifth of the initiators whose best gain stays small evaluate nearly all
+targets (O(N²) each), 16 initiators at a time so that every row of distances read serves
+all 16. Nothing here depends on the actors lying on a line: the issues are dimensions of
+one space and each voter weighs distance by its own saliences, so the sorted-order prefix
+sums of the one-dimensional elections (:func:`._smp_kernel.line_coalitions`) do not apply,
+and a turn's risk attitudes change every utility, so last turn's coalitions cannot be
+reused. Memory is O(N² + T·N·D): a few (N, N) matrices (32 MB each at N = 2,000; no
+(N, N, D) array is built) and the positions of every turn.
 
-Measured (``benchmarks/bench_scale.py`` inputs, 2,000 actors x 50 issues, Intel Xeon with
-AVX-512, 2 cores shared with other work; two turns): about 16 processor-seconds and 19 s
-wall a turn (challenges about 55 %, the two elections' coalitions about 25 %; 30 and 28 s
-before the compiled distances, the batched challenge search and the compiled resolution
-elections), peak memory 0.64 GB. Runs of this kind take close to ``max_turns`` turns
-(250 x 50: 76 turns, 500 x 50: 96), so a full 2,000 x 50 run takes about 1,600
-processor-seconds: beyond 5 minutes on 2 cores.
+Measured (``benchmarks/bench_spatial.py --per-turn 2000x50``: ``bench_scale.py``'s inputs,
+2,000 actors x 50 issues, two turns; Intel Xeon with AVX-512, 2 cores shared with other
+work): 6.5 processor-seconds and 4.0 s wall a turn (challenges about half, the two
+elections' coalitions a fifth), 12.0 and 7.1 s before the blocked challenge search and the
+four-voter coalition passes (same numbers). Runs of this kind take close to
+``max_turns`` turns (250 x 50: 76 turns, 500 x 50: 96): a full 2,000 x 50 forecast takes
+544 s wall and 3.3 GB peak memory (``benchmarks/bench_scale.py --models spatial --sizes
+2000x50``), still beyond 5 minutes on 2 cores.
 
 Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB):
 
