@@ -50,7 +50,9 @@ elections' coalitions a fifth), 12.0 and 7.1 s before the blocked challenge sear
 four-voter coalition passes (same numbers). Runs of this kind take close to
 ``max_turns`` turns (250 x 50: 76 turns, 500 x 50: 96): a full 2,000 x 50 forecast takes
 544 s wall and 3.3 GB peak memory (``benchmarks/bench_scale.py --models spatial --sizes
-2000x50``), still beyond 5 minutes on 2 cores.
+2000x50``; 100 turns, the limit), still beyond 5 minutes on 2 cores. The run itself
+(:meth:`Spatial.simulate`) peaks at 0.93 GB; the rest is built after it, for the forecast
+(its per-turn events and trajectories).
 
 Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB):
 
