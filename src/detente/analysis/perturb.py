@@ -78,7 +78,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -145,26 +145,46 @@ DEFAULT_SPREAD: dict[str, Spread] = {
 _SPREAD_RE = re.compile(r"^\s*(\w+)\s*=\s*([0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*(%?)\s*$")
 
 
+def _assignments(
+    items: Sequence[str] | None,
+    pattern: re.Pattern[str],
+    fields: Sequence[str],
+    *,
+    what: str,
+    where: str,
+    allowed: str,
+    skip: tuple[str, ...] = (),
+) -> Iterator[tuple[re.Match[str], str]]:
+    """The ``FIELD=VALUE`` parts of comma-separated option values (``--spread``,
+    ``--correlation``), each matched by ``pattern`` (group 1 the field, one of ``fields``),
+    with the part's text; blank parts and those in ``skip`` are passed over. A part that
+    does not read is one :class:`InputError` naming it and what is allowed."""
+    for item in items or []:
+        for part in item.split(","):
+            text = part.strip()
+            if not text or text in skip:
+                continue
+            m = pattern.match(part)
+            if not m or m.group(1) not in fields:
+                raise InputError(f"cannot read {what} {text!r}", where=where, allowed=allowed)
+            yield m, text
+
+
 def parse_spread(items: Sequence[str] | None) -> dict[str, Spread]:
     """``["position=10", "salience=0.1", "capability=20%"]`` to a spread per field."""
     out: dict[str, Spread] = {}
-    for item in items or []:
-        for part in item.split(","):
-            if not part.strip():
-                continue
-            m = _SPREAD_RE.match(part)
-            if not m or m.group(1) not in FIELDS:
-                raise InputError(
-                    f"cannot read spread {part.strip()!r}",
-                    where="--spread",
-                    allowed="FIELD=VALUE or FIELD=VALUE% with FIELD one of "
-                    + ", ".join(FIELDS)
-                    + " (e.g. position=10, salience=0.1, capability=20%)",
-                )
-            value = float(m.group(2))
-            if not math.isfinite(value):
-                raise InputError(f"spread {part.strip()!r} is not finite", where="--spread")
-            out[m.group(1)] = Spread(value, percent=bool(m.group(3)))
+    allowed = (
+        "FIELD=VALUE or FIELD=VALUE% with FIELD one of "
+        + ", ".join(FIELDS)
+        + " (e.g. position=10, salience=0.1, capability=20%)"
+    )
+    for m, text in _assignments(
+        items, _SPREAD_RE, FIELDS, what="spread", where="--spread", allowed=allowed
+    ):
+        value = float(m.group(2))
+        if not math.isfinite(value):
+            raise InputError(f"spread {text!r} is not finite", where="--spread")
+        out[m.group(1)] = Spread(value, percent=bool(m.group(3)))
     return out
 
 
@@ -209,20 +229,21 @@ def parse_correlation(items: Sequence[str] | None) -> Correlation | None:
     if not items:
         return None
     values = DEFAULT_CORRELATION.to_dict()
-    for item in items:
-        for part in item.split(","):
-            if not part.strip() or part.strip() == "default":
-                continue
-            m = _CORR_RE.match(part)
-            if not m or m.group(1) not in CORRELATED:
-                raise InputError(
-                    f"cannot read correlation {part.strip()!r}",
-                    where="--correlation",
-                    allowed="default, or FIELD=RHO with FIELD one of "
-                    + ", ".join(CORRELATED)
-                    + " and RHO from -1 to 1 (e.g. salience=0.5,position=0.3)",
-                )
-            values[m.group(1)] = float(m.group(2))
+    allowed = (
+        "default, or FIELD=RHO with FIELD one of "
+        + ", ".join(CORRELATED)
+        + " and RHO from -1 to 1 (e.g. salience=0.5,position=0.3)"
+    )
+    for m, _ in _assignments(
+        items,
+        _CORR_RE,
+        CORRELATED,
+        what="correlation",
+        where="--correlation",
+        allowed=allowed,
+        skip=("default",),
+    ):
+        values[m.group(1)] = float(m.group(2))
     return Correlation(**values)
 
 
