@@ -248,7 +248,7 @@ def test_a_terminal_narrower_than_the_words_still_prints_at_once(width):
     t.add_row("regime_change_assurances", "assurances against regime change", "25.0")
     out = _printed(t, width=width)
     lines = out.rstrip("\n").split("\n")
-    assert len(lines) > 4 and all(len(line) <= max(width, 8) for line in lines), out
+    assert len(lines) > 4 and all(len(line) <= width for line in lines), out
 
 
 @pytest.mark.parametrize("command", [["scenarios", "show", "us-russia-reset"], ["models"]])
