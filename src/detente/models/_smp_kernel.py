@@ -613,7 +613,7 @@ def challenges(
         rest = np.ascontiguousarray(est_risk(risk[:, None], risk[None, :], opt.risk_adjust))
         rule, tp = np.int64(_RULE_CODE[opt.voting_rule]), np.int64(_TP_CODE[opt.third_party])
         simple = opt.voting_rule == "proportional" and opt.third_party == "semi"
-        target, p_best, g_best = _NB[1](
+        target, p_best, g_best, _ = _NB[1](
             rule,
             tp,
             simple,

@@ -259,10 +259,171 @@ def _eval_targets(rule, tp, simple, h, cand, m, d, dt, r, w, s_tot, uni, unn, pr
         gain[j] = eu - (uii + u_ij)
 
 
-#: initiators evaluated together when each evaluates every target: every row d[q] read
-#: from memory serves all of them (their accumulators, 4 x 16 x N doubles, stay in the L2
-#: cache), which divides the memory traffic of the O(N³) loop by as much
+#: initiators screened together when each evaluates every target: every row of distances
+#: read from memory serves all of them (their single-precision accumulators, 7 x 16 x N
+#: floats, stay in the L2 cache)
 _ALL_BLOCK = 16
+
+
+#: single-precision constants of the screen (numba keeps a module-level float32 as one)
+_F0 = np.float32(0.0)
+_F1 = np.float32(1.0)
+_FH = np.float32(0.5)
+#: third parties summed in single precision before their partial sum joins the
+#: double-precision accumulator: bounds the rounding error of the screen's sums
+_SCREEN_QB = 32
+#: unit roundoff of single and double precision
+_U32 = 2.0**-24
+_U64 = 2.0**-53
+
+
+@_jit
+def _loss(d, r):
+    # 1 - u for the utility of (3.2), computed directly so that small losses keep their
+    # relative precision: d (1 - (1 - d) R) for d <= 1, d - (1 - d) R beyond (round-off)
+    if d <= 1.0:
+        return d - ((1.0 - d) * d) * r
+    return d - (1.0 - d) * r
+
+
+@_jit
+def _screen_range(drow, brow, wq, rq, ln, kappa, a0b, abb, p1b, p2b):
+    # single-precision votes of one third party on the targets of these views (see
+    # _screen_block); indices from 0, so that no wraparound check stops vectorisation.
+    # With losses L: v0 = w (L_j - L_i), p = (a0 + max(v0, 0)) / (ab + |v0|) and the vote
+    # w (p (L_i - L_n) + (1 - p)(L_n - L_j)) = w ((L_n - L_j) + p (L_j + kappa)),
+    # kappa = L_i - 2 L_n: fewer operations, the same value up to rounding
+    li = kappa + ln + ln
+    for j in range(drow.shape[0]):
+        lj = drow[j] - brow[j] * rq  # the third party's loss at the target's position
+        v0 = wq * (lj - li)
+        pin = (a0b[j] + max(v0, _F0)) / (abb[j] + abs(v0))
+        vn = wq * ((ln - lj) + pin * (lj + kappa))
+        pos = max(vn, _F0)
+        p1b[j] += pos
+        p2b[j] += pos - vn
+
+
+@_jit
+def _screen_terms(q, b, d32, b32, w32, li32, ln32, rq32, a032, ab32, p1, p2):
+    # third party q's single-precision votes on every target j != q of row b: the targets
+    # before q and those after it, as two runs (a test of the index inside the loop would
+    # halve its speed)
+    drow, brow, a0b, abb, p1b, p2b = d32[q], b32[q], a032[b], ab32[b], p1[b], p2[b]
+    wq, rq, ln = w32[q], rq32[b, q], ln32[b, q]
+    kappa = li32[b, q] - (ln + ln)
+    _screen_range(drow[:q], brow[:q], wq, rq, ln, kappa, a0b[:q], abb[:q], p1b[:q], p2b[:q])
+    k = q + 1
+    _screen_range(drow[k:], brow[k:], wq, rq, ln, kappa, a0b[k:], abb[k:], p1b[k:], p2b[k:])
+
+
+@_jit
+def _screen_block(hs, d, d32, b32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_max, scale):
+    # Bounds on the gain of every target j of each initiator h in hs: the arithmetic of
+    # _eval_targets (default rules) in single precision (twice the SIMD lanes; third
+    # parties outermost so that each row of d32 serves the block), with a rigorous bound
+    # on its difference to the double-precision value. Utilities are carried as losses
+    # L = 1 - u = d - (1 - d) d R (_loss; d32 = d, b32 = (1 - d) d in float32), so that
+    # close positions keep their relative precision: u_ni - u_nj = L_nj - L_ni.
+    # Error analysis (u = 2^-24, every input rounded once, d <= 1, |R| <= 1, for third
+    # party q with M = d_qh + d_qj and ab = C_ij + C_ji of the principals): the losses are
+    # off by at most 5u d, the vote v0 = w_q (L_qj - L_qh) by 11u w_q M, and, while
+    # w_q M <= 2.5e5 ab, p_in by at most 9u + 52u w_q M / ab (it stays in [0, 1]: rounding
+    # is monotone), so the third party's vote by at most
+    #   35u w_q M + 104u w_q^2 M^2 / ab;
+    # summed over q, with M^2 <= 2 (d_qh^2 + d_qj^2): 35u (wd_h + wd_j) +
+    # 208u (sd_h + sd_j) / ab, where wd_k = Σ_q w_q d_qk and sd_k = Σ_q w_q^2 d_qk^2. The
+    # float32 sums of _SCREEN_QB votes add (_SCREEN_QB + 2) u Σ|votes|, the
+    # double-precision path's own rounding at most 2^-53 (4N (ab + 2W) + 64 W). Doubled
+    # for safety, B bounds |C'_ij - C_ij| and |C'_ji - C_ji|; with T' = C'_ij + C'_ji >
+    # 4B, |P' - P| <= B / (T' - 4B) (else 1), and the gain Δ (1 - 2 s_j (1 - P)) is off
+    # by at most 2 s_j |Δ| |P' - P| (+ 1e-13 for the formula's rounding). Returns
+    # (upper, lower), shape (len(hs), N), -inf at j = h.
+    nb = hs.shape[0]
+    n = d.shape[0]
+    f32 = np.float32
+    li32 = np.empty((nb, n), dtype=f32)
+    ln32 = np.empty((nb, n), dtype=f32)
+    rq32 = np.empty((nb, n), dtype=f32)
+    a032 = np.empty((nb, n), dtype=f32)
+    ab32 = np.empty((nb, n), dtype=f32)
+    p1 = np.empty((nb, n), dtype=f32)
+    p2 = np.empty((nb, n), dtype=f32)
+    c1 = np.empty((nb, n))
+    c2 = np.empty((nb, n))
+    ab = np.empty((nb, n))
+    delta = np.empty((nb, n))
+    uij = np.empty((nb, n))
+    for b in range(nb):
+        h = hs[b]
+        r = rest[h]
+        for q in range(n):
+            li32[b, q] = f32(_loss(d[q, h], r[q]))
+            ln32[b, q] = f32(_loss(d[q, q], r[q]))
+            rq32[b, q] = f32(r[q])
+        uii = _nb_util(d[h, h], r[h])
+        wh = w[h]
+        for j in range(n):
+            u_ij = _nb_util(d[h, j], r[h])
+            uij[b, j] = u_ij
+            delta[b, j] = uii - u_ij
+            ci = wh * (uii - u_ij)
+            cj = w[j] * (_nb_util(d[j, h], r[j]) - _nb_util(d[j, j], r[j]))
+            x = 1e-10 + (ci if ci > 0.0 else 0.0) + (cj if cj > 0.0 else 0.0)
+            y = 1e-10 - (ci if ci < 0.0 else 0.0) - (cj if cj < 0.0 else 0.0)
+            c1[b, j] = x
+            c2[b, j] = y
+            ab[b, j] = x + y
+            a032[b, j] = f32(x)
+            ab32[b, j] = f32(x + y)
+    for q0 in range(0, n, _SCREEN_QB):
+        p1[:] = _F0
+        p2[:] = _F0
+        for q in range(q0, min(n, q0 + _SCREEN_QB)):
+            for b in range(nb):
+                if q != hs[b]:
+                    _screen_terms(q, b, d32, b32, w32, li32, ln32, rq32, a032, ab32, p1, p2)
+        for b in range(nb):
+            for j in range(n):
+                c1[b, j] += p1[b, j]
+                c2[b, j] += p2[b, j]
+    upper = np.empty((nb, n))
+    lower = np.empty((nb, n))
+    for b in range(nb):
+        h = hs[b]
+        uii = _nb_util(d[h, h], rest[h, h])
+        for j in range(n):
+            x = c1[b, j]
+            y = c2[b, j]
+            tot = x + y
+            abj = ab[b, j]
+            votes = 1.01 * abs(tot - abj)
+            big_b = 2.0 * (
+                _U32
+                * (
+                    35.0 * (wd[h] + wd[j])
+                    + 208.0 * (sd[h] + sd[j]) / abj
+                    + (_SCREEN_QB + 2.0) * votes
+                )
+                + _U64 * (4.0 * n * (abj + 2.0 * w_sum) + 64.0 * w_sum)
+            )
+            valid = 2.0 * w_max * d_max <= 2.5e5 * abj
+            dp = 1.0
+            if valid and tot > 4.0 * big_b:
+                dp = min(1.0, big_b / (tot - 4.0 * big_b) + 1e-15)
+            p = x / tot
+            sj = s_tot[j]
+            u_ij = uij[b, j]
+            eu = (1.0 - sj) * (uii + uii) + sj * (p * (uii + uii) + (1.0 - p) * (u_ij + u_ij))
+            g = eu - (uii + u_ij)
+            ad = abs(delta[b, j])
+            err = 2.0 * sj * ad * dp + 1e-13
+            lim = ad * scale + 1e-13
+            upper[b, j] = min(g + err, lim)
+            lower[b, j] = max(g - err, -lim)
+        upper[b, h] = -np.inf
+        lower[b, h] = -np.inf
+    return upper, lower
 
 
 @_jit
@@ -430,7 +591,7 @@ def _choose(n, prob, gain, rtol, min_gain):
 def _best_for(h, rule, tp, simple, d, dt, rest, w, s_tot, rtol, min_gain, first, scale, scratch):
     # initiator h's best target (see _best_challenges_nb); scratch: per-thread arrays.
     # Returns (target, P, gain, deferred): deferred when every target is to be evaluated
-    # (then by _eval_all_block, together with other such initiators)
+    # (then screened by _screen_block, together with other such initiators)
     n = d.shape[0]
     uni, unn, delta, prob, gain = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     r = rest[h]
@@ -470,9 +631,10 @@ def _best_for(h, rule, tp, simple, d, dt, rest, w, s_tot, rtol, min_gain, first,
     # bound can still reach the best found so far, again and again: the best rises as they
     # are evaluated, which ends the search sooner (a target left out had its bound below a
     # cut no higher than the last). When more than a quarter of the targets remain in
-    # reach, all are evaluated instead, later and in index order, in blocks of such
-    # initiators (_eval_all_block: contiguous reads vectorise, each read serves the
-    # block; the same numbers either way)
+    # reach, all are screened instead, later, in blocks of such initiators
+    # (_screen_block: single precision with a bound on its error, contiguous reads that
+    # vectorise, each read serving the block), and only the targets the screen cannot
+    # rule out are evaluated exactly: the same choice either way
     cut = best - rtol * abs(best) - 1e-12
     cand = np.empty(n, dtype=np.int64)
     cnt = 0
@@ -516,6 +678,31 @@ def _transpose(d):
 
 
 @_pjit
+def _screen_inputs(d, w):
+    # the screen's single-precision distances d and (1 - d) d (or 1 - d beyond 1: see
+    # _loss), and per actor k: wd_k = Σ_q w_q d_qk and sd_k = Σ_q w_q^2 d_qk^2 (for its
+    # error bound; columns on parallel threads, each summed in the order q = 0, 1, ...)
+    n = d.shape[0]
+    d32 = np.empty((n, n), dtype=np.float32)
+    b32 = np.empty((n, n), dtype=np.float32)
+    for i in _prange(n):
+        for j in range(n):
+            x = d[i, j]
+            d32[i, j] = np.float32(x)
+            b32[i, j] = np.float32((1.0 - x) * x if x <= 1.0 else 1.0 - x)
+    wd = np.zeros(n)
+    sd = np.zeros(n)
+    for k0 in _prange((n + 63) // 64):
+        for q in range(n):
+            wq = w[q]
+            for k in range(k0 * 64, min(n, k0 * 64 + 64)):
+                x = d[q, k]
+                wd[k] += wq * x
+                sd[k] += (wq * x) * (wq * x)
+    return d32, b32, wd, sd
+
+
+@_pjit
 def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, first, scale):
     # every initiator's best target without evaluating every target: gain_j =
     # Δ_j (1 - 2 s_j (1 - P)) with Δ_j = u_ii - u_ij and 0 <= P <= 1, so
@@ -525,14 +712,19 @@ def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, fir
     # tie tolerance; the others cannot be chosen. Same numbers as evaluating them all.
     # Initiators are independent: blocks of them run on parallel threads, each with its
     # own scratch, and every result is the same whatever the number of threads. The
-    # initiators that evaluate every target are deferred and then evaluated _ALL_BLOCK at
-    # a time (one pass over the distances per block), the blocks on parallel threads.
+    # initiators that would evaluate every target are deferred and then screened
+    # _ALL_BLOCK at a time (one pass over the distances per block, in single precision
+    # with a bound on the error), the blocks on parallel threads; the targets the screen
+    # cannot rule out are evaluated exactly. Returns (target, P, gain, evaluated): the
+    # last is the number of targets a deferred initiator evaluated exactly (-1 for the
+    # others).
     n = d.shape[0]
     dt = _transpose(d)
     target = np.full(n, -1, dtype=np.int64)
     p_best = np.zeros(n)
     g_best = np.full(n, -1.0)
     deferred = np.zeros(n, dtype=np.bool_)
+    evaluated = np.full(n, -1, dtype=np.int64)  # targets evaluated exactly, -1: as found
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     for blk in _prange(n_blocks):
         scratch = np.empty((5, n))
@@ -547,16 +739,71 @@ def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, fir
     late_h = np.flatnonzero(deferred)
     n_late = late_h.shape[0]
     n_lb = (n_late + _ALL_BLOCK - 1) // _ALL_BLOCK
+    d32, b32, wd, sd = _screen_inputs(d, w)
+    w32 = w.astype(np.float32)
+    w_sum = 0.0
+    w_max = 0.0
+    for q in range(n):
+        w_sum += abs(w[q])
+        w_max = max(w_max, abs(w[q]))
+    d_max = 0.0
+    for i in range(n):
+        for j in range(n):
+            d_max = max(d_max, d[i, j])
+    exact_all = np.zeros(n, dtype=np.bool_)
     for lb in _prange(n_lb):
         hs = late_h[lb * _ALL_BLOCK : min(n_late, (lb + 1) * _ALL_BLOCK)].copy()
-        buf = np.empty((9, _ALL_BLOCK, n))
-        prob, gain = _eval_all_block(hs, d, rest, w, s_tot, buf)
+        upper, lower = _screen_block(
+            hs, d, d32, b32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_max, scale
+        )
+        scratch = np.empty((4, n))
+        uni, unn, prob, gain = scratch[0], scratch[1], scratch[2], scratch[3]
+        cand = np.empty(n, dtype=np.int64)
         for b in range(hs.shape[0]):
-            t, p, g = _choose(n, prob[b], gain[b], rtol, min_gain)
+            h = hs[b]
+            # the best gain is at least the largest lower bound; only targets whose upper
+            # bound reaches its tie band (or the threshold) can be chosen: those are
+            # evaluated exactly (double precision, _eval_targets), the rest cannot win
+            best = min_gain
+            for j in range(n):
+                if lower[b, j] > best:
+                    best = lower[b, j]
+            cut = best - rtol * abs(best) - 1e-12
+            m = 0
+            for j in range(n):
+                gain[j] = -np.inf
+                if upper[b, j] >= cut and upper[b, j] > min_gain:
+                    cand[m] = j
+                    m += 1
+            evaluated[h] = m
+            if 4 * m > n:  # the screen decided little: every target, in blocks, below
+                exact_all[h] = True
+                continue
+            if m > 0:
+                r = rest[h]
+                for q in range(n):
+                    uni[q] = _nb_util(d[q, h], r[q])
+                    unn[q] = _nb_util(d[q, q], r[q])
+                _eval_targets(
+                    rule, tp, simple, h, cand, m, d, dt, r, w, s_tot, uni, unn, prob, gain
+                )
+            t, p, g = _choose(n, prob, gain, rtol, min_gain)
+            target[h] = t
+            p_best[h] = p
+            g_best[h] = g
+    all_h = np.flatnonzero(exact_all)
+    n_all = all_h.shape[0]
+    for lb in _prange((n_all + _ALL_BLOCK - 1) // _ALL_BLOCK):
+        hs = all_h[lb * _ALL_BLOCK : min(n_all, (lb + 1) * _ALL_BLOCK)].copy()
+        buf = np.empty((9, _ALL_BLOCK, n))
+        prob2, gain2 = _eval_all_block(hs, d, rest, w, s_tot, buf)
+        for b in range(hs.shape[0]):
+            t, p, g = _choose(n, prob2[b], gain2[b], rtol, min_gain)
             target[hs[b]] = t
             p_best[hs[b]] = p
             g_best[hs[b]] = g
-    return target, p_best, g_best
+            evaluated[hs[b]] = n - 1
+    return target, p_best, g_best, evaluated
 
 
 @_jit
