@@ -287,15 +287,16 @@ def _loss(d, r):
 
 
 @_jit
-def _screen_range(drow, brow, wq, rq, ln, kappa, a0b, abb, p1b, p2b):
+def _screen_range(drow, wq, rq, c1, li, ln, kappa, a0b, abb, p1b, p2b):
     # single-precision votes of one third party on the targets of these views (see
     # _screen_block); indices from 0, so that no wraparound check stops vectorisation.
-    # With losses L: v0 = w (L_j - L_i), p = (a0 + max(v0, 0)) / (ab + |v0|) and the vote
+    # With losses L: L_j = d (1 - R + d R) (c1 = 1 - R), v0 = w (L_j - L_i),
+    # p = (a0 + max(v0, 0)) / (ab + |v0|) and the vote
     # w (p (L_i - L_n) + (1 - p)(L_n - L_j)) = w ((L_n - L_j) + p (L_j + kappa)),
     # kappa = L_i - 2 L_n: fewer operations, the same value up to rounding
-    li = kappa + ln + ln
     for j in range(drow.shape[0]):
-        lj = drow[j] - brow[j] * rq  # the third party's loss at the target's position
+        dq = drow[j]
+        lj = dq * (c1 + dq * rq)  # the third party's loss at the target's position
         v0 = wq * (lj - li)
         pin = (a0b[j] + max(v0, _F0)) / (abb[j] + abs(v0))
         vn = wq * ((ln - lj) + pin * (lj + kappa))
@@ -305,34 +306,36 @@ def _screen_range(drow, brow, wq, rq, ln, kappa, a0b, abb, p1b, p2b):
 
 
 @_jit
-def _screen_terms(q, b, d32, b32, w32, li32, ln32, rq32, a032, ab32, p1, p2):
+def _screen_terms(q, b, d32, w32, li32, ln32, rq32, a032, ab32, p1, p2):
     # third party q's single-precision votes on every target j != q of row b: the targets
     # before q and those after it, as two runs (a test of the index inside the loop would
     # halve its speed)
-    drow, brow, a0b, abb, p1b, p2b = d32[q], b32[q], a032[b], ab32[b], p1[b], p2[b]
-    wq, rq, ln = w32[q], rq32[b, q], ln32[b, q]
-    kappa = li32[b, q] - (ln + ln)
-    _screen_range(drow[:q], brow[:q], wq, rq, ln, kappa, a0b[:q], abb[:q], p1b[:q], p2b[:q])
+    drow, a0b, abb, p1b, p2b = d32[q], a032[b], ab32[b], p1[b], p2[b]
+    wq, rq, li, ln = w32[q], rq32[b, q], li32[b, q], ln32[b, q]
+    c1 = _F1 - rq
+    kappa = li - (ln + ln)
+    _screen_range(drow[:q], wq, rq, c1, li, ln, kappa, a0b[:q], abb[:q], p1b[:q], p2b[:q])
     k = q + 1
-    _screen_range(drow[k:], brow[k:], wq, rq, ln, kappa, a0b[k:], abb[k:], p1b[k:], p2b[k:])
+    _screen_range(drow[k:], wq, rq, c1, li, ln, kappa, a0b[k:], abb[k:], p1b[k:], p2b[k:])
 
 
 @_jit
-def _screen_block(hs, d, d32, b32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_max, scale):
+def _screen_block(hs, d, d32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_max, scale):
     # Bounds on the gain of every target j of each initiator h in hs: the arithmetic of
     # _eval_targets (default rules) in single precision (twice the SIMD lanes; third
     # parties outermost so that each row of d32 serves the block), with a rigorous bound
     # on its difference to the double-precision value. Utilities are carried as losses
-    # L = 1 - u = d - (1 - d) d R (_loss; d32 = d, b32 = (1 - d) d in float32), so that
-    # close positions keep their relative precision: u_ni - u_nj = L_nj - L_ni.
-    # Error analysis (u = 2^-24, every input rounded once, d <= 1, |R| <= 1, for third
-    # party q with M = d_qh + d_qj and ab = C_ij + C_ji of the principals): the losses are
-    # off by at most 5u d, the vote v0 = w_q (L_qj - L_qh) by 11u w_q M, and, while
-    # w_q M <= 2.5e5 ab, p_in by at most 9u + 52u w_q M / ab (it stays in [0, 1]: rounding
-    # is monotone), so the third party's vote by at most
-    #   35u w_q M + 104u w_q^2 M^2 / ab;
-    # summed over q, with M^2 <= 2 (d_qh^2 + d_qj^2): 35u (wd_h + wd_j) +
-    # 208u (sd_h + sd_j) / ab, where wd_k = Σ_q w_q d_qk and sd_k = Σ_q w_q^2 d_qk^2. The
+    # L = 1 - u = d (1 - R + d R) (_loss in double precision; in float32 from d32), whose
+    # terms share one sign, so that close positions keep their relative precision:
+    # u_ni - u_nj = L_nj - L_ni.
+    # Error analysis (u = 2^-24, every input rounded once, d <= 1, |R| <= 1, L <= 2d, for
+    # third party q with M = d_qh + d_qj and ab = C_ij + C_ji of the principals): the
+    # losses are off by at most 12u d, the vote v0 = w_q (L_qj - L_qh) by 20u w_q M, and,
+    # while w_q M <= 2.5e5 ab, p_in by at most 9u + 88u w_q M / ab (it stays in [0, 1]:
+    # rounding is monotone), so the third party's vote by at most
+    #   64u w_q M + 176u w_q^2 M^2 / ab;
+    # summed over q, with M^2 <= 2 (d_qh^2 + d_qj^2): 64u (wd_h + wd_j) +
+    # 352u (sd_h + sd_j) / ab, where wd_k = Σ_q w_q d_qk and sd_k = Σ_q w_q^2 d_qk^2. The
     # float32 sums of _SCREEN_QB votes add (_SCREEN_QB + 2) u Σ|votes|, the
     # double-precision path's own rounding at most 2^-53 (4N (ab + 2W) + 64 W). Doubled
     # for safety, B bounds |C'_ij - C_ij| and |C'_ji - C_ji|; with T' = C'_ij + C'_ji >
@@ -382,7 +385,7 @@ def _screen_block(hs, d, d32, b32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_
         for q in range(q0, min(n, q0 + _SCREEN_QB)):
             for b in range(nb):
                 if q != hs[b]:
-                    _screen_terms(q, b, d32, b32, w32, li32, ln32, rq32, a032, ab32, p1, p2)
+                    _screen_terms(q, b, d32, w32, li32, ln32, rq32, a032, ab32, p1, p2)
         for b in range(nb):
             for j in range(n):
                 c1[b, j] += p1[b, j]
@@ -401,13 +404,17 @@ def _screen_block(hs, d, d32, b32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_
             big_b = 2.0 * (
                 _U32
                 * (
-                    35.0 * (wd[h] + wd[j])
-                    + 208.0 * (sd[h] + sd[j]) / abj
+                    64.0 * (wd[h] + wd[j])
+                    + 352.0 * (sd[h] + sd[j]) / abj
                     + (_SCREEN_QB + 2.0) * votes
                 )
                 + _U64 * (4.0 * n * (abj + 2.0 * w_sum) + 64.0 * w_sum)
+                + 4e-12 * w_sum
             )
-            valid = 2.0 * w_max * d_max <= 2.5e5 * abj
+            # the float32 losses use the formula for d <= 1 (beyond 1 only by round-off,
+            # off by less than 1e-12 there, in the 4e-12 W above; saliences summing to
+            # more than 1 would take distances further: then nothing is screened)
+            valid = 2.0 * w_max * d_max <= 2.5e5 * abj and d_max <= 1.0 + 1e-12
             dp = 1.0
             if valid and tot > 4.0 * big_b:
                 dp = min(1.0, big_b / (tot - 4.0 * big_b) + 1e-15)
@@ -679,17 +686,14 @@ def _transpose(d):
 
 @_pjit
 def _screen_inputs(d, w):
-    # the screen's single-precision distances d and (1 - d) d (or 1 - d beyond 1: see
-    # _loss), and per actor k: wd_k = Σ_q w_q d_qk and sd_k = Σ_q w_q^2 d_qk^2 (for its
-    # error bound; columns on parallel threads, each summed in the order q = 0, 1, ...)
+    # the screen's single-precision distances, and per actor k: wd_k = Σ_q w_q d_qk and
+    # sd_k = Σ_q w_q^2 d_qk^2 (for its error bound; columns on parallel threads, each
+    # summed in the order q = 0, 1, ...)
     n = d.shape[0]
     d32 = np.empty((n, n), dtype=np.float32)
-    b32 = np.empty((n, n), dtype=np.float32)
     for i in _prange(n):
         for j in range(n):
-            x = d[i, j]
-            d32[i, j] = np.float32(x)
-            b32[i, j] = np.float32((1.0 - x) * x if x <= 1.0 else 1.0 - x)
+            d32[i, j] = np.float32(d[i, j])
     wd = np.zeros(n)
     sd = np.zeros(n)
     for k0 in _prange((n + 63) // 64):
@@ -699,7 +703,7 @@ def _screen_inputs(d, w):
                 x = d[q, k]
                 wd[k] += wq * x
                 sd[k] += (wq * x) * (wq * x)
-    return d32, b32, wd, sd
+    return d32, wd, sd
 
 
 @_pjit
@@ -739,7 +743,7 @@ def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, fir
     late_h = np.flatnonzero(deferred)
     n_late = late_h.shape[0]
     n_lb = (n_late + _ALL_BLOCK - 1) // _ALL_BLOCK
-    d32, b32, wd, sd = _screen_inputs(d, w)
+    d32, wd, sd = _screen_inputs(d, w)
     w32 = w.astype(np.float32)
     w_sum = 0.0
     w_max = 0.0
@@ -754,7 +758,7 @@ def _best_challenges_nb(rule, tp, simple, d, rest, w, s_tot, rtol, min_gain, fir
     for lb in _prange(n_lb):
         hs = late_h[lb * _ALL_BLOCK : min(n_late, (lb + 1) * _ALL_BLOCK)].copy()
         upper, lower = _screen_block(
-            hs, d, d32, b32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_max, scale
+            hs, d, d32, rest, w, w32, s_tot, w_sum, wd, sd, w_max, d_max, scale
         )
         scratch = np.empty((4, n))
         uni, unn, prob, gain = scratch[0], scratch[1], scratch[2], scratch[3]
