@@ -62,7 +62,7 @@ events a turn, 7.5 KB each: 0.25 processor-s a turn and, over 100 turns, 354,000
 24 processor-s and 2.65 GB. So the trace is bounded by ``max_events`` (default 20,000; 0:
 no limit): a run whose full trace has more events keeps one ``turn`` event for each early
 turn (its numbers of challenges, accepted bargains and actors that moved, its total
-movement and the largest moves; 0.7 ms a turn) and the full events of the last turns that
+movement and the largest moves; about 1 ms a turn) and the full events of the last turns that
 fit in the rest of the budget, and its summary says so; the events left out are never
 built. A trace that fits is kept in full, as before: with the default, every run of up to
 100 actors and 100 turns (at most 200 events a turn). At 2,000 x 50 and 100 turns the
@@ -672,19 +672,24 @@ class Spatial(Model):
         span: np.ndarray,
     ) -> Event:
         """One ``turn`` event for turn ``t`` of a bounded trace: the numbers of challenges,
-        of accepted bargains and of actors that moved (any coordinate changed), the total
-        movement (the stop rule's ``Σ_i ||x_i(t) - x_i(t-1)||`` on the [0, 1] scale, and
-        its ratio to the first turn's) and the :data:`TRACE_MOVERS` largest moves, each
-        with its :data:`TRACE_MOVES` largest changes (relative to the issue's span, on the
-        actor's issues, visible ones >= 0.05 only) in the scenario's units. Moves equal
+        of accepted bargains and of actors that moved (any coordinate changed, on the
+        issues an actor takes part in or not), the total movement (the stop rule's
+        ``Σ_i ||x_i(t) - x_i(t-1)||`` on the [0, 1] scale, and its ratio to the first
+        turn's) and the :data:`TRACE_MOVERS` largest moves on the movers' own issues
+        (Euclidean on the [0, 1] scale over the issues the actor takes part in: an
+        absent actor's coordinate moves only through bargains and counts in no outcome),
+        each with its :data:`TRACE_MOVES` largest changes relative to the issue's span
+        (visible ones, >= 0.05, as in the full trace) in the scenario's units. Moves equal
         to 1e-12 rank in actor order. O(N·D) time, O(N + D) memory kept."""
         log = run.turns[t - 1]
         step = run.positions[t] - run.positions[t - 1]
         dist = np.sqrt((step * step).sum(axis=1))
         moved = int(np.count_nonzero(dist > 0.0))
         total = float(dist.sum())
-        order = np.lexsort((np.arange(dist.size), -np.round(dist, 12)))
-        top = [int(a) for a in order[:TRACE_MOVERS] if dist[a] > 0.0]
+        step = np.where(present, step, 0.0)
+        own = np.sqrt((step * step).sum(axis=1))
+        order = np.lexsort((np.arange(own.size), -np.round(own, 12)))
+        top = [int(a) for a in order[:TRACE_MOVERS] if own[a] > 0.0]
         before, after = positions[t - 1], positions[t]
         largest: dict[str, dict[str, Any]] = {}
         parts = []
@@ -696,7 +701,7 @@ class Spatial(Model):
             listed = sorted(rank[:TRACE_MOVES].tolist())
             shown.update(listed)
             largest[actors[a]] = {
-                "distance": float(dist[a]),
+                "distance": float(own[a]),
                 "from": {issues[m]: float(before[a, m]) for m in listed},
                 "to": {issues[m]: float(after[a, m]) for m in listed},
             }
@@ -704,7 +709,7 @@ class Spatial(Model):
             more = rank.size - len(listed)
             if more:
                 what += f", and {more} more issue{'s' if more > 1 else ''}"
-            parts.append(f"{actors[a]} {dist[a]:.3g}" + (f" ({what})" if what else ""))
+            parts.append(f"{actors[a]} {own[a]:.3g}" + (f" ({what})" if what else ""))
         n_chal = int(np.count_nonzero(log.target >= 0))
         n_barg = int(np.count_nonzero(log.chosen >= 0))
         ratio = float(run.ratio[t - 1])
@@ -715,7 +720,7 @@ class Spatial(Model):
             f"[0, 1] scale, {ratio:.3g} of the first turn's)"
         )
         if parts:
-            text += "; largest moves: " + "; ".join(parts)
+            text += "; largest moves on their issues: " + "; ".join(parts)
         return Event(
             round=t,
             kind="turn",
