@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from detente.errors import InputError
 from detente.models import _smp_kernel as kern
 from detente.models.registry import get_model
-from detente.models.spatial import Spatial, actor_capability, normalise_salience
+from detente.models.spatial import (
+    MAX_EVENTS,
+    TRACE_MOVERS,
+    Spatial,
+    actor_capability,
+    normalise_salience,
+    trace_turns,
+)
 from detente.scenario import Actor, Condition, Effect, Issue, Linkage, Scenario, Stance
 
 CASES = ("SOE-Policy", "SOE-Competitive", "SOE-Pol-Comp", "dummyData_3Dim")
@@ -371,6 +378,9 @@ def test_every_option_runs(key: str, value: str) -> None:
         ({"max_turns": 0}, "spatial.max_turns"),
         ({"min_turns": 0}, "spatial.min_turns"),
         ({"stop_ratio": -1.0}, "spatial.stop_ratio"),
+        ({"max_events": -1}, "spatial.max_events"),
+        ({"max_events": 2.5}, "spatial.max_events"),
+        ({"max_events": True}, "spatial.max_events"),
     ],
 )
 def test_bad_parameters_are_input_errors(params: dict, field: str) -> None:
@@ -604,3 +614,147 @@ def test_issue_nobody_weighs_gets_the_compromise_forecast(outcome: str) -> None:
         scenario=sc,
     )
     np.testing.assert_allclose(batch[0], fc.outcome, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- bounded trace
+class TestBoundedTrace:
+    """Beyond ``max_events`` the trace summarises the early turns, one ``turn`` event
+    each, and keeps the last turns that fit in full; the run itself is unchanged."""
+
+    @staticmethod
+    def scenario() -> Scenario:
+        return random_scenario(3, 12, 4, absent=0.2)
+
+    @staticmethod
+    def per_round(events: tuple, n_rounds: int) -> list[list]:
+        rounds: list[list] = [[] for _ in range(n_rounds + 1)]
+        for e in events:
+            rounds[e.round].append(e)
+        return rounds
+
+    def test_plan_of_turns(self) -> None:
+        assert trace_turns([5, 5, 5], 0) == 1  # no limit
+        assert trace_turns([5, 5, 5], 15) == 1  # fits
+        assert trace_turns([5, 5, 5], 14) == 2  # 1 summary + 10
+        assert trace_turns([5, 5, 5], 11) == 2
+        assert trace_turns([5, 5, 5], 10) == 3  # 2 summaries + 5
+        assert trace_turns([5, 5, 5], 6) == 4  # the last turn alone does not fit
+        assert trace_turns([5, 5, 5], 2) == 4  # every turn keeps its summary
+        assert trace_turns([0, 10, 0], 5) == 3  # a turn without events costs 0 in full
+        assert trace_turns([], 1) == 1
+
+    def test_default_keeps_the_whole_trace_of_small_scenarios(self) -> None:
+        sc = self.scenario()
+        default = Spatial().forecast(sc)
+        unlimited = Spatial(max_events=0).forecast(sc)
+        assert Spatial().max_events == MAX_EVENTS > len(default.events)
+        assert [e.to_dict() for e in default.events] == [e.to_dict() for e in unlimited.events]
+        assert {e.kind for e in default.events} == {"challenge", "bargain"}
+        assert default.notes == unlimited.notes
+        assert not any("max_events" in n for n in default.notes)
+
+    def test_budget_summarises_early_turns_and_keeps_the_last(
+        self, kernels: bool, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sc = self.scenario()
+        full = Spatial(max_events=0).forecast(sc)
+        t_last = full.n_rounds
+        assert t_last >= 4
+        rounds = self.per_round(full.events, t_last)
+        # exactly room for a summary of each turn before the last two and both in full
+        budget = (t_last - 2) + len(rounds[t_last - 1]) + len(rounds[t_last])
+        built: list[int] = []
+        turn_events = Spatial._turn_events
+
+        def spy(run: kern.SMPRun, t: int, *args: object) -> list:
+            built.append(t)
+            return turn_events(run, t, *args)
+
+        monkeypatch.setattr(Spatial, "_turn_events", staticmethod(spy))
+        fc = Spatial(max_events=budget).forecast(sc)
+        # the summarised turns' events are never built
+        assert built == [t_last - 1, t_last]
+        # the run and the forecast are those of the unbounded trace
+        np.testing.assert_array_equal(fc.positions, full.positions)
+        np.testing.assert_array_equal(fc.outcome, full.outcome)
+        assert fc.details == full.details
+        assert fc.notes[:-1] == full.notes
+        assert len(fc.events) == budget
+        bounded = self.per_round(fc.events, t_last)
+        # the last two turns in full, exactly as in the unbounded trace
+        for t in (t_last - 1, t_last):
+            assert [e.to_dict() for e in bounded[t]] == [e.to_dict() for e in rounds[t]]
+        # one summary for every earlier turn, with the numbers of the full trace
+        arr = sc.arrays()
+        span = arr.high - arr.low
+        for t in range(1, t_last - 1):
+            (e,) = bounded[t]
+            assert e.kind == "turn" and e.round == t
+            n_chal = sum(x.kind == "challenge" for x in rounds[t])
+            n_barg = sum(x.kind == "bargain" for x in rounds[t])
+            dist = np.sqrt((((full.positions[t] - full.positions[t - 1]) / span) ** 2).sum(1))
+            assert e.data["challenges"] == n_chal and e.data["bargains"] == n_barg
+            assert e.data["moved"] == int(np.count_nonzero(dist > 1e-12))
+            assert e.data["movement"] == pytest.approx(dist.sum(), rel=1e-9)
+            # the largest moves: on the issues each actor takes part in
+            own = np.sqrt(
+                (
+                    (np.where(arr.present, full.positions[t] - full.positions[t - 1], 0) / span)
+                    ** 2
+                ).sum(1)
+            )
+            top = [sc.actor_ids[a] for a in np.argsort(-own, kind="stable")[:TRACE_MOVERS]]
+            assert own[sc.actor_ids.index(top[0])] > 0
+            assert list(e.actors) == top[: len(e.actors)]
+            assert list(e.data["largest"]) == list(e.actors)
+            for name, move in e.data["largest"].items():
+                a = sc.actor_ids.index(name)
+                assert move["distance"] == pytest.approx(own[a], rel=1e-9)
+                for iss, value in move["to"].items():
+                    k = sc.issue_ids.index(iss)
+                    assert arr.present[a, k]
+                    assert value == full.positions[t, a, k]
+                    assert move["from"][iss] == full.positions[t - 1, a, k]
+                    assert abs(value - move["from"][iss]) >= 0.05
+            assert e.text.startswith(f"turn {t} in summary: {n_chal} challenge")
+            assert all(name in e.text for name in e.actors)
+        # the notice says what was summarised and how to get it all
+        note = fc.notes[-1]
+        summarised = sum(len(rounds[t]) for t in range(1, t_last - 1))
+        assert f"max_events = {budget:,}" in note
+        assert f"the {summarised:,} challenge and bargain events of turns 1-{t_last - 2}" in note
+        assert f"turns {t_last - 1}-{t_last} are traced in full" in note
+        assert f"keeps all {len(full.events):,}" in note and "spatial.max_events=0" in note
+        # one event less and only the last turn fits
+        fewer = Spatial(max_events=budget - 1).forecast(sc)
+        assert [e.kind for e in fewer.events[: t_last - 1]] == ["turn"] * (t_last - 1)
+        assert {e.round for e in fewer.events[t_last - 1 :]} == {t_last}
+        assert f"turn {t_last} is traced in full" in fewer.notes[-1]
+
+    def test_tiny_budget_summarises_every_turn(self) -> None:
+        sc = self.scenario()
+        fc = Spatial(max_events=1).forecast(sc)
+        assert [e.kind for e in fc.events] == ["turn"] * fc.n_rounds
+        assert [e.round for e in fc.events] == list(range(1, fc.n_rounds + 1))
+        assert "no turn is traced in full (0 events)" in fc.notes[-1]
+
+    def test_summary_events_render(self) -> None:
+        import json
+
+        pytest.importorskip("detente.cli")
+        from detente.cli.common import console
+        from detente.cli.run import _print_trace
+
+        full = Spatial(max_events=0).forecast(self.scenario())
+        last = sum(e.round == full.n_rounds for e in full.events)
+        fc = Spatial(max_events=full.n_rounds - 1 + last).forecast(self.scenario())
+        json.dumps(fc.to_dict(events=True), allow_nan=False)
+        with console.capture() as cap:
+            _print_trace([fc])
+        out = cap.get()
+        assert "round 1" in out and "turn 1 in summary:" in out
+        assert "challenges" in out and "accepts the bargain" in out
+
+    def test_max_events_from_the_cli(self) -> None:
+        assert get_model("spatial", max_events="0").max_events == 0
+        assert get_model("spatial", max_events="500").max_events == 500

@@ -51,8 +51,25 @@ four-voter coalition passes (same numbers). Runs of this kind take close to
 ``max_turns`` turns (250 x 50: 76 turns, 500 x 50: 96): a full 2,000 x 50 forecast takes
 544 s wall and 3.3 GB peak memory (``benchmarks/bench_scale.py --models spatial --sizes
 2000x50``; 100 turns, the limit), still beyond 5 minutes on 2 cores. The run itself
-(:meth:`Spatial.simulate`) peaks at 0.93 GB; the rest is built after it, for the forecast
-(its per-turn events and trajectories).
+(:meth:`Spatial.simulate`) peaks at 0.93 GB; the rest was built after it, for the forecast:
+mostly its trace (below).
+
+The forecast's trace (:attr:`Forecast.events`) in full has one ``challenge`` event per
+challenge and one ``bargain`` event per accepted bargain, each carrying positions on every
+issue: O(N·D) time and memory per event, at most 2N events a turn, O(T·N·D) in all (the
+order of the trajectories, with a far larger constant). At 2,000 x 50 that is some 3,500
+events a turn, 7.5 KB each: 0.25 processor-s a turn and, over 100 turns, 354,000 events,
+24 processor-s and 2.65 GB. So the trace is bounded by ``max_events`` (default 20,000; 0:
+no limit): a run whose full trace has more events keeps one ``turn`` event for each early
+turn (its numbers of challenges, accepted bargains and actors that moved, its total
+movement and the largest moves; about 1 ms a turn) and the full events of the last turns that
+fit in the rest of the budget, and its summary says so; the events left out are never
+built. A trace that fits is kept in full, as before: with the default, every run of up to
+100 actors and 100 turns (at most 200 events a turn). At 2,000 x 50 and 100 turns the
+default keeps 95 summaries and the last five turns in full: 17,000 events, 1.1
+processor-s and 0.13 GB (measured on the logs of a 10-turn run repeated, against 24
+processor-s and 2.65 GB with ``max_events=0``). Trajectories, outcome and details do not
+depend on it.
 
 Mapping a detente scenario onto KTAB's inputs (and where that departs from KTAB):
 
@@ -108,6 +125,13 @@ __all__ = ["Spatial", "actor_capability", "normalise_salience"]
 
 SALIENCE_MODES = ("excess", "always")
 OUTCOMES = ("expected", "mode", "mean")
+#: default bound on the forecast's trace (``max_events``): about five turns in full at
+#: 2,000 x 50 (some 3,500 events a turn); every run of up to 100 actors and 100 turns fits
+MAX_EVENTS = 20_000
+#: a summarised turn's ``turn`` event names this many of the largest moves ...
+TRACE_MOVERS = 5
+#: ... each with this many of its largest changes
+TRACE_MOVES = 3
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "voting_rule": kern.VOTING_RULES,
@@ -132,6 +156,23 @@ def check_choice(model: str, key: str, value: Any, allowed: tuple[str, ...]) -> 
             allowed=", ".join(allowed),
         )
     return text
+
+
+def trace_turns(counts: list[int], max_events: int) -> int:
+    """The first turn (1-based) of a run traced in full, given each turn's number of
+    events ``counts``: 1 (every turn in full) when ``max_events`` is 0 or the events fit
+    in it; otherwise the earliest turn ``f`` such that one summary event for each turn
+    before ``f`` and the full events of turns ``f`` onwards fit in ``max_events``, or
+    ``len(counts) + 1`` (every turn summarised) when none does. O(T) time."""
+    n = len(counts)
+    if max_events <= 0 or sum(counts) <= max_events:
+        return 1
+    suffix = sum(counts)
+    for first in range(1, n + 1):
+        if (first - 1) + suffix <= max_events:
+            return first
+        suffix -= counts[first - 1]
+    return n + 1
 
 
 def normalise_salience(salience: np.ndarray, mode: str = "excess") -> np.ndarray:
@@ -230,6 +271,7 @@ class Spatial(Model):
         stop_ratio: float = 0.02,
         salience: str = "excess",
         outcome: str = "expected",
+        max_events: int = MAX_EVENTS,
     ) -> None:
         for key, allowed in _CHOICES.items():
             check_choice(self.name, key, locals()[key], allowed)
@@ -242,15 +284,20 @@ class Spatial(Model):
         self.bargain = str(bargain).strip().lower()
         self.salience = str(salience).strip().lower()
         self.outcome = str(outcome).strip().lower()
-        for key, value, low in (("max_turns", max_turns, 1), ("min_turns", min_turns, 1)):
+        for key, value, low, allowed_text in (
+            ("max_turns", max_turns, 1, "integers >= 1"),
+            ("min_turns", min_turns, 1, "integers >= 1"),
+            ("max_events", max_events, 0, "integers >= 0 (0: no limit)"),
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                 raise InputError(
                     f"{value!r} is not a whole number >= {low}",
                     where=f"--param {self.name}.{key}",
-                    allowed=f"integers >= {low}",
+                    allowed=allowed_text,
                 )
         self.max_turns = int(max_turns)
         self.min_turns = int(min_turns)
+        self.max_events = int(max_events)
         try:
             ratio = float(stop_ratio)
         except (TypeError, ValueError):
@@ -394,10 +441,19 @@ class Spatial(Model):
                 "weighted_median": float(w_median[k]) if pres.any() else None,
                 "win_probability": {ids[a]: float(win[a]) for a in np.flatnonzero(pres)},
             }
-        events = self._events(
-            run, positions, arr.actor_ids, arr.issue_ids, arr.present, arr.low, span
+        events, trace = self._events(
+            run,
+            positions,
+            arr.actor_ids,
+            arr.issue_ids,
+            arr.present,
+            arr.low,
+            span,
+            max_events=self.max_events,
         )
         summary = self._summary(run, win, arr.actor_ids, scenario)
+        if trace:
+            summary.append(trace)
         return make_forecast(
             self,
             scenario,
@@ -473,9 +529,67 @@ class Spatial(Model):
         present: np.ndarray,
         low: np.ndarray,
         span: np.ndarray,
+        *,
+        max_events: int = 0,
+    ) -> tuple[list[Event], str | None]:
+        """The trace of the run and, when it was bounded, the line that says so.
+
+        In full: one ``challenge`` event per challenge and one ``bargain`` event per actor
+        that adopted a bargain (:meth:`_turn_events`). When that would be more than
+        ``max_events`` events (0: no limit), the earliest turns are summarised, one
+        ``turn`` event each (:meth:`_turn_summary`), and the last turns whose full events
+        fit in what is left of the budget are kept in full (:func:`trace_turns`); the
+        events of a summarised turn are never built. Every turn keeps at least its summary,
+        so a bounded trace has at most ``max(max_events, T)`` events.
+        """
+        counts = [
+            int(np.count_nonzero(log.target >= 0)) + int(np.count_nonzero(log.chosen >= 0))
+            for log in run.turns
+        ]
+        first_full = trace_turns(counts, max_events)
+        events: list[Event] = []
+        for t in range(1, first_full):
+            events.append(Spatial._turn_summary(run, t, positions, actors, issues, present, span))
+        for t in range(first_full, len(counts) + 1):
+            events.extend(
+                Spatial._turn_events(run, t, positions, actors, issues, present, low, span)
+            )
+        if first_full == 1:
+            return events, None
+        n_turns = len(counts)
+        summarised = sum(counts[: first_full - 1])
+        kept = sum(counts[first_full - 1 :])
+        last = (
+            f"turns {first_full}-{n_turns} are"
+            if first_full < n_turns
+            else f"turn {n_turns} is"
+            if first_full == n_turns
+            else "no turn is"
+        )
+        head = "turn 1" if first_full == 2 else f"turns 1-{first_full - 1}"
+        return events, (
+            f"trace bounded to max_events = {max_events:,}: the {summarised:,} challenge and "
+            f"bargain events of {head} are summarised in one 'turn' event per turn; {last} "
+            f"traced in full ({kept:,} events); max_events = 0 (--param spatial.max_events=0) "
+            f"keeps all {sum(counts):,}"
+        )
+
+    @staticmethod
+    def _turn_events(
+        run: kern.SMPRun,
+        t: int,
+        positions: np.ndarray,
+        actors: tuple[str, ...],
+        issues: tuple[str, ...],
+        present: np.ndarray,
+        low: np.ndarray,
+        span: np.ndarray,
     ) -> list[Event]:
-        """One ``challenge`` event per challenge and one ``bargain`` event per actor that
-        adopted a bargain; texts list the visible moves (>= 0.05) on the actor's issues."""
+        """Turn ``t``'s ``challenge`` events (one per challenge) and ``bargain`` events
+        (one per actor that adopted a bargain); texts list the visible moves (>= 0.05) on
+        the actor's issues. O(N·D) time and memory: at most 2N events, each carrying
+        positions on every issue."""
+        log = run.turns[t - 1]
         events: list[Event] = []
         pres = present.tolist()
         n_iss = len(issues)
@@ -495,58 +609,133 @@ class Spatial(Model):
         def as_dict(v: list[float]) -> dict[str, float]:
             return dict(zip(issues, v, strict=True))
 
-        for t, log in enumerate(run.turns, start=1):
-            before, after = positions[t - 1].tolist(), positions[t].tolist()
-            b_init = (low + log.bargain_init * span).tolist()
-            b_rcvr = (low + log.bargain_rcvr * span).tolist()
-            target, prob, gain = log.target.tolist(), log.prob.tolist(), log.gain.tolist()
-            for i in np.flatnonzero(log.target >= 0).tolist():
-                j = target[i]
-                bi, bj = b_init[i], b_rcvr[i]
-                touched = sorted(set(moves(i, before[i], bi) + moves(j, before[j], bj)))
-                events.append(
-                    Event(
-                        round=t,
-                        kind="challenge",
-                        actors=(actors[i], actors[j]),
-                        issues=tuple(issues[m] for m in touched),
-                        text=(
-                            f"{actors[i]} challenges {actors[j]} "
-                            f"(P({actors[i]} wins) = {prob[i]:.2f}, expected gain "
-                            f"{gain[i]:+.3f}) and proposes: {say(i, before[i], bi)}; "
-                            f"{say(j, before[j], bj)}"
-                        ),
-                        data={
-                            "probability": prob[i],
-                            "gain": gain[i],
-                            "proposal_initiator": as_dict(bi),
-                            "proposal_target": as_dict(bj),
-                        },
-                    )
+        before, after = positions[t - 1].tolist(), positions[t].tolist()
+        b_init = (low + log.bargain_init * span).tolist()
+        b_rcvr = (low + log.bargain_rcvr * span).tolist()
+        target, prob, gain = log.target.tolist(), log.prob.tolist(), log.gain.tolist()
+        for i in np.flatnonzero(log.target >= 0).tolist():
+            j = target[i]
+            bi, bj = b_init[i], b_rcvr[i]
+            touched = sorted(set(moves(i, before[i], bi) + moves(j, before[j], bj)))
+            events.append(
+                Event(
+                    round=t,
+                    kind="challenge",
+                    actors=(actors[i], actors[j]),
+                    issues=tuple(issues[m] for m in touched),
+                    text=(
+                        f"{actors[i]} challenges {actors[j]} "
+                        f"(P({actors[i]} wins) = {prob[i]:.2f}, expected gain "
+                        f"{gain[i]:+.3f}) and proposes: {say(i, before[i], bi)}; "
+                        f"{say(j, before[j], bj)}"
+                    ),
+                    data={
+                        "probability": prob[i],
+                        "gain": gain[i],
+                        "proposal_initiator": as_dict(bi),
+                        "proposal_target": as_dict(bj),
+                    },
                 )
-            chosen_p = log.chosen_prob.tolist()
-            for k in np.flatnonzero(log.chosen >= 0).tolist():
-                init = int(log.chosen[k])
-                other = target[init] if init == k else init
-                events.append(
-                    Event(
-                        round=t,
-                        kind="bargain",
-                        actors=(actors[k], actors[other]),
-                        issues=tuple(issues[m] for m in moves(k, before[k], after[k])),
-                        text=(
-                            f"{actors[k]} accepts the bargain with {actors[other]} "
-                            f"(p = {chosen_p[k]:.2f}): {say(k, before[k], after[k])}"
-                        ),
-                        data={
-                            "initiator": actors[init],
-                            "probability": chosen_p[k],
-                            "from": as_dict(before[k]),
-                            "to": as_dict(after[k]),
-                        },
-                    )
+            )
+        chosen_p = log.chosen_prob.tolist()
+        for k in np.flatnonzero(log.chosen >= 0).tolist():
+            init = int(log.chosen[k])
+            other = target[init] if init == k else init
+            events.append(
+                Event(
+                    round=t,
+                    kind="bargain",
+                    actors=(actors[k], actors[other]),
+                    issues=tuple(issues[m] for m in moves(k, before[k], after[k])),
+                    text=(
+                        f"{actors[k]} accepts the bargain with {actors[other]} "
+                        f"(p = {chosen_p[k]:.2f}): {say(k, before[k], after[k])}"
+                    ),
+                    data={
+                        "initiator": actors[init],
+                        "probability": chosen_p[k],
+                        "from": as_dict(before[k]),
+                        "to": as_dict(after[k]),
+                    },
                 )
+            )
         return events
+
+    @staticmethod
+    def _turn_summary(
+        run: kern.SMPRun,
+        t: int,
+        positions: np.ndarray,
+        actors: tuple[str, ...],
+        issues: tuple[str, ...],
+        present: np.ndarray,
+        span: np.ndarray,
+    ) -> Event:
+        """One ``turn`` event for turn ``t`` of a bounded trace: the numbers of challenges,
+        of accepted bargains and of actors that moved (any coordinate changed, on the
+        issues an actor takes part in or not), the total movement (the stop rule's
+        ``Σ_i ||x_i(t) - x_i(t-1)||`` on the [0, 1] scale, and its ratio to the first
+        turn's) and the :data:`TRACE_MOVERS` largest moves on the movers' own issues
+        (Euclidean on the [0, 1] scale over the issues the actor takes part in: an
+        absent actor's coordinate moves only through bargains and counts in no outcome),
+        each with its :data:`TRACE_MOVES` largest changes relative to the issue's span
+        (visible ones, >= 0.05, as in the full trace) in the scenario's units. Moves equal
+        to 1e-12 rank in actor order. O(N·D) time, O(N + D) memory kept."""
+        log = run.turns[t - 1]
+        step = run.positions[t] - run.positions[t - 1]
+        dist = np.sqrt((step * step).sum(axis=1))
+        moved = int(np.count_nonzero(dist > 0.0))
+        total = float(dist.sum())
+        step = np.where(present, step, 0.0)
+        own = np.sqrt((step * step).sum(axis=1))
+        order = np.lexsort((np.arange(own.size), -np.round(own, 12)))
+        top = [int(a) for a in order[:TRACE_MOVERS] if own[a] > 0.0]
+        before, after = positions[t - 1], positions[t]
+        largest: dict[str, dict[str, Any]] = {}
+        parts = []
+        shown: set[int] = set()
+        for a in top:
+            change = np.abs(after[a] - before[a])
+            visible = np.flatnonzero(present[a] & (change >= 0.05))
+            rank = visible[np.lexsort((visible, -np.round(change[visible] / span[visible], 12)))]
+            listed = sorted(rank[:TRACE_MOVES].tolist())
+            shown.update(listed)
+            largest[actors[a]] = {
+                "distance": float(own[a]),
+                "from": {issues[m]: float(before[a, m]) for m in listed},
+                "to": {issues[m]: float(after[a, m]) for m in listed},
+            }
+            what = ", ".join(f"{issues[m]} {before[a, m]:.1f} -> {after[a, m]:.1f}" for m in listed)
+            more = rank.size - len(listed)
+            if more:
+                what += f", and {more} more issue{'s' if more > 1 else ''}"
+            parts.append(f"{actors[a]} {own[a]:.3g}" + (f" ({what})" if what else ""))
+        n_chal = int(np.count_nonzero(log.target >= 0))
+        n_barg = int(np.count_nonzero(log.chosen >= 0))
+        ratio = float(run.ratio[t - 1])
+        text = (
+            f"turn {t} in summary: {n_chal:,} challenge{'s' if n_chal != 1 else ''}, "
+            f"{n_barg:,} bargain{'s' if n_barg != 1 else ''} accepted, {moved:,} "
+            f"actor{'s' if moved != 1 else ''} moved (total distance {total:.4g} on the "
+            f"[0, 1] scale, {ratio:.3g} of the first turn's)"
+        )
+        if parts:
+            text += "; largest moves on their issues: " + "; ".join(parts)
+        return Event(
+            round=t,
+            kind="turn",
+            actors=tuple(actors[a] for a in top),
+            issues=tuple(issues[m] for m in sorted(shown)),
+            text=text,
+            data={
+                "challenges": n_chal,
+                "bargains": n_barg,
+                "moved": moved,
+                "movement": total,
+                "movement_ratio": ratio,
+                "largest": largest,
+            },
+        )
 
     def _summary(
         self, run: kern.SMPRun, win: np.ndarray, actors: tuple[str, ...], scenario: Scenario
