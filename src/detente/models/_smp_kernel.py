@@ -851,27 +851,33 @@ def resolve(
         g = np.empty((n, inits.size + 1))
         g[:, 0] = total / n
         g[:, 1:] = (total[:, None] - u_state[:, inits] - u_state[:, rcvrs] + ui + ur) / n
-    involved = np.zeros((n, inits.size), dtype=bool)
-    involved[inits, np.arange(inits.size)] = True
-    involved[rcvrs, np.arange(inits.size)] = True
-    count = involved.sum(axis=1)
+    # every actor's bargains, in initiator order: (actor, bargain) pairs sorted, and each
+    # pair's slot among its actor's options (0 is the status quo); O(B log B)
+    actor = np.concatenate([inits, rcvrs])
+    bargain = np.concatenate([np.arange(inits.size), np.arange(inits.size)])
+    order = np.lexsort((bargain, actor))
+    actor, bargain = actor[order], bargain[order]
+    count = np.bincount(actor, minlength=n)
+    slot = np.arange(actor.size) - (np.cumsum(count) - count)[actor] + 1
     movers = np.flatnonzero(count > 0)
     n_opt = count[movers] + 1
     # actors with similar numbers of bargains are solved together, padded to the bucket's
     # width with masked-out options (power-of-two buckets bound the padding)
     bucket = np.ceil(np.log2(n_opt)).astype(int)
     kw = {"rule": opt.voting_rule, "victory": opt.victory, "model": opt.pce}
+    row_of = np.full(n, -1)
     for b in np.unique(bucket):
         ks = movers[bucket == b]
         width = int(n_opt[bucket == b].max())
-        inv = involved[ks]
-        rows, bargain = np.nonzero(inv)  # row-major: bargains in initiator order
-        slot = np.cumsum(inv, axis=1)[rows, bargain]
+        row_of[ks] = np.arange(ks.size)
+        sel = np.flatnonzero(row_of[actor] >= 0)
+        rows = row_of[actor[sel]]
+        row_of[ks] = -1
         cols = np.zeros((ks.size, width), dtype=int)  # column 0 = status quo
-        cols[rows, slot] = 1 + bargain
+        cols[rows, slot[sel]] = 1 + bargain[sel]
         mask = np.zeros((ks.size, width), dtype=bool)
         mask[:, 0] = True
-        mask[rows, slot] = True
+        mask[rows, slot[sel]] = True
         if fast:
             c = _mover_coalitions(opt.voting_rule, w, gt, cols, count[ks] + 1)
             if ks.size == 1:
