@@ -97,10 +97,11 @@ def test_compiled_resolve_equals_numpy_every_victory_model(victory: str, bargain
 
 
 @needs_numba
-@pytest.mark.parametrize(("n", "dim"), [(20, 1), (150, 3), (300, 12), (120, 130)])
+@pytest.mark.parametrize(("n", "dim"), [(20, 1), (150, 3), (301, 12), (120, 130)])
 def test_compiled_resolve_equals_numpy_sizes(n: int, dim: int) -> None:
     """Sizes from a single issue to more than 128 issues (NumPy's pairwise summation of
-    the distances splits there) and fewer voters than the kernels' blocks."""
+    the distances splits there), fewer voters than the kernels' blocks and an odd last
+    block of voters."""
     x, s, c = _inputs(n, dim, 3)
     opt = kern.SMPOptions()
     for crowd in (False, True):

@@ -428,7 +428,7 @@ def unique_positions(
         # pair evaluated once (the relation is symmetric to the bit); then KTAB's scan in
         # order compiled too. O(N² D / 2) time, O(N²) memory (booleans).
         xc = np.ascontiguousarray(x, dtype=np.float64)
-        eq = _NB_ASSESS[3](xc, float(tol))
+        eq = _NB_ASSESS[3](xc, np.ascontiguousarray(xc.T), np.ones_like(xc), float(tol))
         if not canonical:
             cand = np.ones(n, dtype=bool) if candidates is None else candidates
             cand = np.ascontiguousarray(np.broadcast_to(cand, (n,)), dtype=np.bool_)

@@ -66,14 +66,14 @@ _prange = _numba.prange if _NUMBA_OK else range
 #: NumPy's block of pairwise summation (PW_BLOCKSIZE in numpy's loops_utils.h.src)
 _PW_BLOCK = 128
 
-#: voters whose utilities :func:`_bargain_utils_nb` computes together: every bargain
-#: position read serves this many voters, and each option's row of ``gT`` is written in
-#: runs of this many contiguous values
+#: voters whose utilities :func:`_bargain_utils_nb` computes together (one parallel
+#: iteration): each option's row of ``gT`` is written in runs of this many contiguous
+#: values (a cache line)
 _VOTERS = 8
 
-#: bargains whose distances :func:`_bargain_utils_nb` computes together for one voter
-#: (eight running sums of this many doubles: 16 KB, in the L1 cache)
-_CHUNK = 256
+#: bargains whose distances :func:`_bargain_utils_nb` computes together for a voter or a
+#: pair of voters (eight running sums of this many doubles for each: 16 KB, in the L1 cache)
+_CHUNK = 128
 
 
 @_jit
@@ -196,6 +196,52 @@ def _chunk_distances(x, s, a, s2, yt, m0, m1, acc, out):
         out[mm] = 0.0 if s2 <= 0.0 else np.sqrt(out[mm] / den)
 
 
+@_jit
+def _pair_distances(x, s, a, b, s2a, s2b, yt, m0, m1, acc, acc2, out, out2):
+    # _chunk_distances for two voters a and b at once, 8 <= D <= 128 only: each position
+    # read serves both (the same operations per voter, in the same order)
+    dim = x.shape[1]
+    w = m1 - m0
+    for j in range(8):
+        xa, sa, xb, sb = x[a, j], s[a, j], x[b, j], s[b, j]
+        for mm in range(w):
+            y = yt[j, m0 + mm]
+            v = (xa - y) * sa
+            acc[j, mm] = v * v
+            v2 = (xb - y) * sb
+            acc2[j, mm] = v2 * v2
+    body = dim - dim % 8
+    for k in range(8, body):
+        xa, sa, xb, sb = x[a, k], s[a, k], x[b, k], s[b, k]
+        j = k % 8
+        for mm in range(w):
+            y = yt[k, m0 + mm]
+            v = (xa - y) * sa
+            acc[j, mm] += v * v
+            v2 = (xb - y) * sb
+            acc2[j, mm] += v2 * v2
+    for mm in range(w):
+        out[mm] = ((acc[0, mm] + acc[1, mm]) + (acc[2, mm] + acc[3, mm])) + (
+            (acc[4, mm] + acc[5, mm]) + (acc[6, mm] + acc[7, mm])
+        )
+        out2[mm] = ((acc2[0, mm] + acc2[1, mm]) + (acc2[2, mm] + acc2[3, mm])) + (
+            (acc2[4, mm] + acc2[5, mm]) + (acc2[6, mm] + acc2[7, mm])
+        )
+    for k in range(body, dim):
+        xa, sa, xb, sb = x[a, k], s[a, k], x[b, k], s[b, k]
+        for mm in range(w):
+            y = yt[k, m0 + mm]
+            v = (xa - y) * sa
+            out[mm] += v * v
+            v2 = (xb - y) * sb
+            out2[mm] += v2 * v2
+    den_a = s2a if s2a > 0.0 else 1.0
+    den_b = s2b if s2b > 0.0 else 1.0
+    for mm in range(w):
+        out[mm] = 0.0 if s2a <= 0.0 else np.sqrt(out[mm] / den_a)
+        out2[mm] = 0.0 if s2b <= 0.0 else np.sqrt(out2[mm] / den_b)
+
+
 @_pjit
 def _bargain_utils_nb(x, s, d, r_self, risk, inits, rcvrs, yit, yjt):
     # resolve()'s utilities, option-major: gT[0, a] = Σ_n u_a(x_n) / N (the status quo)
@@ -210,6 +256,7 @@ def _bargain_utils_nb(x, s, d, r_self, risk, inits, rcvrs, yit, yjt):
     k = inits.shape[0]
     g = np.empty((k + 1, n))
     n_blocks = (n + _VOTERS - 1) // _VOTERS
+    pairs = 8 <= dim <= _PW_BLOCK
     for blk in _prange(n_blocks):
         a0 = blk * _VOTERS
         a1 = min(n, a0 + _VOTERS)
@@ -218,8 +265,9 @@ def _bargain_utils_nb(x, s, d, r_self, risk, inits, rcvrs, yit, yjt):
         tot = np.empty(_VOTERS)
         s2 = np.empty(_VOTERS)
         acc = np.empty((8, _CHUNK))
-        di = np.empty(_CHUNK)
-        dj = np.empty(_CHUNK)
+        acc2 = np.empty((8, _CHUNK))
+        di = np.empty((_VOTERS, _CHUNK))
+        dj = np.empty((_VOTERS, _CHUNK))
         for a in range(a0, a1):
             ra = r_self[a]
             row = us[a - a0]
@@ -232,17 +280,28 @@ def _bargain_utils_nb(x, s, d, r_self, risk, inits, rcvrs, yit, yjt):
             s2[a - a0] = _pw_sum(ds, 0, dim)
         for m0 in range(0, k, _CHUNK):
             m1 = min(k, m0 + _CHUNK)
+            single = a0
+            if pairs:  # two voters per pass; an odd last one alone
+                for a in range(a0, a1 - 1, 2):
+                    la, lb = a - a0, a + 1 - a0
+                    for yt, dd in ((yit, di), (yjt, dj)):
+                        _pair_distances(
+                            x, s, a, a + 1, s2[la], s2[lb], yt, m0, m1, acc, acc2, dd[la], dd[lb]
+                        )
+                single = a1 - (a1 - a0) % 2
+            for a in range(single, a1):
+                ll = a - a0
+                _chunk_distances(x, s, a, s2[ll], yit, m0, m1, acc, di[ll])
+                _chunk_distances(x, s, a, s2[ll], yjt, m0, m1, acc, dj[ll])
             for a in range(a0, a1):
                 ll = a - a0
-                _chunk_distances(x, s, a, s2[ll], yit, m0, m1, acc, di)
-                _chunk_distances(x, s, a, s2[ll], yjt, m0, m1, acc, dj)
                 row = us[ll]
                 ta = tot[ll]
                 rk = risk[a]
                 for m in range(m0, m1):
                     t = (ta - row[inits[m]]) - row[rcvrs[m]]
-                    ui = _nb_util(di[m - m0], rk)
-                    g[1 + m, a] = ((t + ui) + _nb_util(dj[m - m0], rk)) / n
+                    ui = _nb_util(di[ll, m - m0], rk)
+                    g[1 + m, a] = ((t + ui) + _nb_util(dj[ll, m - m0], rk)) / n
     return g
 
 
@@ -252,7 +311,8 @@ def _option_coalitions_nb(rule, w, g, cols, nopt):
     # utilities g (rows: options, columns: voters): mover p's options are the rows
     # cols[p, :nopt[p]] (the status quo first), the slots up to cols.shape[1] repeat the
     # status quo (the NumPy path's padding). C(a:b) for b < a accumulates the votes of the
-    # voters q = 0, 1, ... from 1e-8, as _coalitions_many_nb does; the padded slots copy
+    # voters q = 0, 1, ... from 1e-8, as _coalitions_many_nb does (one pair at a time, its
+    # two sums in registers, the rows of g streamed); the padded slots copy
     # the status quo's sums (the same numbers: the rules other than asymprosp are odd in
     # the utility difference; for asymprosp the padded slots are computed as options).
     # Movers are independent and run on parallel threads.
@@ -264,22 +324,19 @@ def _option_coalitions_nb(rule, w, g, cols, nopt):
         m = width if rule == 5 else nopt[p]
         acc_p = np.empty((m, m))
         acc_n = np.empty((m, m))
-        for a in range(m):
+        for a in range(1, m):
+            ua = g[cols[p, a]]
             for b in range(a):
-                acc_p[a, b] = 1e-8
-                acc_n[a, b] = 1e-8
-        uq = np.empty(m)
-        for q in range(n):
-            wq = w[q]
-            for a in range(m):
-                uq[a] = g[cols[p, a], q]
-            for a in range(1, m):
-                ua = uq[a]
-                for b in range(a):
-                    v = _nb_vote(rule, wq, ua, uq[b])
+                ub = g[cols[p, b]]
+                sp = 1e-8
+                sn = 1e-8
+                for q in range(n):
+                    v = _nb_vote(rule, w[q], ua[q], ub[q])
                     pos = max(v, 0.0)
-                    acc_p[a, b] += pos
-                    acc_n[a, b] += pos - v
+                    sp += pos
+                    sn += pos - v
+                acc_p[a, b] = sp
+                acc_n[a, b] = sn
         for a in range(width):
             ra = a if a < m else 0
             for b in range(width):
@@ -349,33 +406,42 @@ def _masked_row_sums_nb(v, f):
 
 
 @_jit
-def _within_row(x, tol, i, eq, ds):
-    # row i of _within_sym_nb from the diagonal on, mirrored into column i
-    n, dim = x.shape
-    for j in range(i, n):
-        for k in range(dim):
-            v = x[i, k] - x[j, k]
-            ds[k] = v * v
-        e = np.sqrt(_pw_sum(ds, 0, dim)) < tol
-        eq[i, j] = e
-        eq[j, i] = e
+def _within_upper(x, xt, ones, tol, i, eq, acc, out):
+    # row i of _within_sym_nb from the diagonal on
+    n = x.shape[0]
+    for j0 in range(i, n, _CHUNK):
+        j1 = min(n, j0 + _CHUNK)
+        _chunk_distances(x, ones, i, 1.0, xt, j0, j1, acc, out)
+        for j in range(j0, j1):
+            eq[i, j] = out[j - j0] < tol
 
 
 @_pjit
-def _within_sym_nb(x, tol):
+def _within_sym_nb(x, xt, ones, tol):
     # unique_positions()' relation: |x_i - x_j| (Euclidean) < tol, the squares summed in
-    # NumPy's pairwise order. The relation is symmetric to the bit (x_j - x_i is the exact
-    # negation of x_i - x_j), so each pair is evaluated once and mirrored: half the work of
-    # the full matrix. Rows i and n - 1 - i (long and short) go to the same iteration, so
-    # iterations carry equal work; they run on parallel threads. O(N² D / 2) time, O(N²)
-    # memory (booleans).
-    n, dim = x.shape
+    # NumPy's pairwise order (_chunk_distances with unit saliences: multiplying by 1 is
+    # exact; xt = x.T, ones = 1 of x's shape). The relation is symmetric to the bit
+    # (x_j - x_i is the exact negation of x_i - x_j), so each pair is evaluated once, in
+    # the rows' upper triangles, and mirrored in tiles afterwards: half the work of the full
+    # matrix. Rows i and n - 1 - i (long and short) go to the same iteration, so
+    # iterations carry equal work; iterations run on parallel threads.
+    # O(N² D / 2) time, O(N²) memory (booleans).
+    n = x.shape[0]
     eq = np.empty((n, n), dtype=np.bool_)
     for it in _prange((n + 1) // 2):
-        ds = np.empty(dim)
-        _within_row(x, tol, it, eq, ds)
+        acc = np.empty((8, _CHUNK))
+        out = np.empty(_CHUNK)
+        _within_upper(x, xt, ones, tol, it, eq, acc, out)
         if n - 1 - it != it:
-            _within_row(x, tol, n - 1 - it, eq, ds)
+            _within_upper(x, xt, ones, tol, n - 1 - it, eq, acc, out)
+    n_tiles = (n + _TILE - 1) // _TILE
+    for tj in _prange(n_tiles):  # the lower triangle from the upper, tile by tile
+        j0 = tj * _TILE
+        j1 = min(n, j0 + _TILE)
+        for i0 in range(0, j1, _TILE):
+            for i in range(i0, min(i0 + _TILE, j1)):
+                for j in range(max(j0, i + 1), j1):
+                    eq[j, i] = eq[i, j]
     return eq
 
 
