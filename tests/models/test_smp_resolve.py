@@ -274,3 +274,22 @@ def _assess_without_new_passes(x, s, c, opt):  # type: ignore[no-untyped-def]
     with dm.compiled_kernels(False):
         p = kern.pce(opt.pce, opt.victory, cs, unique)
     return kern.TurnState(d=d, risk=risk, win=p[owner], unique=unique)
+
+
+@needs_numba
+@pytest.mark.parametrize("dim", [1, 5, 8, 13, 50, 128, 129, 260])
+def test_compiled_distances_equal_numpy_to_the_bit(dim: int) -> None:
+    """distances() compiled (vectorised over the second set, two rows per pass) equals
+    the NumPy expression for any number of dimensions, with an odd number of rows and an
+    actor without saliences."""
+    rng = np.random.default_rng([12, dim])
+    x, s, _ = _inputs(71, dim, 12)
+    s[3] = 0.0
+    y = rng.uniform(0.0, 1.0, (300, dim))
+    for other in (None, y):
+        with dm.compiled_kernels(True):
+            a = kern.distances(x, s, other)
+        with dm.compiled_kernels(False):
+            b = kern.distances(x, s, other)
+        np.testing.assert_array_equal(a, b)
+        assert np.all(a[3] == 0.0)

@@ -306,6 +306,42 @@ def _bargain_utils_nb(x, s, d, r_self, risk, inits, rcvrs, yit, yjt):
 
 
 @_pjit
+def _distances_nb(x, s, yt):
+    # (3.1) distances(x, s, y) with yt = y.T: d[i, j] = sqrt(Σ_k (s_ik (x_ik - y_jk))² /
+    # Σ_k s_ik²), 0 for all-zero saliences, every sum in NumPy's pairwise order (the same
+    # numbers as the NumPy expression for any D); vectorised over j, two rows per pass for
+    # 8 <= D <= 128 (_pair_distances). Pairs of rows run on parallel threads.
+    # O(N M D) time, O(N M) memory.
+    n, dim = x.shape
+    mm_all = yt.shape[1]
+    out = np.empty((n, mm_all))
+    pairs = 8 <= dim <= _PW_BLOCK
+    for it in _prange((n + 1) // 2):
+        a = 2 * it
+        b = min(a + 1, n - 1)
+        ds = np.empty(dim)
+        for kk in range(dim):
+            ds[kk] = s[a, kk] * s[a, kk]
+        s2a = _pw_sum(ds, 0, dim)
+        for kk in range(dim):
+            ds[kk] = s[b, kk] * s[b, kk]
+        s2b = _pw_sum(ds, 0, dim)
+        acc = np.empty((8, _CHUNK))
+        acc2 = np.empty((8, _CHUNK))
+        for m0 in range(0, mm_all, _CHUNK):
+            m1 = min(mm_all, m0 + _CHUNK)
+            if pairs and b != a:
+                _pair_distances(
+                    x, s, a, b, s2a, s2b, yt, m0, m1, acc, acc2, out[a, m0:m1], out[b, m0:m1]
+                )
+            else:
+                _chunk_distances(x, s, a, s2a, yt, m0, m1, acc, out[a, m0:m1])
+                if b != a:
+                    _chunk_distances(x, s, b, s2b, yt, m0, m1, acc, out[b, m0:m1])
+    return out
+
+
+@_pjit
 def _option_coalitions_nb(rule, w, g, cols, nopt):
     # (3.4) coalitions() of every mover's election, straight from the option-major
     # utilities g (rows: options, columns: voters): mover p's options are the rows
@@ -476,7 +512,14 @@ def _first_unique_nb(eq, cand):
 _NB_RESOLVE: Any = (_bargain_utils_nb, _option_coalitions_nb) if _NUMBA_OK else None
 #: (utilities of a distance matrix, linear victory probabilities, masked row sums)
 _NB_ASSESS: Any = (
-    (_utils_nb, _linear_victory_nb, _masked_row_sums_nb, _within_sym_nb, _first_unique_nb)
+    (
+        _utils_nb,
+        _linear_victory_nb,
+        _masked_row_sums_nb,
+        _within_sym_nb,
+        _first_unique_nb,
+        _distances_nb,
+    )
     if _NUMBA_OK
     else None
 )
@@ -486,5 +529,6 @@ NUMBA_OK = _NUMBA_OK
 #: (bargain utilities, option coalitions) of the resolution
 NB_RESOLVE = _NB_RESOLVE
 #: (utilities of a distance matrix, linear victory probabilities, masked row sums, the
-#: symmetric "within tol" relation, unique positions and owners) of the assessment
+#: symmetric "within tol" relation, unique positions and owners, distances) of the
+#: assessment
 NB_ASSESS = _NB_ASSESS
