@@ -25,7 +25,8 @@ target j with every third party n), evaluated in chunks over i so that no N³ ar
 held at once. KTAB's own code evaluates the same estimates from every actor's perspective
 (N⁴) for its database log; only the N³ estimates of the initiators' own perspectives
 enter the dynamics, so we compute only those. When numba is importable the O(N³) loops
-(coalitions, challenges) and the distances run as compiled kernels (:mod:`._smp_numba`; set
+(coalitions, challenges) and the distances run as compiled kernels (:mod:`._smp_numba`), and
+so do the resolution and the assessment's O(N²) passes (:mod:`._smp_resolve_numba`; set
 ``DETENTE_NO_NUMBA=1`` to keep them off, or switch them with
 :func:`detente.models.compiled_kernels`); the NumPy code is the reference and the
 fallback, and the tests check that both give the same numbers. The compiled kernel for

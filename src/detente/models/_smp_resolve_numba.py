@@ -14,8 +14,11 @@ numbers without those temporaries:
 * :func:`_option_coalitions_nb` computes each mover's coalitions straight from the rows
   of ``gT`` it needs (no gather), votes accumulated in voter order from 1e-8 exactly as
   ``_coalitions_many_nb`` accumulates them;
-* :func:`_self_utils_nb` fuses the assessment's ``bs_util`` with the contiguous copy the
-  coalition kernel reads.
+* for the assessment: :func:`_utils_nb` (``bs_util`` of a distance matrix in one pass),
+  :func:`_linear_victory_nb` and :func:`_masked_row_sums_nb` (the conditional PCE with
+  linear victory probabilities around NumPy's log), :func:`_within_sym_nb` and
+  :func:`_first_unique_nb` (KTAB's unique positions: each pair once, then the scan in
+  order) and :func:`_distances_nb` (distances vectorised over the second set).
 
 Every sum is formed in the order NumPy forms it (:func:`_pw_sum` reproduces NumPy's
 pairwise summation), so the results are the same to the last bit as those of the NumPy
