@@ -133,14 +133,19 @@ def test_spatial_honours_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         _smp_kernel, "_NB", tuple(spying(f"nb{k}", f) for k, f in enumerate(_smp_kernel._NB))
     )
-    monkeypatch.setattr(_smp_kernel, "_NB_DIST", (spying("dist", _smp_kernel._NB_DIST[0]),))
+    for attr, tag in (("_NB_ASSESS", "as"), ("_NB_RESOLVE", "res")):
+        kernels = getattr(_smp_kernel, attr)
+        monkeypatch.setattr(
+            _smp_kernel, attr, tuple(spying(f"{tag}{k}", f) for k, f in enumerate(kernels))
+        )
     scenario = _scenario(70, 9)
     model = Spatial(max_turns=3)
     with dm.compiled_kernels(False):
         off = model.forecast(scenario).outcome
     assert not calls
     on = model.forecast(scenario).outcome
-    assert {"nb0", "nb1", "dist"} <= set(calls)
+    # coalitions, challenges, distances, the resolution's utilities and coalitions
+    assert {"nb0", "nb1", "as5", "res0", "res1"} <= set(calls)
     np.testing.assert_allclose(on, off, atol=1e-9)
 
 

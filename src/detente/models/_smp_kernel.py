@@ -25,7 +25,8 @@ target j with every third party n), evaluated in chunks over i so that no N³ ar
 held at once. KTAB's own code evaluates the same estimates from every actor's perspective
 (N⁴) for its database log; only the N³ estimates of the initiators' own perspectives
 enter the dynamics, so we compute only those. When numba is importable the O(N³) loops
-(coalitions, challenges) and the distances run as compiled kernels (:mod:`._smp_numba`; set
+(coalitions, challenges) and the distances run as compiled kernels (:mod:`._smp_numba`), and
+so do the resolution and the assessment's O(N²) passes (:mod:`._smp_resolve_numba`; set
 ``DETENTE_NO_NUMBA=1`` to keep them off, or switch them with
 :func:`detente.models.compiled_kernels`); the NumPy code is the reference and the
 fallback, and the tests check that both give the same numbers. The compiled kernel for
@@ -52,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from detente import progress
-from detente.models import _compiled, _smp_numba
+from detente.models import _compiled, _smp_numba, _smp_resolve_numba
 
 __all__ = [
     "BARGAINS",
@@ -105,6 +106,10 @@ PROB_RTOL = 1e-9
 #: targets of largest utility loss that the compiled challenge kernel evaluates first
 _FIRST_TARGETS = 32
 
+#: options from which an election of the resolution runs on the blocked coalition kernel
+#: (parallel over its options) rather than on one thread of the kernel over the movers
+_WIDE_ELECTION = 32
+
 #: elements of the largest temporary array a chunked NumPy kernel builds
 _CHUNK_ELEMENTS = 2_000_000
 
@@ -125,16 +130,16 @@ def distances(x: np.ndarray, s: np.ndarray, y: np.ndarray | None = None) -> np.n
 
     ``x`` and ``s`` are ``(N, D)``; ``y`` is ``(M, D)`` (default ``x``). Rows whose
     saliences are all zero give distance 0 (KTAB asserts they do not occur). With the
-    compiled kernels and 8 to 128 dimensions a compiled loop gives the same numbers
-    (NumPy's summation order over the dimensions reproduced) without ``(N, M, D)``
+    compiled kernels a compiled loop gives the same numbers (NumPy's pairwise summation
+    over the dimensions reproduced), vectorised over the ``y`` and without ``(N, M, D)``
     temporaries: O(N M D) time, O(N M) memory.
     """
     y = x if y is None else y
-    if compiled_on() and 8 <= x.shape[1] <= 128 and x.shape[0] * y.shape[0] >= 4096:
-        return _NB_DIST[0](
+    if compiled_on() and x.ndim == 2 and x.shape[0] * y.shape[0] >= 4096:
+        return _NB_ASSESS[5](
             np.ascontiguousarray(x, dtype=np.float64),
             np.ascontiguousarray(s, dtype=np.float64),
-            np.ascontiguousarray(y, dtype=np.float64),
+            np.ascontiguousarray(np.asarray(y, dtype=np.float64).T),
         )
     s2 = (s * s).sum(axis=-1)
     out = np.empty((x.shape[0], y.shape[0]))
@@ -150,7 +155,22 @@ def distances(x: np.ndarray, s: np.ndarray, y: np.ndarray | None = None) -> np.n
 
 
 def bs_util(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
-    """(3.2) ``u = (1 - d)(1 + d R)``; for ``d > 1`` (round-off) ``(1 - d)(1 + R)``."""
+    """(3.2) ``u = (1 - d)(1 + d R)``; for ``d > 1`` (round-off) ``(1 - d)(1 + R)``.
+
+    For a 2-D ``d`` and one ``R`` per row (``(N, 1)``) the compiled kernels compute the same
+    numbers in one parallel pass without NumPy's temporaries (O(N M) time and memory)."""
+    if (
+        compiled_on()
+        and isinstance(d, np.ndarray)
+        and d.ndim == 2
+        and d.size >= 4096
+        and isinstance(r, np.ndarray)
+        and r.shape == (d.shape[0], 1)
+    ):
+        return _NB_ASSESS[0](
+            np.ascontiguousarray(d, dtype=np.float64),
+            np.ascontiguousarray(r[:, 0], dtype=np.float64),
+        )
     return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
 
 
@@ -313,14 +333,25 @@ def pce(
     and ``markov_incentive``: KTAB's fixed-point iterations with half steps.
     """
     m = c.shape[-1]
-    ct = np.swapaxes(c, -1, -2)
-    pv = victory_prob(victory, c, ct)
-    idx = np.arange(m)
-    pv[..., idx, idx] = 0.5
     if options is None:
         options = np.ones(c.shape[:-1], dtype=bool)
     opt = np.broadcast_to(options, c.shape[:-1])
     optf = opt.astype(float)
+    idx = np.arange(m)
+    if model == "conditional" and victory == "linear" and c.ndim == 2 and m >= 64 and compiled_on():
+        # one election of many options (the assessment's): the same numbers from compiled
+        # passes (the transposed sum in cache-sized tiles, the masked row sums pairwise),
+        # NumPy's log in between
+        pv = _NB_ASSESS[1](np.ascontiguousarray(c, dtype=np.float64))
+        np.log(pv, out=pv)
+        logp = _NB_ASSESS[2](pv, np.ascontiguousarray(optf))
+        logp = np.where(opt, logp, -np.inf)
+        top = logp.max(axis=-1, keepdims=True)
+        p = np.exp(logp - top)
+        return p / p.sum(axis=-1, keepdims=True)
+    ct = np.swapaxes(c, -1, -2)
+    pv = victory_prob(victory, c, ct)
+    pv[..., idx, idx] = 0.5
     if model == "conditional":
         logp = (np.log(pv) * optf[..., None, :]).sum(axis=-1)
         logp = np.where(opt, logp, -np.inf)
@@ -393,9 +424,17 @@ def unique_positions(
     position, which no reordering of the actors changes (2-D ``x`` only).
     """
     n = x.shape[-2]
-    if x.ndim == 2 and compiled_on() and 8 <= x.shape[1] <= 128 and n * n >= 4096:
-        # compiled, NumPy's summation order over the dimensions: the same booleans
-        eq = _NB_WITHIN[0](np.ascontiguousarray(x, dtype=np.float64), float(tol))
+    if x.ndim == 2 and compiled_on() and n * n >= 4096:
+        # compiled, NumPy's summation order over the dimensions: the same booleans, each
+        # pair evaluated once (the relation is symmetric to the bit); then KTAB's scan in
+        # order compiled too. O(N² D / 2) time, O(N²) memory (booleans).
+        xc = np.ascontiguousarray(x, dtype=np.float64)
+        eq = _NB_ASSESS[3](xc, np.ascontiguousarray(xc.T), np.ones_like(xc), float(tol))
+        if not canonical:
+            cand = np.ones(n, dtype=bool) if candidates is None else candidates
+            cand = np.ascontiguousarray(np.broadcast_to(cand, (n,)), dtype=np.bool_)
+            unique, owner = _NB_ASSESS[4](eq, cand)
+            return unique, owner.astype(int)
     elif x.ndim == 2:  # in blocks of rows: never an (N, N, D) temporary
         eq = np.empty((n, n), dtype=bool)
         step = max(1, _CHUNK_ELEMENTS // max(1, n * x.shape[1]))
@@ -771,11 +810,17 @@ def resolve(
     with the two bargain positions substituted); deterministic transition = most
     probable bargain (the first of those within ``PROB_RTOL`` of it). Returns new
     positions, the initiator of the chosen bargain (-1 for the status quo) and its
-    probability."""
+    probability.
+
+    Time O(N (N + B D) + Σ_k N M_k²) for B bargains and M_k options of actor k; memory
+    O(N B) for the utilities of the bargains. With the compiled kernels
+    (:mod:`._smp_resolve_numba`) the utilities come from one fused pass, option-major,
+    and each actor's coalitions straight from them (no ``(actors, voters, options)``
+    gather): the same numbers as the NumPy expressions with compiled coalitions (votes
+    summed in voter order), equal up to rounding to the NumPy-only path (pairwise sums).
+    """
     n = x.shape[0]
     r_self = est_risk(risk, risk, opt.risk_adjust)
-    u_state = bs_util(d, r_self[:, None])  # u_a(x_n)
-    total = u_state.sum(axis=1)
     inits = np.flatnonzero(target >= 0)
     rcvrs = target[inits]
     new = x.copy()
@@ -783,39 +828,69 @@ def resolve(
     chosen_p = np.ones(n)
     if inits.size == 0:
         return new, chosen, chosen_p
+    fast = compiled_on() and _NB_RESOLVE is not None
     # utility to every actor a of bargain m: (Σ_n u_a(x_n) - u_a(x_I) - u_a(x_R)
     #                                          + u_a(b_I) + u_a(b_R)) / N
-    ui = bs_util(distances(x, s, bi[inits]), risk[:, None])
-    ur = bs_util(distances(x, s, bj[inits]), risk[:, None])
-    g = np.empty((n, inits.size + 1))
-    g[:, 0] = total / n
-    g[:, 1:] = (total[:, None] - u_state[:, inits] - u_state[:, rcvrs] + ui + ur) / n
-    involved = np.zeros((n, inits.size), dtype=bool)
-    involved[inits, np.arange(inits.size)] = True
-    involved[rcvrs, np.arange(inits.size)] = True
-    count = involved.sum(axis=1)
+    if fast:  # option-major: gt[m, a] = g[a, m]
+        gt = _NB_RESOLVE[0](
+            np.ascontiguousarray(x, dtype=np.float64),
+            np.ascontiguousarray(s, dtype=np.float64),
+            np.ascontiguousarray(d, dtype=np.float64),
+            np.ascontiguousarray(r_self, dtype=np.float64),
+            np.ascontiguousarray(risk, dtype=np.float64),
+            inits.astype(np.int64),
+            rcvrs.astype(np.int64),
+            np.ascontiguousarray(bi[inits].T, dtype=np.float64),
+            np.ascontiguousarray(bj[inits].T, dtype=np.float64),
+        )
+        w = np.array(cap, dtype=np.float64)
+    else:
+        u_state = bs_util(d, r_self[:, None])  # u_a(x_n)
+        total = u_state.sum(axis=1)
+        ui = bs_util(distances(x, s, bi[inits]), risk[:, None])
+        ur = bs_util(distances(x, s, bj[inits]), risk[:, None])
+        g = np.empty((n, inits.size + 1))
+        g[:, 0] = total / n
+        g[:, 1:] = (total[:, None] - u_state[:, inits] - u_state[:, rcvrs] + ui + ur) / n
+    # every actor's bargains, in initiator order: (actor, bargain) pairs sorted, and each
+    # pair's slot among its actor's options (0 is the status quo); O(B log B)
+    actor = np.concatenate([inits, rcvrs])
+    bargain = np.concatenate([np.arange(inits.size), np.arange(inits.size)])
+    order = np.lexsort((bargain, actor))
+    actor, bargain = actor[order], bargain[order]
+    count = np.bincount(actor, minlength=n)
+    slot = np.arange(actor.size) - (np.cumsum(count) - count)[actor] + 1
     movers = np.flatnonzero(count > 0)
     n_opt = count[movers] + 1
     # actors with similar numbers of bargains are solved together, padded to the bucket's
     # width with masked-out options (power-of-two buckets bound the padding)
     bucket = np.ceil(np.log2(n_opt)).astype(int)
+    kw = {"rule": opt.voting_rule, "victory": opt.victory, "model": opt.pce}
+    row_of = np.full(n, -1)
     for b in np.unique(bucket):
         ks = movers[bucket == b]
         width = int(n_opt[bucket == b].max())
-        inv = involved[ks]
-        rows, bargain = np.nonzero(inv)  # row-major: bargains in initiator order
-        slot = np.cumsum(inv, axis=1)[rows, bargain]
+        row_of[ks] = np.arange(ks.size)
+        sel = np.flatnonzero(row_of[actor] >= 0)
+        rows = row_of[actor[sel]]
+        row_of[ks] = -1
         cols = np.zeros((ks.size, width), dtype=int)  # column 0 = status quo
-        cols[rows, slot] = 1 + bargain
+        cols[rows, slot[sel]] = 1 + bargain[sel]
         mask = np.zeros((ks.size, width), dtype=bool)
         mask[:, 0] = True
-        mask[rows, slot] = True
-        u = np.moveaxis(g[:, cols], 0, 1)  # (actors k, voters, options)
-        kw = {"rule": opt.voting_rule, "victory": opt.victory, "model": opt.pce}
-        if ks.size == 1:
-            p = scalar_pce(cap, u[0], options=mask[0], **kw)[None]
+        mask[rows, slot[sel]] = True
+        if fast:
+            c = _mover_coalitions(opt.voting_rule, w, gt, cols, count[ks] + 1)
+            if ks.size == 1:
+                p = pce(opt.pce, opt.victory, c[0], mask[0])[None]
+            else:
+                p = pce(opt.pce, opt.victory, c, mask)
         else:
-            p = scalar_pce(cap, u, options=mask, **kw)
+            u = np.moveaxis(g[:, cols], 0, 1)  # (actors k, voters, options)
+            if ks.size == 1:
+                p = scalar_pce(cap, u[0], options=mask[0], **kw)[None]
+            else:
+                p = scalar_pce(cap, u, options=mask, **kw)
         # the most probable bargain; within PROB_RTOL of it, the first in order
         top = p.max(axis=1, keepdims=True)
         m = np.argmax(p >= top - PROB_RTOL * np.abs(top), axis=1)
@@ -826,6 +901,36 @@ def resolve(
         chosen[kk] = which
         new[kk] = np.where((which == kk)[:, None], bi[which], bj[which])
     return new, chosen, chosen_p
+
+
+def _mover_coalitions(
+    rule: str, w: np.ndarray, gt: np.ndarray, cols: np.ndarray, nopt: np.ndarray
+) -> np.ndarray:
+    """(3.4) Coalitions of the elections of one bucket of :func:`resolve` (compiled
+    kernels only): mover p votes over the options ``cols[p, :nopt[p]]`` (rows of the
+    option-major utilities ``gt``); its slots up to the bucket's width ``W`` repeat the
+    status quo, as in the NumPy path. Returns ``(P, W, W)``.
+
+    Narrow buckets go to one parallel kernel over the movers (no gather); a wide election
+    (``W >= _WIDE_ELECTION``: an actor many initiators target) gathers its ``(N, M)``
+    utilities and runs the blocked coalition kernel, parallel over its options. Both sum
+    every coalition's votes in voter order from 1e-8, so the numbers are the same. The
+    padded slots copy the status quo's sums (the voting rules other than ``asymprosp`` are
+    odd in the utility difference, so these are the numbers a padded option gets);
+    for ``asymprosp`` they are computed as options. O(Σ_p N M_p²) time.
+    """
+    p_count, width = cols.shape
+    code = np.int64(_RULE_CODE[rule])
+    if width < _WIDE_ELECTION:
+        return _NB_RESOLVE[1](code, w, gt, cols.astype(np.int64), nopt.astype(np.int64))
+    c = np.empty((p_count, width, width))
+    slots = np.arange(width)
+    for p in range(p_count):
+        m = width if rule == "asymprosp" else int(nopt[p])
+        u = np.ascontiguousarray(gt[cols[p, :m]].T)  # (voters, options)
+        real = np.where(slots < m, slots, 0)
+        c[p] = coalitions(rule, w, u)[np.ix_(real, real)]
+    return c
 
 
 def _ratio_share(ratio: float, stop: float) -> float:
@@ -915,6 +1020,8 @@ _NB_DIST: Any = _smp_numba.NB_DIST
 _NB_WITHIN: Any = _smp_numba.NB_WITHIN
 _NB_LINE: Any = _smp_numba.NB_LINE
 _NB: Any = _smp_numba.NB
+_NB_RESOLVE: Any = _smp_resolve_numba.NB_RESOLVE
+_NB_ASSESS: Any = _smp_resolve_numba.NB_ASSESS
 HAVE_NUMBA = _NUMBA_OK
 
 
