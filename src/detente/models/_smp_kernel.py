@@ -1016,8 +1016,6 @@ _TP_CODE = {r: k for k, r in enumerate(THIRD_PARTY)}
 # the compiled kernels (numba) live in ._smp_numba; these names are read at every call
 _NUMBA_OK = _smp_numba.NUMBA_OK
 _NB_MANY: Any = _smp_numba.NB_MANY
-_NB_DIST: Any = _smp_numba.NB_DIST
-_NB_WITHIN: Any = _smp_numba.NB_WITHIN
 _NB_LINE: Any = _smp_numba.NB_LINE
 _NB: Any = _smp_numba.NB
 _NB_RESOLVE: Any = _smp_resolve_numba.NB_RESOLVE

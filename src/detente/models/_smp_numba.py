@@ -1,7 +1,10 @@
 """Compiled (numba) kernels of the spatial model and the probabilistic Condorcet
-election: the O(N³) loops (coalitions, challenges), the distances and the one-dimensional
-coalitions, each equal to its NumPy counterpart in :mod:`._smp_kernel` (the reference and
-the fallback) to the last bit or up to rounding, as each says.
+election: the O(N³) loops (coalitions, challenges; the challenges' single-precision screen
+of targets) and the one-dimensional coalitions, each equal to its NumPy counterpart in
+:mod:`._smp_kernel` (the reference and the fallback) to the last bit or up to rounding,
+as each says (the screen only rules targets out: the choices are those of evaluating every
+target). The resolution's and the assessment's kernels are in
+:mod:`._smp_resolve_numba`.
 
 Nothing here is used directly: :mod:`._smp_kernel` dispatches to these kernels when numba
 is importable and the setting :func:`detente.models.compiled_kernels` is on
@@ -17,7 +20,7 @@ import numpy as np
 
 from detente.models import _compiled
 
-__all__ = ["NB", "NB_DIST", "NB_LINE", "NB_MANY", "NB_WITHIN", "NUMBA_OK"]
+__all__ = ["NB", "NB_LINE", "NB_MANY", "NUMBA_OK"]
 
 _numba: Any = None
 if _compiled.available():  # with DETENTE_NO_NUMBA set numba is not even imported
@@ -839,67 +842,6 @@ def _line_sorted_nb(xs, cw, cxw, le, lt):
     return cs
 
 
-@_jit
-def _sum_run(a, dim, body):
-    # NumPy's pairwise sum of a[:dim] for 8 <= dim <= 128 (body: dim rounded down to 8)
-    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
-    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
-    for k in range(8, body, 8):
-        r0 += a[k]
-        r1 += a[k + 1]
-        r2 += a[k + 2]
-        r3 += a[k + 3]
-        r4 += a[k + 4]
-        r5 += a[k + 5]
-        r6 += a[k + 6]
-        r7 += a[k + 7]
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for k in range(body, dim):
-        res += a[k]
-    return res
-
-
-@_pjit
-def _distances_nb(x, s, y):
-    # distances() for 8 <= D <= 128: Σ_k (s_ik (x_ik - y_jk))² and Σ_k s_ik² summed as
-    # NumPy sums a contiguous run of at most 128 values (eight running sums over the
-    # multiples of 8, added as a tree, then the tail): the same numbers to the last bit.
-    # Rows are independent and run on parallel threads.
-    n, dim = x.shape
-    mm = y.shape[0]
-    out = np.empty((n, mm))
-    body = dim - dim % 8
-    for i in _prange(n):
-        ds = np.empty(dim)
-        for k in range(dim):
-            ds[k] = s[i, k] * s[i, k]
-        s2 = _sum_run(ds, dim, body)
-        for j in range(mm):
-            for k in range(dim):
-                v = (x[i, k] - y[j, k]) * s[i, k]
-                ds[k] = v * v
-            out[i, j] = np.sqrt(_sum_run(ds, dim, body) / s2) if s2 > 0.0 else 0.0
-    return out
-
-
-@_pjit
-def _within_nb(x, tol):
-    # unique_positions()' relation for 8 <= D <= 128: Euclidean distance below tol, the
-    # squares summed as NumPy sums a contiguous run (see _sum_run): the same booleans
-    # without (N, N, D) temporaries; rows on parallel threads
-    n, dim = x.shape
-    out = np.empty((n, n), dtype=np.bool_)
-    body = dim - dim % 8
-    for i in _prange(n):
-        ds = np.empty(dim)
-        for j in range(n):
-            for k in range(dim):
-                v = x[i, k] - x[j, k]
-                ds[k] = v * v
-            out[i, j] = np.sqrt(_sum_run(ds, dim, body)) < tol
-    return out
-
-
 @_pjit
 def _coalitions_many_nb(rule, w, u):
     # coalitions() of P problems at once, u[p, k, m] (voter weights w[k] shared): each
@@ -932,8 +874,6 @@ def _coalitions_many_nb(rule, w, u):
 
 
 _NB_MANY: Any = (_coalitions_many_nb,) if _NUMBA_OK else None
-_NB_DIST: Any = (_distances_nb,) if _NUMBA_OK else None
-_NB_WITHIN: Any = (_within_nb,) if _NUMBA_OK else None
 
 
 _NB_LINE: Any = (_line_sorted_nb,) if _NUMBA_OK else None
@@ -942,10 +882,7 @@ _NB: Any = (_coalitions_nb, _best_challenges_nb) if _NUMBA_OK else None
 
 #: whether the compiled kernels exist (numba importable, ``DETENTE_NO_NUMBA`` unset)
 NUMBA_OK = _NUMBA_OK
-#: (coalitions, best challenges); one-dimensional coalitions; distances; many coalitions
+#: (coalitions, best challenges); one-dimensional coalitions; many coalitions
 NB = _NB
 NB_LINE = _NB_LINE
-NB_DIST = _NB_DIST
 NB_MANY = _NB_MANY
-#: positions within a tolerance of each other (unique positions)
-NB_WITHIN = _NB_WITHIN
