@@ -639,9 +639,11 @@ def challenges(
     kernel evaluates only the targets that can win (see ``_best_for``: batches in order of
     the bound on the gain, the best found raised after each), which on typical inputs is a
     small share of them; the initiators for which more than a quarter of the targets stay
-    in reach evaluate all of them later, 16 at a time, so that each row of distances read
-    serves 16 initiators (a fifth of the initiators on random 2,000 x 50 inputs). The
-    NumPy path evaluates all, in chunks.
+    in reach (a fifth of them in the first turn of a random 2,000 x 50 run, nearly all
+    later) are screened 16 at a time in single precision with a rigorous bound on its
+    error (``_screen_block``), and only the targets the screen cannot rule out are
+    evaluated exactly; so the choices, probabilities and gains are those of evaluating
+    every target. The NumPy path evaluates all, in chunks.
     """
     n = d.shape[0]
     w = s_tot * cap

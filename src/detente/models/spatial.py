@@ -24,35 +24,43 @@ With the defaults this reproduces KTAB's logged positions on its SOE and dummyDa
 cases to the printed decimal at every turn, the same number of turns, and the win
 probabilities to 5e-5 (tests/models/test_spatial.py).
 
-Complexity, for N actors, D issues and T turns (T <= ``max_turns``): each turn costs
-O(N³ + N²·D) time: distances O(N²·D) (compiled, no (N, N, D) temporary), two
-probabilistic Condorcet elections over N positions O(N³) (compiled, vectorised over
-options, four voters per pass over the accumulators), the challenges O(N³) in the worst
-case and the resolution O(N²·D). A target's gain is at most its utility loss
-``|u_ii - u_ij|`` (times ``max(1, 2 s_j - 1)``), so the compiled challenge kernel
-evaluates each initiator's targets (every third party each) in batches in decreasing order
-of that bound, raising the best gain found after every batch, and stops where the bound
-falls below it; the targets left out provably cannot be chosen, so the result is the one
-of evaluating them all. On random 2,000 x 50 inputs that leaves a median of 32 targets an
-initiator; the fifth of the initiators whose best gain stays small evaluate nearly all
-targets (O(N²) each), 16 initiators at a time so that every row of distances read serves
-all 16. Nothing here depends on the actors lying on a line: the issues are dimensions of
-one space and each voter weighs distance by its own saliences, so the sorted-order prefix
-sums of the one-dimensional elections (:func:`._smp_kernel.line_coalitions`) do not apply,
-and a turn's risk attitudes change every utility, so last turn's coalitions cannot be
-reused. Memory is O(N² + T·N·D): a few (N, N) matrices (32 MB each at N = 2,000; no
-(N, N, D) array is built) and the positions of every turn.
+Complexity, for N actors, D issues and T turns (T <= ``max_turns``): each turn costs O(N³
++ N²·D) time: distances O(N²·D) (compiled, no (N, N, D) temporary), two probabilistic
+Condorcet elections over N positions O(N³) (compiled, vectorised over options, four voters
+per pass over the accumulators), the challenges O(N³) in the worst case and the resolution
+O(N²·D). A target's gain is at most its utility loss ``|u_ii - u_ij|`` (times ``max(1, 2
+s_j - 1)``), so the compiled challenge kernel evaluates each initiator's targets (every
+third party each) in batches in decreasing order of that bound, raising the best gain
+found after every batch, and stops where the bound falls below it; the targets left out
+provably cannot be chosen, so the result is the one of evaluating them all. On random
+2,000 x 50 inputs that leaves a median of 32 targets an initiator in the first turn; but
+the initiators whose best gain stays small next to that bound (a fifth in the first turn,
+nearly all by turn 40 as positions converge) would evaluate nearly all targets (O(N²)
+each). Those are screened instead, 16 initiators at a time (every row of distances read
+serves all 16), in single precision (twice the SIMD lanes, utilities carried as
+losses ``1 - u`` so that close positions keep their precision) with a rigorous bound on the screen's
+error, and only the targets the screen cannot rule out are evaluated exactly (a median of
+one an initiator at turn 40 of a 2,000 x 50 run); where it rules out little (weights
+concentrated on a few actors) every target is evaluated exactly, as before. The choices,
+probabilities and gains are those of evaluating every target in double precision. Nothing
+here depends on the actors lying on a line: the issues are dimensions of one space and
+each voter weighs distance by its own saliences, so the sorted-order prefix sums of the
+one-dimensional elections (:func:`._smp_kernel.line_coalitions`) do not apply, and a
+turn's risk attitudes change every utility, so last turn's coalitions cannot be reused.
+Memory is O(N² + T·N·D): a few (N, N) matrices (32 MB each at N = 2,000; no (N, N, D)
+array is built) and the positions of every turn.
 
 Measured (``benchmarks/bench_spatial.py --per-turn 2000x50``: ``bench_scale.py``'s inputs,
-2,000 actors x 50 issues, two turns; Intel Xeon with AVX-512, 2 cores shared with other
-work): 6.5 processor-seconds and 4.0 s wall a turn (challenges about half, the two
-elections' coalitions a fifth), 12.0 and 7.1 s before the blocked challenge search and the
-four-voter coalition passes (same numbers). Runs of this kind take close to
-``max_turns`` turns (250 x 50: 76 turns, 500 x 50: 96): a full 2,000 x 50 forecast takes
-544 s wall and 3.3 GB peak memory (``benchmarks/bench_scale.py --models spatial --sizes
-2000x50``; 100 turns, the limit), still beyond 5 minutes on 2 cores. The run itself
-(:meth:`Spatial.simulate`) peaks at 0.93 GB; the rest was built after it, for the forecast:
-mostly its trace (below).
+2,000 actors x 50 issues; Intel Xeon with AVX-512, 2 cores): 4.5 processor-seconds and
+2.4 s wall a turn over the first two turns (challenges 1.1 s, one election's coalitions
+0.36 s, the resolution 0.12 s), 2.8 s at turn 40 (challenges 1.7 s, where the screen does
+nearly all the work); 6.5 and 4.0 s before the screen and the compiled resolution, 12.0 and
+7.1 s before the blocked challenge search (same numbers throughout). Runs of this
+kind take close to ``max_turns`` turns (250 x 50: 76 turns, 500 x 50: 96): a full 2,000 x
+50 forecast takes 258 s wall and 0.84 GB peak memory (``benchmarks/bench_scale.py --models
+spatial --sizes 2000x50``; 100 turns, the limit; 283 s and 0.81 GB with the compiled code
+built for AVX2, as on a processor without AVX-512), against 544 s and 3.3 GB
+before the screened challenges, the compiled resolution and the bounded trace (below).
 
 The forecast's trace (:attr:`Forecast.events`) in full has one ``challenge`` event per
 challenge and one ``bargain`` event per accepted bargain, each carrying positions on every
