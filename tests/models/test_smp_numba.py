@@ -27,6 +27,40 @@ def _state(seed: int, n: int, dims: int, *, spread: float, sigma: float):
     return state, s.sum(axis=1), c, opt
 
 
+def _searched(seed: int, n: int, dims: int, *, spread: float, sigma: float):
+    """The compiled search's (target, P, gain, targets evaluated exactly) and, from
+    evaluating every target with the NumPy path, (target, P, gain)."""
+    from detente.models import _smp_numba as nbk
+
+    state, s_tot, c, opt = _state(seed, n, dims, spread=spread, sigma=sigma)
+    w = s_tot * c
+    rest = np.ascontiguousarray(
+        kern.est_risk(state.risk[:, None], state.risk[None, :], "one_third")
+    )
+    d = np.ascontiguousarray(state.d)
+    prob, gain = kern._challenges_numpy(d, state.risk, s_tot, w, opt)
+    fast = nbk._best_challenges_nb(
+        2,
+        1,
+        True,
+        d,
+        rest,
+        w,
+        s_tot,
+        kern.GAIN_RTOL,
+        kern.MIN_SIG_EDU,
+        np.int64(kern._FIRST_TARGETS),
+        1.0,
+    )
+    return fast, kern.best_targets(prob, gain)
+
+
+def _assert_same_choices(fast, slow) -> None:
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_allclose(fast[1], slow[1], atol=1e-12)
+    np.testing.assert_allclose(fast[2], slow[2], atol=1e-12)
+
+
 CASES = [
     # (seed, actors, dimensions, spread of positions, sigma of log capabilities)
     (1, 120, 5, 0.3, 1.0),  # scattered
@@ -96,32 +130,9 @@ def test_screened_search_chooses_as_evaluating_every_target(
     precision, the survivors evaluated exactly) chooses the targets that evaluating every
     target in double precision chooses, with the same probabilities and gains; the
     screened initiators evaluate few of their targets exactly."""
-    from detente.models import _smp_numba as nbk
-
-    state, s_tot, c, opt = _state(seed, n, dims, spread=spread, sigma=sigma)
-    w = s_tot * c
-    rest = np.ascontiguousarray(
-        kern.est_risk(state.risk[:, None], state.risk[None, :], "one_third")
-    )
-    d = np.ascontiguousarray(state.d)
-    prob, gain = kern._challenges_numpy(d, state.risk, s_tot, w, opt)
-    slow = kern.best_targets(prob, gain)
-    target, p_best, g_best, evaluated = nbk._best_challenges_nb(
-        2,
-        1,
-        True,
-        d,
-        rest,
-        w,
-        s_tot,
-        kern.GAIN_RTOL,
-        kern.MIN_SIG_EDU,
-        np.int64(kern._FIRST_TARGETS),
-        1.0,
-    )
-    np.testing.assert_array_equal(target, slow[0])
-    np.testing.assert_allclose(p_best, slow[1], atol=1e-12)
-    np.testing.assert_allclose(g_best, slow[2], atol=1e-12)
+    fast, slow = _searched(seed, n, dims, spread=spread, sigma=sigma)
+    _assert_same_choices(fast, slow)
+    evaluated = fast[3]
     screened = evaluated >= 0
     assert screened.any()  # the screen was used ...
     # ... and ruled out nearly every target (most where the weight is spread)
@@ -133,21 +144,7 @@ def test_search_falls_back_to_every_target_where_the_screen_decides_little() -> 
     orders of magnitude), the screen's bound is too wide to rule out targets; those
     initiators evaluate every target exactly (in blocks), and the choices still equal
     evaluating every target."""
-    from detente.models import _smp_numba as nbk
-
     n = 120
-    state, s_tot, c, opt = _state(7, n, 4, spread=0.3, sigma=4.0)
-    w = s_tot * c
-    rest = np.ascontiguousarray(
-        kern.est_risk(state.risk[:, None], state.risk[None, :], "one_third")
-    )
-    d = np.ascontiguousarray(state.d)
-    prob, gain = kern._challenges_numpy(d, state.risk, s_tot, w, opt)
-    slow = kern.best_targets(prob, gain)
-    target, p_best, g_best, evaluated = nbk._best_challenges_nb(
-        2, 1, True, d, rest, w, s_tot, kern.GAIN_RTOL, kern.MIN_SIG_EDU, np.int64(32), 1.0
-    )
-    assert (evaluated == n - 1).sum() >= 5
-    np.testing.assert_array_equal(target, slow[0])
-    np.testing.assert_allclose(p_best, slow[1], atol=1e-12)
-    np.testing.assert_allclose(g_best, slow[2], atol=1e-12)
+    fast, slow = _searched(7, n, 4, spread=0.3, sigma=4.0)
+    assert (fast[3] == n - 1).sum() >= 5
+    _assert_same_choices(fast, slow)

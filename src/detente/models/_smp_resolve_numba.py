@@ -38,33 +38,11 @@ from typing import Any
 
 import numpy as np
 
-from detente.models import _compiled
-from detente.models._smp_numba import _nb_util, _nb_vote
+# the same compiler settings as the other spatial kernels (numba absent or DETENTE_NO_NUMBA
+# set: plain Python functions, never called)
+from detente.models._smp_numba import _NUMBA_OK, _jit, _nb_util, _nb_vote, _pjit, _prange
 
 __all__ = ["NB_ASSESS", "NB_RESOLVE", "NUMBA_OK"]
-
-_numba: Any = None
-if _compiled.available():  # with DETENTE_NO_NUMBA set numba is not even imported
-    try:  # optional compiled kernels
-        import numba as _numba
-    except ImportError:  # pragma: no cover - numba not installed
-        _numba = None
-
-_NUMBA_OK = _numba is not None and _compiled.available()
-
-
-def _plain(fn: Any) -> Any:  # pragma: no cover - used only without numba
-    return fn
-
-
-# module-level functions, so that numba's on-disk cache can serve later processes
-_jit = _numba.njit(cache=True, nogil=True, error_model="numpy") if _NUMBA_OK else _plain
-#: kernels whose outer loop runs on parallel threads (independent iterations only, so the
-#: results do not depend on the number of threads; NUMBA_NUM_THREADS limits them)
-_pjit = (
-    _numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True) if _NUMBA_OK else _plain
-)
-_prange = _numba.prange if _NUMBA_OK else range
 
 #: NumPy's block of pairwise summation (PW_BLOCKSIZE in numpy's loops_utils.h.src)
 _PW_BLOCK = 128
