@@ -57,9 +57,10 @@ Measured (``benchmarks/bench_spatial.py --per-turn 2000x50``: ``bench_scale.py``
 nearly all the work); 6.5 and 4.0 s before the screen and the compiled resolution, 12.0 and
 7.1 s before the blocked challenge search (same numbers throughout). Runs of this
 kind take close to ``max_turns`` turns (250 x 50: 76 turns, 500 x 50: 96): a full 2,000 x
-50 forecast takes 258 s wall and 0.84 GB peak memory (``benchmarks/bench_scale.py --models
-spatial --sizes 2000x50``; 100 turns, the limit; 283 s and 0.81 GB with the compiled code
-built for AVX2, as on a processor without AVX-512), against 544 s and 3.3 GB
+50 forecast takes 258-285 s wall (two runs) and 0.84 GB peak memory
+(``benchmarks/bench_scale.py --models spatial --sizes 2000x50``; 100 turns, the limit;
+283 s and 0.81 GB with the compiled code built for AVX2, as on a processor without
+AVX-512), against 544 s and 3.3 GB
 before the screened challenges, the compiled resolution and the bounded trace (below).
 
 The forecast's trace (:attr:`Forecast.events`) in full has one ``challenge`` event per
