@@ -4,15 +4,13 @@ every result has its tables, its ``--json`` document and a readable summary."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import detente as dt
+from cli_runner import run_detente
 from detente.errors import InputError
 
 #: two proposals of a DEU-format file: Commission, Parliament and two member states
@@ -67,17 +65,7 @@ def test_forecast_plot_and_tables():
 
 
 def _cli(*args: str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-m", "detente", *args, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],  # a temporary run store
-        },
-    )
+    proc = run_detente(*args, "--json", timeout=300)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

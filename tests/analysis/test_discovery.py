@@ -10,14 +10,12 @@ restrict a's position from above.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from scipy import stats
 
+from cli_runner import run_detente
 from detente.analysis.discovery import discover, ks_scores
 from detente.analysis.ensemble import run_ensemble
 from detente.analysis.perturb import PerturbationPlan, Spread
@@ -99,30 +97,7 @@ def test_ks_scores_equal_scipy():
 
 
 def test_cli_discover_on_the_bundled_scenario():
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "detente",
-            "discover",
-            "-n",
-            "2000",
-            "--target",
-            "reset",
-            "--threshold",
-            "0.3",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-            "COLUMNS": "120",
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-        },
-    )
+    res = run_detente("discover", "-n", "2000", "--target", "reset", "--threshold", "0.3", "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["target"] == "reset" and data["draws"] == 2000

@@ -15,13 +15,11 @@ positions on ranges of width ``d_a``:
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from cli_runner import run_detente
 from detente.analysis.drivers import run_counts, sensitivity
 from detente.analysis.perturb import PerturbationPlan, Spread
 from detente.errors import InputError
@@ -142,31 +140,17 @@ def test_bad_settings_are_input_errors(tiny, kw, text):
 
 
 def test_cli_sensitivity_on_the_bundled_scenario():
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "detente",
-            "sensitivity",
-            "--samples",
-            "16",
-            "--trajectories",
-            "4",
-            "--field",
-            "position",
-            "--actor",
-            "russia",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-            "COLUMNS": "120",
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-        },
+    res = run_detente(
+        "sensitivity",
+        "--samples",
+        "16",
+        "--trajectories",
+        "4",
+        "--field",
+        "position",
+        "--actor",
+        "russia",
+        "--json",
     )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)

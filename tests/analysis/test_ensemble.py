@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from cli_runner import run_detente
 from detente.analysis.ensemble import QUANTILES, pool_size, run_ensemble
 from detente.analysis.perturb import BLOCK, PerturbationPlan, Spread
 from detente.errors import InputError
@@ -272,18 +273,7 @@ def test_write_csv_and_parquet_and_refuse_overwrite(tiny, tmp_path):
 
 # ------------------------------------------------------------------------ CLI
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "detente", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-            "COLUMNS": "120",
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-        },
-    )
+    return run_detente(*args, timeout=timeout)
 
 
 @pytest.fixture

@@ -3,28 +3,15 @@ exercised by the browser tests)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 
+from cli_runner import run_detente_codes
 from detente.app import APP_FILE
 from detente.cli.app_cmd import streamlit_command, streamlit_env
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "detente", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-            "COLUMNS": "120",
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-        },
-    )
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_detente_codes(*args, timeout=60)
 
 
 def _option(cmd: list[str], name: str) -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_runner import run_detente_codes
 
 EU27 = "29,29,29,29,27,27,14,13,12,12,12,12,12,10,10,10,7,7,7,7,7,4,4,4,4,4,3"
 EU27_NAMES = "de,fr,it,uk,es,pl,ro,nl,be,cz,el,hu,pt,at,bu,se,dk,fi,ie,lt,sk,cy,ee,lv,lu,si,mt"
@@ -16,19 +15,7 @@ EU27_NAMES = "de,fr,it,uk,es,pl,ro,nl,be,cz,el,hu,pt,at,bu,se,dk,fi,ie,lt,sk,cy,
 
 def run80(*args: str) -> tuple[int, str, str]:
     """The command in a terminal 80 columns wide."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "detente", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            "COLUMNS": "80",
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-        },
-    )
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_detente_codes(*args, columns=80)
 
 
 def test_eu27_table_at_80_columns():

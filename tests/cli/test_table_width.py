@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cli_runner import run_detente
 from detente.cli.tables import MODEL_ABBREVIATIONS, fit_table, print_table, wrap_cell
 from detente.models import available
 from detente.scenarios import load_bundled
@@ -123,18 +124,7 @@ def test_file_output_without_columns_is_as_wide_as_the_table(monkeypatch):
 
 # ----------------------------------------------------------------------------- commands
 def _run(*args: str, columns: int = 80) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "detente", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            "COLUMNS": str(columns),
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-        },
-    )
+    proc = run_detente(*args, columns=columns, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

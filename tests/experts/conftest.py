@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_runner import run_detente_codes
 from detente.scenario import Actor, Issue, Scale, Scenario, Stance
 
 Fill = Callable[..., Path]
@@ -80,19 +78,7 @@ def fill() -> Fill:
 
 
 @pytest.fixture
-def cli(tmp_path_factory: pytest.TempPathFactory):
-    """Run ``python -m detente ARGS`` in a subprocess: (exit code, stdout, stderr); runs it
-    records go to a temporary store (``DETENTE_HOME``), never the user's."""
-    home = os.environ.get("DETENTE_HOME") or str(tmp_path_factory.mktemp("detente_home"))
-
-    def run(*args: str, timeout: float = 120) -> tuple[int, str, str]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "detente", *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "NO_COLOR": "1", "DETENTE_HOME": home},
-        )
-        return proc.returncode, proc.stdout, proc.stderr
-
-    return run
+def cli():
+    """Run ``python -m detente ARGS`` in a subprocess: (exit code, stdout, stderr); the runs
+    it records go to the test's temporary store (``DETENTE_HOME``), never the user's."""
+    return run_detente_codes

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import detente.models._eu_kernel as kernel
 import detente.models._eu_numba as compiled
 import detente.models.expected_utility as eu_module
+from cli_runner import run_detente_codes
 from detente.errors import InputError
 from detente.models.expected_utility import ExpectedUtility
 from detente.models.registry import get_model
@@ -706,19 +707,7 @@ def test_detente_no_numba_keeps_the_numpy_kernel():
 
 # --------------------------------------------------------------------------- command line
 def _cli(*args: str) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "detente", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-            "COLUMNS": "120",
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-        },
-    )
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_detente_codes(*args)
 
 
 def test_cli_json_trajectories_and_trace():

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_runner import run_detente_codes
 
 
 def _cli(*args: str, cwd: Path) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "detente", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-        env={
-            "DETENTE_HOME": os.environ["DETENTE_HOME"],
-            "COLUMNS": "120",
-            "PATH": "/usr/bin:/bin",
-            "NO_COLOR": "1",
-        },
-    )
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_detente_codes(*args, timeout=180, cwd=cwd)
 
 
 def test_report_of_the_bundled_scenario(tmp_path):

@@ -20,12 +20,11 @@ errors 10, 20, 20, 100: MAE 37.5, RMSE sqrt(2725), median AE 20, within 10: 1 of
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_runner import run_detente_codes
 
 HAND_CSV = """prnrnmc,isnrnmc,prnr,cod,prname,isnr,pcom,pep,pat,pbe,rp,out,scom,sep,sat,sbe
 1,1,d01001,2001/0001(COD),alpha,d01001i1,100,0,50,,0,60,50,50,100,0
@@ -59,18 +58,6 @@ def run_cli():
     """Run ``python -m detente ARGS`` in a subprocess: (exit code, stdout, stderr)."""
 
     def run(*args: str, timeout: float = 120) -> tuple[int, str, str]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "detente", *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={
-                "DETENTE_HOME": os.environ["DETENTE_HOME"],
-                "COLUMNS": "100",
-                "PATH": "/usr/bin:/bin",
-                "NO_COLOR": "1",
-            },
-        )
-        return proc.returncode, proc.stdout, proc.stderr
+        return run_detente_codes(*args, columns=100, timeout=timeout)
 
     return run
