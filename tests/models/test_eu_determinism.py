@@ -114,7 +114,7 @@ def test_compiled_kernel_under_one_ulp(monkeypatch, variant):
 _CHILD = """
 import json, sys
 import numpy as np
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{tests!r}, {root!r}]  # the test module and tests/cli_runner.py
 from test_expected_utility import _random, _scenario
 from detente.models.expected_utility import ExpectedUtility
 out = []
@@ -128,7 +128,8 @@ print(json.dumps(out))
 
 
 def _child(env: dict[str, str]) -> list:
-    code = _CHILD.format(tests=str(Path(__file__).parent))
+    here = Path(__file__).parent
+    code = _CHILD.format(tests=str(here), root=str(here.parent))
     proc = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
